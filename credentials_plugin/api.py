@@ -1,0 +1,102 @@
+"""
+The public Python API (the contract in DESIGN.md). Other apps, operators' scripts and
+our tests call these; they return frozen data objects, never model instances.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from opaque_keys import InvalidKeyError
+from opaque_keys.edx.keys import CourseKey
+
+from credentials_plugin import issuance
+from credentials_plugin.data import CourseCertificateData, CourseConfigurationData
+from credentials_plugin.issuance import CertificateNotFound, IssuanceError, UnknownLearner
+from credentials_plugin.models import CourseCertificate, CourseConfiguration
+from credentials_plugin.statuses import CauseKind
+
+CONFIGURATION_OPTIONS = frozenset(
+    field.name
+    for field in CourseConfiguration._meta.get_fields()
+    if field.concrete and field.name not in {"id", "course_key", "enabled", "created", "modified"}
+)
+
+__all__ = [
+    "CertificateNotFound",
+    "IssuanceError",
+    "UnknownLearner",
+    "configure_course",
+    "get_certificates_for_user",
+    "get_course_certificate",
+    "get_course_configuration",
+    "reinstate_certificate",
+    "revoke_certificate",
+]
+
+
+def as_course_key(course_key):
+    """A CourseKey from a key or its string; a malformed one raises ValueError naming it."""
+    if isinstance(course_key, CourseKey):
+        return course_key
+    try:
+        return CourseKey.from_string(str(course_key))
+    except InvalidKeyError as error:
+        raise ValueError(f"'{course_key}' is not a valid course run key.") from error
+
+
+def configure_course(course_key, *, enabled=True, **options):
+    """
+    Create or update a course run's certificate configuration; returns it.
+
+    OPTIONS are configuration fields (eligible_modes, minimum_grade, id_verification_required,
+    availability, available_date, show_grade, on_grade_drop, title_override, language,
+    validity_days). An unknown option or an invalid value raises and changes nothing.
+    """
+    course_key = as_course_key(course_key)
+    unknown = set(options) - CONFIGURATION_OPTIONS
+    if unknown:
+        raise TypeError(f"Unknown configuration options: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        config = CourseConfiguration.objects.select_for_update().filter(course_key=course_key).first()
+        config = config or CourseConfiguration(course_key=course_key)
+        config.enabled = enabled
+        for name, value in options.items():
+            setattr(config, name, list(value) if name == "eligible_modes" else value)
+        try:
+            config.full_clean()
+        except ValidationError as error:
+            raise ValueError(f"Invalid certificate configuration: {error.message_dict}") from error
+        config.save()
+    return CourseConfigurationData.from_model(config)
+
+
+def get_course_configuration(course_key):
+    """The course run's configuration, or None when it has none."""
+    config = CourseConfiguration.objects.filter(course_key=as_course_key(course_key)).first()
+    return CourseConfigurationData.from_model(config) if config else None
+
+
+def get_course_certificate(user_id, course_key):
+    """The learner's certificate for the course run, or None."""
+    certificate = CourseCertificate.objects.filter(user_id=user_id, course_key=as_course_key(course_key)).first()
+    return CourseCertificateData.from_model(certificate) if certificate else None
+
+
+def get_certificates_for_user(user_id):
+    """Every certificate of the learner, newest first."""
+    certificates = CourseCertificate.objects.filter(user_id=user_id).order_by("-issued_at", "-id")
+    return [CourseCertificateData.from_model(certificate) for certificate in certificates]
+
+
+def revoke_certificate(certificate_uuid, *, reason, actor=None):
+    """Revoke a certificate (REASON required); ACTOR is the staff user, if any. Returns it."""
+    return issuance.revoke(certificate_uuid, reason=reason, cause=_api_cause(actor)).certificate
+
+
+def reinstate_certificate(certificate_uuid, *, reason, actor=None):
+    """Reinstate a revoked certificate (REASON required). Returns it."""
+    return issuance.reinstate(certificate_uuid, reason=reason, cause=_api_cause(actor)).certificate
+
+
+def _api_cause(actor):
+    actor_id = getattr(actor, "pk", actor)
+    return issuance.Cause(kind=CauseKind.API, actor_id=actor_id, source="credentials_plugin.api")

@@ -1,0 +1,36 @@
+"""
+Where the plugin learns about the LMS: enrollments, courses, names, roles, grades.
+
+``get_backend()`` returns the backend the ``CREDENTIALS_PLUGIN_BACKEND`` setting names.
+"""
+
+import importlib.util
+from functools import lru_cache
+
+from django.utils.module_loading import import_string
+
+from credentials_plugin.conf import plugin_settings
+
+LMS_BACKEND = "credentials_plugin.backends.lms.EdxPlatformBackend"
+STANDALONE_BACKEND = "credentials_plugin.backends.standalone.StandaloneBackend"
+
+
+def edx_platform_is_importable():
+    """True inside an LMS process (edx-platform's grades app can be imported)."""
+    try:
+        return importlib.util.find_spec("lms.djangoapps.grades") is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def get_backend():
+    """The configured backend instance."""
+    path = plugin_settings.BACKEND
+    if path == "auto":
+        path = LMS_BACKEND if edx_platform_is_importable() else STANDALONE_BACKEND
+    return _instantiate(path)
+
+
+@lru_cache(maxsize=4)
+def _instantiate(path):
+    return import_string(path)()

@@ -1,0 +1,82 @@
+"""What every backend answers, and the small data objects it answers with."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from opaque_keys.edx.keys import CourseKey
+
+COURSE_STAFF_ROLE = "staff"
+COURSE_INSTRUCTOR_ROLE = "instructor"
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    mode: str
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class CourseInfo:
+    course_key: CourseKey
+    name: str
+    org: str
+    start: datetime | None = None
+    end: datetime | None = None
+    pacing: str = ""
+
+
+@dataclass(frozen=True)
+class Identity:
+    full_name: str
+    verified_name: str
+    id_verified: bool
+
+    @property
+    def certificate_name(self):
+        """The name a certificate carries: the verified one when there is one."""
+        return self.verified_name or self.full_name
+
+
+def as_grade_fraction(value):
+    """A grade (0 to 1, float, str or Decimal) as a Decimal with four places, or None."""
+    if value is None or value == "":
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.0001"))
+
+
+@dataclass(frozen=True)
+class Grade:
+    percent: Decimal | None
+    letter: str
+    passed: bool
+
+
+class Backend:
+    """The facts the plugin reads from the LMS. Every method may be called inside a transaction."""
+
+    def get_enrollment(self, user_id: int, course_key: CourseKey) -> Enrollment | None:
+        raise NotImplementedError
+
+    def get_course(self, course_key: CourseKey) -> CourseInfo | None:
+        raise NotImplementedError
+
+    def get_identity(self, user_id: int) -> Identity:
+        raise NotImplementedError
+
+    def get_course_roles(self, user, course_key: CourseKey) -> set[str]:
+        """The roles (COURSE_STAFF_ROLE, COURSE_INSTRUCTOR_ROLE) the user holds in the course."""
+        raise NotImplementedError
+
+    def is_global_staff(self, user) -> bool:
+        raise NotImplementedError
+
+    def get_current_grade(self, user_id: int, course_key: CourseKey) -> Grade | None:
+        raise NotImplementedError
+
+    def iter_enrolled_user_ids(self, course_key: CourseKey, batch_size: int) -> Iterator[int]:
+        """Every learner enrolled (active) in the course, in bounded memory."""
+        raise NotImplementedError

@@ -1,0 +1,132 @@
+"""
+The edx-platform backend: the ONLY module that imports edx-platform.
+
+Every import happens inside a function, so this module loads anywhere; outside the
+LMS each call fails closed (no enrollment, no roles, no grade) and logs why.
+"""
+
+import logging
+from functools import wraps
+
+from credentials_plugin.backends.base import (
+    COURSE_INSTRUCTOR_ROLE,
+    COURSE_STAFF_ROLE,
+    Backend,
+    CourseInfo,
+    Enrollment,
+    Grade,
+    Identity,
+    as_grade_fraction,
+)
+
+log = logging.getLogger(__name__)
+
+
+def fail_closed(default):
+    """Return DEFAULT (deny) when edx-platform cannot be imported."""
+
+    def decorator(method):
+        @wraps(method)
+        def wrapper(*args, **kwargs):
+            try:
+                return method(*args, **kwargs)
+            except ImportError:
+                log.error("edx-platform is not importable; %s denies access.", method.__name__)
+                return default() if callable(default) else default
+
+        return wrapper
+
+    return decorator
+
+
+def _get_user(user_id):
+    from django.contrib.auth import get_user_model  # noqa: PLC0415
+
+    return get_user_model().objects.get(pk=user_id)
+
+
+class EdxPlatformBackend(Backend):
+    """Reads the LMS's own models and services."""
+
+    @fail_closed(None)
+    def get_enrollment(self, user_id, course_key):
+        from common.djangoapps.student.models import CourseEnrollment  # noqa: PLC0415
+
+        row = CourseEnrollment.objects.filter(user_id=user_id, course_id=course_key).values("mode", "is_active").first()
+        return Enrollment(mode=row["mode"], is_active=row["is_active"]) if row else None
+
+    @fail_closed(None)
+    def get_course(self, course_key):
+        from openedx.core.djangoapps.content.course_overviews.models import CourseOverview  # noqa: PLC0415
+
+        overview = CourseOverview.objects.filter(id=course_key).first()
+        if overview is None:
+            return None
+        return CourseInfo(
+            course_key=course_key,
+            name=overview.display_name_with_default,
+            org=overview.display_org_with_default,
+            start=overview.start,
+            end=overview.end,
+            pacing="self" if overview.self_paced else "instructor",
+        )
+
+    @fail_closed(lambda: Identity(full_name="", verified_name="", id_verified=False))
+    def get_identity(self, user_id):
+        from lms.djangoapps.verify_student.services import IDVerificationService  # noqa: PLC0415
+
+        user = _get_user(user_id)
+        profile = getattr(user, "profile", None)
+        full_name = getattr(profile, "name", "") or user.get_full_name()
+        verified_name = ""
+        try:
+            from edx_name_affirmation.api import get_verified_name  # noqa: PLC0415
+
+            record = get_verified_name(user, is_verified=True)
+            verified_name = record.verified_name if record else ""
+        except ImportError:
+            pass
+        return Identity(
+            full_name=full_name,
+            verified_name=verified_name,
+            id_verified=bool(IDVerificationService.user_is_verified(user)),
+        )
+
+    @fail_closed(set)
+    def get_course_roles(self, user, course_key):
+        from common.djangoapps.student.roles import CourseInstructorRole, CourseStaffRole  # noqa: PLC0415
+
+        if not getattr(user, "is_authenticated", False):
+            return set()
+        roles = set()
+        if CourseStaffRole(course_key).has_user(user):
+            roles.add(COURSE_STAFF_ROLE)
+        if CourseInstructorRole(course_key).has_user(user):
+            roles.add(COURSE_INSTRUCTOR_ROLE)
+        return roles
+
+    @fail_closed(False)
+    def is_global_staff(self, user):
+        from common.djangoapps.student.roles import GlobalStaff  # noqa: PLC0415
+
+        return bool(getattr(user, "is_authenticated", False) and GlobalStaff().has_user(user))
+
+    @fail_closed(None)
+    def get_current_grade(self, user_id, course_key):
+        from lms.djangoapps.grades.api import CourseGradeFactory  # noqa: PLC0415
+
+        course_grade = CourseGradeFactory().read(_get_user(user_id), course_key=course_key)
+        if course_grade is None:
+            return None
+        return Grade(
+            percent=as_grade_fraction(course_grade.percent),
+            letter=course_grade.letter_grade or "",
+            passed=bool(course_grade.passed),
+        )
+
+    @fail_closed(iter(()))
+    def iter_enrolled_user_ids(self, course_key, batch_size):
+        from common.djangoapps.student.models import CourseEnrollment  # noqa: PLC0415
+
+        rows = CourseEnrollment.objects.filter(course_id=course_key, is_active=True).order_by("user_id")
+        return rows.values_list("user_id", flat=True).iterator(chunk_size=batch_size)

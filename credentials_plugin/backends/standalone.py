@@ -1,0 +1,60 @@
+"""
+The backend that keeps what it needs from openedx-events in the plugin's own tables.
+
+It serves the tests, the demo, and running outside the LMS. The facts are written
+by ``credentials_plugin.facts`` from the events' data.
+"""
+
+from credentials_plugin.backends.base import Backend, CourseInfo, Enrollment, Grade, Identity
+from credentials_plugin.models import CourseFacts, CourseRoleFacts, LearnerCourseFacts, LearnerFacts
+
+
+class StandaloneBackend(Backend):
+    """Answers from the facts the events reported."""
+
+    def get_enrollment(self, user_id, course_key):
+        row = (
+            LearnerCourseFacts.objects.filter(user_id=user_id, course_key=course_key, enrollment_as_of__isnull=False)
+            .values("enrollment_mode", "enrollment_active")
+            .first()
+        )
+        if row is None:
+            return None
+        return Enrollment(mode=row["enrollment_mode"], is_active=bool(row["enrollment_active"]))
+
+    def get_course(self, course_key):
+        facts = CourseFacts.objects.filter(course_key=course_key).first()
+        if facts is None:
+            return None
+        return CourseInfo(
+            course_key=course_key,
+            name=facts.name,
+            org=facts.org or course_key.org,
+            start=facts.start,
+            end=facts.end,
+            pacing=facts.pacing,
+        )
+
+    def get_identity(self, user_id):
+        facts = LearnerFacts.objects.filter(user_id=user_id).first()
+        if facts is None:
+            return Identity(full_name="", verified_name="", id_verified=False)
+        return Identity(full_name=facts.full_name, verified_name=facts.verified_name, id_verified=facts.id_verified)
+
+    def get_course_roles(self, user, course_key):
+        if not getattr(user, "is_authenticated", False):
+            return set()
+        return set(CourseRoleFacts.objects.filter(user=user, course_key=course_key).values_list("role", flat=True))
+
+    def is_global_staff(self, user):
+        return bool(getattr(user, "is_authenticated", False) and user.is_staff)
+
+    def get_current_grade(self, user_id, course_key):
+        facts = LearnerCourseFacts.objects.filter(user_id=user_id, course_key=course_key).first()
+        if facts is None or (facts.is_passing is None and facts.percent_grade is None):
+            return None
+        return Grade(percent=facts.percent_grade, letter=facts.letter_grade, passed=bool(facts.is_passing))
+
+    def iter_enrolled_user_ids(self, course_key, batch_size):
+        rows = LearnerCourseFacts.objects.filter(course_key=course_key, enrollment_active=True).order_by("user_id")
+        return rows.values_list("user_id", flat=True).iterator(chunk_size=batch_size)

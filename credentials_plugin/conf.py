@@ -1,0 +1,55 @@
+"""
+Every ``CREDENTIALS_PLUGIN_*`` setting, with its default, in one place.
+
+Read them as ``plugin_settings.NAME`` (without the prefix). Each read goes to
+``django.conf.settings`` at that moment, so ``override_settings`` works and nothing
+is frozen at import time.
+"""
+
+from django.conf import settings
+
+PREFIX = "CREDENTIALS_PLUGIN_"
+
+DEFAULTS = {
+    # Dotted path of the LMS backend class, or "auto": edx-platform when it is importable,
+    # else the standalone backend that keeps what it needs from openedx-events.
+    "BACKEND": "auto",
+    # Enrollment modes that earn a certificate unless a course configures its own list.
+    # "audit" never does; "honor" does only when HONOR_CERTIFICATES is on.
+    "DEFAULT_ELIGIBLE_MODES": [
+        "verified",
+        "professional",
+        "no-id-professional",
+        "credit",
+        "masters",
+        "executive-education",
+        "paid-executive-education",
+        "paid-bootcamp",
+    ],
+    "HONOR_CERTIFICATES": False,
+    # Handle openedx-events in the process that sends them. Turn off on the LMS web
+    # processes when an event-bus consumer handles them instead, so no event is handled twice.
+    "HANDLE_EVENTS_IN_PROCESS": True,
+    # Absolute base of public URLs ("https://lms.example.com"); empty means LMS_ROOT_URL.
+    "PUBLIC_BASE_URL": "",
+    # Extra template folders searched before the packaged templates (organization themes).
+    "THEME_DIRS": [],
+    # Seconds a course configuration stays in Django's cache (it is also dropped on save).
+    "CONFIG_CACHE_SECONDS": 300,
+    # Rows per batch for reconcile and other walks over a whole course.
+    "BATCH_SIZE": 500,
+    # Times a transaction is retried after a database deadlock or lock-wait timeout.
+    "DEADLOCK_RETRIES": 3,
+}
+
+
+class PluginSettings:
+    """Lazy view of the plugin's settings: attribute NAME reads CREDENTIALS_PLUGIN_NAME."""
+
+    def __getattr__(self, name):
+        if name not in DEFAULTS:
+            raise AttributeError(f"{PREFIX}{name} is not a credentials_plugin setting")
+        return getattr(settings, PREFIX + name, DEFAULTS[name])
+
+
+plugin_settings = PluginSettings()

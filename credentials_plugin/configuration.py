@@ -1,0 +1,45 @@
+"""Reading a course's certificate configuration, through Django's cache."""
+
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from ccx_keys.locator import CCXLocator
+
+from credentials_plugin.conf import plugin_settings
+from credentials_plugin.data import CourseConfigurationData
+from credentials_plugin.models import CourseConfiguration
+
+_MISSING = "missing"
+
+
+def _cache_key(course_key):
+    return f"credentials_plugin.config.v1.{course_key}"
+
+
+def get_configuration(course_key) -> CourseConfigurationData | None:
+    """
+    The course's configuration, or None when it has none.
+
+    A CCX course without its own configuration follows its master course.
+    """
+    config = _cached_configuration(course_key)
+    if config is None and isinstance(course_key, CCXLocator):
+        config = _cached_configuration(course_key.to_course_locator())
+    return config
+
+
+def _cached_configuration(course_key):
+    key = _cache_key(course_key)
+    cached = cache.get(key)
+    if cached is None:
+        row = CourseConfiguration.objects.filter(course_key=course_key).first()
+        cached = CourseConfigurationData.from_model(row) if row else _MISSING
+        cache.set(key, cached, plugin_settings.CONFIG_CACHE_SECONDS)
+    return None if cached == _MISSING else cached
+
+
+@receiver(post_save, sender=CourseConfiguration)
+@receiver(post_delete, sender=CourseConfiguration)
+def forget_cached_configuration(sender, instance, **kwargs):
+    """A saved or deleted configuration takes effect at once."""
+    cache.delete(_cache_key(instance.course_key))

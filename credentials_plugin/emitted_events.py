@@ -1,0 +1,73 @@
+"""
+The openedx-events the plugin sends, so badges, analytics and the event bus keep working.
+
+Each is sent once the transaction that made the change commits, never for a change
+that was rolled back.
+"""
+
+import logging
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from openedx_events.learning.data import CertificateData, CourseData, UserData, UserPersonalData
+from openedx_events.learning.signals import CERTIFICATE_CHANGED, CERTIFICATE_CREATED, CERTIFICATE_REVOKED
+
+from credentials_plugin.links import certificate_url
+from credentials_plugin.statuses import CertificateStatus
+
+log = logging.getLogger(__name__)
+
+
+def certificate_event_for(old_status, new_status):
+    """The signal a change from OLD to NEW status sends."""
+    if old_status is None:
+        return CERTIFICATE_CREATED
+    if new_status == CertificateStatus.REVOKED:
+        return CERTIFICATE_REVOKED
+    return CERTIFICATE_CHANGED
+
+
+def send_certificate_event_on_commit(certificate, old_status, learner=None):
+    """Send the event for this change after commit. LEARNER (identity hints) saves a user query."""
+    signal = certificate_event_for(old_status, certificate.status)
+    snapshot = {
+        "user_id": certificate.user_id,
+        "course_key": certificate.course_key,
+        "course_name": certificate.course_name,
+        "mode": certificate.mode,
+        "grade": "" if certificate.percent_grade is None else str(certificate.percent_grade),
+        "uuid": certificate.uuid,
+        "name": certificate.learner_name,
+        "status": certificate.status,
+        "old_status": old_status or "",
+    }
+    transaction.on_commit(lambda: _send(signal, snapshot, learner))
+
+
+def _send(signal, snapshot, learner):
+    user = _user_data(snapshot["user_id"], learner)
+    signal.send_event(
+        certificate=CertificateData(
+            user=user,
+            course=CourseData(course_key=snapshot["course_key"], display_name=snapshot["course_name"]),
+            mode=snapshot["mode"],
+            grade=snapshot["grade"],
+            download_url=certificate_url(snapshot["uuid"]),
+            name=snapshot["name"],
+            current_status=snapshot["status"],
+            previous_status=snapshot["old_status"],
+        )
+    )
+
+
+def _user_data(user_id, learner):
+    if learner is not None and learner.username:
+        username, email, name, is_active = learner.username, learner.email, learner.name, learner.is_active
+    else:
+        user = get_user_model().objects.get(pk=user_id)
+        username, email, name, is_active = user.get_username(), user.email, user.get_full_name(), user.is_active
+    return UserData(
+        id=user_id,
+        is_active=is_active,
+        pii=UserPersonalData(username=username, email=email, name=name),
+    )

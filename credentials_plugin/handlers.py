@@ -1,0 +1,186 @@
+"""
+Thin openedx-events receivers: translate the event's data, call the domain core.
+
+A receiver never raises into the LMS request that sent the event: a failure is logged
+with the event's type, id, learner and course (``reconcile_certificates`` heals it).
+"""
+
+import logging
+from functools import wraps
+
+from openedx_events.content_authoring.signals import COURSE_CATALOG_INFO_CHANGED
+from openedx_events.learning.signals import (
+    CCX_COURSE_PASSING_STATUS_UPDATED,
+    COURSE_ACCESS_ROLE_ADDED,
+    COURSE_ACCESS_ROLE_REMOVED,
+    COURSE_ENROLLMENT_CHANGED,
+    COURSE_ENROLLMENT_CREATED,
+    COURSE_PASSING_STATUS_UPDATED,
+    IDV_ATTEMPT_APPROVED,
+    PERSISTENT_GRADE_SUMMARY_CHANGED,
+)
+from openedx_events.tooling import SIGNAL_PROCESSED_FROM_EVENT_BUS
+
+from credentials_plugin import facts, issuance
+from credentials_plugin.conf import plugin_settings
+from credentials_plugin.models import CourseCertificate
+from credentials_plugin.statuses import CertificateStatus
+
+log = logging.getLogger(__name__)
+
+
+def event_receiver(handle):
+    """Wrap HANDLE(data, metadata): honour the in-process setting, log failures, never raise."""
+
+    @wraps(handle)
+    def receiver(sender=None, signal=None, metadata=None, **kwargs):
+        from_bus = kwargs.pop(SIGNAL_PROCESSED_FROM_EVENT_BUS, False)
+        if not (from_bus or plugin_settings.HANDLE_EVENTS_IN_PROCESS):
+            return None
+        (data,) = kwargs.values()
+        try:
+            return handle(data, metadata)
+        except issuance.UnknownLearner as error:
+            log.warning("credentials_plugin ignored %s %s: %s", metadata.event_type, metadata.id, error)
+        except Exception:  # noqa: BLE001 (the LMS request must not fail because of us)
+            user_id, course_key = _event_subject(data)
+            log.exception(
+                "credentials_plugin failed to handle %s (event id %s, user %s, course %s); "
+                "run reconcile_certificates for this course to heal it.",
+                metadata.event_type,
+                metadata.id,
+                user_id,
+                course_key,
+            )
+        return None
+
+    return receiver
+
+
+def _event_subject(data):
+    user = getattr(data, "user", None)
+    user_id = getattr(user, "id", None) or getattr(data, "user_id", None)
+    course = getattr(data, "course", None)
+    course_key = getattr(course, "ccx_course_key", None) or getattr(course, "course_key", None)
+    return user_id, course_key or getattr(data, "course_key", None)
+
+
+@event_receiver
+def on_passing_status_updated(data, metadata):
+    """COURSE_PASSING_STATUS_UPDATED: the learner passes the course now, or no longer does."""
+    return issuance.record_passing_status(
+        issuance.Learner.from_user_data(data.user),
+        data.course.course_key,
+        is_passing=data.is_passing,
+        as_of=metadata.time,
+        cause=issuance.Cause.from_event(metadata),
+        course_name=data.course.display_name,
+    )
+
+
+@event_receiver
+def on_ccx_passing_status_updated(data, metadata):
+    """CCX_COURSE_PASSING_STATUS_UPDATED: the same, for a CCX course."""
+    return issuance.record_passing_status(
+        issuance.Learner.from_user_data(data.user),
+        data.course.ccx_course_key,
+        is_passing=data.is_passing,
+        as_of=metadata.time,
+        cause=issuance.Cause.from_event(metadata),
+        course_name=data.course.display_name,
+    )
+
+
+@event_receiver
+def on_persistent_grade_changed(data, metadata):
+    """PERSISTENT_GRADE_SUMMARY_CHANGED: keep the grade snapshot."""
+    return issuance.record_grade(
+        issuance.Learner(data.user_id),
+        data.course.course_key,
+        percent=data.percent_grade,
+        letter=data.letter_grade,
+        as_of=metadata.time,
+        cause=issuance.Cause.from_event(metadata),
+        course_name=data.course.display_name,
+    )
+
+
+@event_receiver
+def on_enrollment_changed(data, metadata):
+    """COURSE_ENROLLMENT_CREATED / _CHANGED: keep the mode; an upgrade may earn a certificate."""
+    learner = issuance.Learner.from_user_data(data.user)
+    if learner.name:
+        facts.record_identity(learner.user_id, full_name=learner.name)
+    return issuance.record_enrollment(
+        learner,
+        data.course.course_key,
+        mode=data.mode,
+        is_active=data.is_active,
+        as_of=metadata.time,
+        cause=issuance.Cause.from_event(metadata),
+    )
+
+
+@event_receiver
+def on_role_added(data, metadata):
+    """COURSE_ACCESS_ROLE_ADDED."""
+    return facts.record_course_role(data.user.id, data.course_key, data.role, granted=True)
+
+
+@event_receiver
+def on_role_removed(data, metadata):
+    """COURSE_ACCESS_ROLE_REMOVED."""
+    return facts.record_course_role(data.user.id, data.course_key, data.role, granted=False)
+
+
+@event_receiver
+def on_catalog_info_changed(data, metadata):
+    """COURSE_CATALOG_INFO_CHANGED: the course's name and schedule."""
+    schedule = data.schedule_data
+    return facts.record_course_catalog(
+        data.course_key,
+        name=data.name,
+        org=data.course_key.org,
+        start=schedule.start,
+        end=schedule.end,
+        pacing=schedule.pacing or "",
+        as_of=metadata.time,
+    )
+
+
+@event_receiver
+def on_id_verification_approved(data, metadata):
+    """IDV_ATTEMPT_APPROVED: keep it, and award the learner's unverified certificates."""
+    recorded = facts.record_identity(
+        data.user.id,
+        verified_name=data.name or None,
+        id_verified=True,
+        verified_until=data.expiration_date,
+        as_of=metadata.time,
+    )
+    if not recorded:
+        return None
+    cause = issuance.Cause.from_event(metadata)
+    unverified = CourseCertificate.objects.filter(user_id=data.user.id, status=CertificateStatus.UNVERIFIED)
+    for course_key in unverified.values_list("course_key", flat=True):
+        issuance.evaluate(data.user.id, course_key, cause=cause)
+    return None
+
+
+RECEIVERS = [
+    (COURSE_PASSING_STATUS_UPDATED, on_passing_status_updated),
+    (CCX_COURSE_PASSING_STATUS_UPDATED, on_ccx_passing_status_updated),
+    (PERSISTENT_GRADE_SUMMARY_CHANGED, on_persistent_grade_changed),
+    (COURSE_ENROLLMENT_CREATED, on_enrollment_changed),
+    (COURSE_ENROLLMENT_CHANGED, on_enrollment_changed),
+    (COURSE_ACCESS_ROLE_ADDED, on_role_added),
+    (COURSE_ACCESS_ROLE_REMOVED, on_role_removed),
+    (COURSE_CATALOG_INFO_CHANGED, on_catalog_info_changed),
+    (IDV_ATTEMPT_APPROVED, on_id_verification_approved),
+]
+
+
+def connect_receivers():
+    """Connect every receiver once (called from the AppConfig's ready())."""
+    for signal, receiver in RECEIVERS:
+        signal.connect(receiver, dispatch_uid=f"credentials_plugin.{receiver.__name__}.{signal.event_type}")

@@ -1,0 +1,475 @@
+"""
+The domain core: every change to a course certificate goes through here.
+
+Events, staff pages, the REST API, tasks and management commands all call these
+functions; nothing else writes certificate rows. Each change runs in one transaction
+that first locks the learner's ``LearnerCourseFacts`` row, so changes for the same
+learner and course run one after the other in every process. Each real change is
+written to the audit trail and announced with an openedx-event after commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import DatabaseError, OperationalError, connection, transaction
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+from openedx_filters.learning.filters import CertificateCreationRequested
+
+from credentials_plugin.backends import get_backend
+from credentials_plugin.backends.base import Enrollment, as_grade_fraction
+from credentials_plugin.conf import plugin_settings
+from credentials_plugin.configuration import get_configuration
+from credentials_plugin.data import CourseCertificateData
+from credentials_plugin.emitted_events import send_certificate_event_on_commit
+from credentials_plugin.models import (
+    AllowlistEntry,
+    AuditRecord,
+    CourseCertificate,
+    LearnerCourseFacts,
+    StaffRevocation,
+)
+from credentials_plugin.rules import Situation, decide
+from credentials_plugin.statuses import CauseKind, CertificateStatus
+
+log = logging.getLogger(__name__)
+
+# Statuses a CertificateCreationRequested pipeline may hand back, and what they mean here.
+FILTER_STATUSES = {
+    "downloadable": CertificateStatus.AWARDED,
+    CertificateStatus.AWARDED: CertificateStatus.AWARDED,
+    CertificateStatus.UNVERIFIED: CertificateStatus.UNVERIFIED,
+}
+
+
+class IssuanceError(Exception):
+    """A request the core refuses; nothing was changed."""
+
+
+class UnknownLearner(IssuanceError):
+    pass
+
+
+class CertificateNotFound(IssuanceError):
+    pass
+
+
+@dataclass(frozen=True)
+class Learner:
+    """Who the change is for, with what the event told us of them (saves a query)."""
+
+    user_id: int
+    username: str = ""
+    email: str = ""
+    name: str = ""
+    is_active: bool = True
+
+    @classmethod
+    def from_user_data(cls, user_data):
+        """From openedx-events' UserData."""
+        pii = getattr(user_data, "pii", None)
+        return cls(
+            user_id=user_data.id,
+            username=getattr(pii, "username", "") or "",
+            email=getattr(pii, "email", "") or "",
+            name=getattr(pii, "name", "") or "",
+            is_active=user_data.is_active,
+        )
+
+
+@dataclass(frozen=True)
+class Cause:
+    """What asked for a change: recorded with it in the audit trail."""
+
+    kind: str
+    event_id: str = ""
+    actor_id: int | None = None
+    source: str = ""
+    reason: str = ""
+
+    @classmethod
+    def from_event(cls, metadata):
+        return cls(kind=CauseKind.EVENT, event_id=str(metadata.id), source=metadata.event_type)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a call did: the certificate afterwards (or None), whether it changed, and why."""
+
+    certificate: CourseCertificateData | None
+    changed: bool
+    reason: str
+
+
+# ---------------------------------------------------------------------------
+# Facts reported by the LMS
+# ---------------------------------------------------------------------------
+
+
+def record_passing_status(learner, course_key, *, is_passing, as_of, cause, course_name=""):
+    """The LMS says the learner now passes (or not); an older report than the last one is ignored."""
+
+    def update(facts):
+        if not _is_newer(as_of, facts.passing_as_of):
+            return None
+        return {"is_passing": is_passing, "passing_as_of": as_of or timezone.now()}
+
+    return _change(learner, course_key, cause, update_facts=update, course_name=course_name)
+
+
+def record_grade(learner, course_key, *, percent, letter, as_of, cause, course_name=""):
+    """Keep the learner's grade snapshot (used by minimum grades and the certificate)."""
+
+    def update(facts):
+        if not _is_newer(as_of, facts.grade_as_of):
+            return None
+        return {"percent_grade": as_grade_fraction(percent), "letter_grade": letter or "", "grade_as_of": as_of}
+
+    return _change(learner, course_key, cause, update_facts=update, course_name=course_name)
+
+
+def record_enrollment(learner, course_key, *, mode, is_active, as_of, cause):
+    """An enrollment was created or changed: an upgrade to an eligible mode can earn a certificate."""
+
+    def update(facts):
+        if not _is_newer(as_of, facts.enrollment_as_of):
+            return None
+        return {"enrollment_mode": mode, "enrollment_active": is_active, "enrollment_as_of": as_of}
+
+    return _change(learner, course_key, cause, update_facts=update)
+
+
+def reconcile_learner(user_id, course_key, *, cause, dry_run=False):
+    """Re-read the learner's enrollment and grade from the LMS and apply the rules (heals missed events)."""
+    backend = get_backend()
+    enrollment = backend.get_enrollment(user_id, course_key)
+    grade = backend.get_current_grade(user_id, course_key)
+    now = timezone.now()
+
+    def update(facts):
+        changes = {}
+        if enrollment is not None:
+            changes.update(enrollment_mode=enrollment.mode, enrollment_active=enrollment.is_active)
+            changes.update(enrollment_as_of=now)
+        if grade is not None:
+            changes.update(is_passing=grade.passed, passing_as_of=now)
+            changes.update(percent_grade=grade.percent, letter_grade=grade.letter, grade_as_of=now)
+        return changes
+
+    return _change(Learner(user_id), course_key, cause, update_facts=update, dry_run=dry_run)
+
+
+def evaluate(user_id, course_key, *, cause):
+    """Apply the rules to what is already known (after an allowlist or configuration change)."""
+    return _change(Learner(user_id), course_key, cause)
+
+
+# ---------------------------------------------------------------------------
+# Staff decisions
+# ---------------------------------------------------------------------------
+
+
+def add_to_allowlist(user_id, course_key, *, notes="", cause):
+    """Allowlist a learner (idempotent) and issue their certificate when they are eligible."""
+
+    def update(facts):
+        AllowlistEntry.objects.get_or_create(
+            user_id=user_id, course_key=course_key, defaults={"notes": notes, "added_by_id": cause.actor_id}
+        )
+        return {}
+
+    return _change(Learner(user_id), course_key, cause, update_facts=update)
+
+
+def remove_from_allowlist(user_id, course_key, *, cause):
+    """Remove a learner from the allowlist; the grade policy applies to them again."""
+
+    def update(facts):
+        AllowlistEntry.objects.filter(user_id=user_id, course_key=course_key).delete()
+        return {}
+
+    return _change(Learner(user_id), course_key, cause, update_facts=update)
+
+
+def revoke(certificate_uuid, *, reason, cause):
+    """Revoke a certificate; it stays revoked, whatever the grades, until reinstated."""
+    if not (reason or "").strip():
+        raise IssuanceError("A reason is required to revoke a certificate.")
+
+    def act(certificate, facts):
+        if certificate.status == CertificateStatus.REVOKED:
+            return None, "Already revoked."
+        now = timezone.now()
+        StaffRevocation.objects.create(
+            certificate=certificate, reason=reason, revoked_by_id=cause.actor_id, revoked_at=now
+        )
+        return {"status": CertificateStatus.REVOKED, "revocation_reason": reason, "revoked_at": now}, reason
+
+    return _act_on_certificate(certificate_uuid, cause, "revoked", act)
+
+
+def reinstate(certificate_uuid, *, reason, cause):
+    """Lift a staff revocation; the certificate takes the status the rules give it today."""
+    if not (reason or "").strip():
+        raise IssuanceError("A reason is required to reinstate a certificate.")
+
+    def act(certificate, facts):
+        if certificate.status != CertificateStatus.REVOKED:
+            return None, "The certificate is not revoked."
+        StaffRevocation.objects.filter(certificate=certificate, reinstated_at__isnull=True).update(
+            reinstate_reason=reason, reinstated_by_id=cause.actor_id, reinstated_at=timezone.now()
+        )
+        decision = decide(_situation(facts, certificate), reinstating=True)
+        new_status = decision.new_status or CertificateStatus.AWARDED
+        return {"status": new_status, "revocation_reason": "", "revoked_at": None}, reason
+
+    return _act_on_certificate(certificate_uuid, cause, "reinstated", act)
+
+
+def regenerate(certificate_uuid, *, cause):
+    """Refresh the name, grade and course snapshots from the LMS; the status is left as it is."""
+
+    def act(certificate, facts):
+        backend = get_backend()
+        snapshot = {
+            "learner_name": _learner_name(Learner(certificate.user_id), backend) or certificate.learner_name,
+            "course_name": _course_name(certificate.course_key, "", backend),
+        }
+        grade = backend.get_current_grade(certificate.user_id, certificate.course_key)
+        if grade is not None:
+            snapshot.update(percent_grade=grade.percent, letter_grade=grade.letter)
+        changes = {name: value for name, value in snapshot.items() if getattr(certificate, name) != value}
+        return (changes or None), cause.reason or "Snapshots refreshed."
+
+    return _act_on_certificate(certificate_uuid, cause, "regenerated", act)
+
+
+# ---------------------------------------------------------------------------
+# The one path every change takes
+# ---------------------------------------------------------------------------
+
+
+def _change(learner, course_key, cause, *, update_facts=None, course_name="", dry_run=False):
+    """Lock the learner's facts, update them, apply the rules and record what changed."""
+
+    def work():
+        facts = _lock_facts(learner.user_id, course_key)
+        if update_facts is not None:
+            changes = update_facts(facts)
+            if changes is None:
+                return Outcome(None, False, "An older or repeated report; nothing to do.")
+            if changes:
+                LearnerCourseFacts.objects.filter(pk=facts.pk).update(**changes)
+                for name, value in changes.items():
+                    setattr(facts, name, value)
+        certificate = CourseCertificate.objects.filter(user_id=learner.user_id, course_key=course_key).first()
+        outcome = _apply_rules(learner, facts, certificate, cause, course_name)
+        if dry_run:
+            transaction.set_rollback(True)
+        return outcome
+
+    return _in_transaction(work)
+
+
+def _apply_rules(learner, facts, certificate, cause, course_name):
+    situation = _situation(facts, certificate)
+    decision = decide(situation)
+    if decision.new_status is None:
+        if certificate is not None and _fill_missing_grade(certificate, facts, cause):
+            send_certificate_event_on_commit(certificate, certificate.status, learner)
+            return Outcome(CourseCertificateData.from_model(certificate), True, "Grade recorded.")
+        data = CourseCertificateData.from_model(certificate) if certificate else None
+        return Outcome(data, False, decision.reason)
+    if certificate is None:
+        mode = situation.enrollment.mode if situation.enrollment else ""
+        return _create(learner, facts, mode, decision, cause, course_name)
+    old_status = certificate.status
+    certificate.status = decision.new_status
+    certificate.save(update_fields=["status", "modified"])
+    _audit(certificate.user_id, certificate.course_key, certificate, old_status, "status_changed", cause, decision.reason)
+    send_certificate_event_on_commit(certificate, old_status, learner)
+    return Outcome(CourseCertificateData.from_model(certificate), True, decision.reason)
+
+
+def _situation(facts, certificate):
+    backend = get_backend()
+    user_id, course_key = facts.user_id, facts.course_key
+    if facts.enrollment_as_of is not None:
+        enrollment = Enrollment(mode=facts.enrollment_mode, is_active=bool(facts.enrollment_active))
+    else:
+        enrollment = backend.get_enrollment(user_id, course_key)
+    return Situation(
+        config=get_configuration(course_key),
+        current_status=certificate.status if certificate else None,
+        enrollment=enrollment,
+        is_passing=facts.is_passing,
+        percent_grade=facts.percent_grade,
+        is_allowlisted=lambda: AllowlistEntry.objects.filter(user_id=user_id, course_key=course_key).exists(),
+        is_id_verified=lambda: backend.get_identity(user_id).id_verified,
+    )
+
+
+def _create(learner, facts, mode, decision, cause, course_name):
+    backend = get_backend()
+    course_key = facts.course_key
+    status, grade = decision.new_status, facts.percent_grade
+    try:
+        _, _, mode, status, filtered_grade, _ = CertificateCreationRequested.run_filter(
+            user=SimpleLazyObject(lambda: get_user_model().objects.get(pk=learner.user_id)),
+            course_key=course_key,
+            mode=mode,
+            status=status,
+            grade=None if grade is None else float(grade),
+            generation_mode="batch",
+        )
+    except CertificateCreationRequested.PreventCertificateCreation as exc:
+        _audit(learner.user_id, course_key, None, "", "creation_refused", cause, str(exc) or "Refused by a filter.")
+        return Outcome(None, False, f"A CertificateCreationRequested filter refused: {exc}")
+    if status not in FILTER_STATUSES:
+        log.warning("A CertificateCreationRequested step returned status %r; using %r.", status, decision.new_status)
+    status = FILTER_STATUSES.get(status, decision.new_status)
+    grade = as_grade_fraction(filtered_grade)
+    config = get_configuration(course_key)
+    now = timezone.now()
+    certificate = CourseCertificate.objects.create(
+        user_id=learner.user_id,
+        course_key=course_key,
+        mode=mode or "",
+        status=status,
+        percent_grade=grade,
+        letter_grade=facts.letter_grade,
+        learner_name=_learner_name(learner, backend),
+        course_name=_course_name(course_key, course_name, backend),
+        issued_at=now,
+        expires_at=now + timedelta(days=config.validity_days) if config.validity_days else None,
+    )
+    _audit(learner.user_id, course_key, certificate, "", "created", cause, decision.reason)
+    send_certificate_event_on_commit(certificate, None, learner)
+    return Outcome(CourseCertificateData.from_model(certificate), True, decision.reason)
+
+
+def _fill_missing_grade(certificate, facts, cause):
+    """A certificate issued before its grade arrived takes the grade once it does."""
+    if certificate.percent_grade is not None or facts.percent_grade is None:
+        return False
+    if certificate.status not in (CertificateStatus.AWARDED, CertificateStatus.UNVERIFIED):
+        return False
+    certificate.percent_grade, certificate.letter_grade = facts.percent_grade, facts.letter_grade
+    certificate.save(update_fields=["percent_grade", "letter_grade", "modified"])
+    status = certificate.status
+    _audit(certificate.user_id, certificate.course_key, certificate, status, "grade_recorded", cause, "")
+    return True
+
+
+def _act_on_certificate(certificate_uuid, cause, action, act):
+    """Run a staff decision on one certificate under the learner's lock."""
+    key = CourseCertificate.objects.filter(uuid=certificate_uuid).values("user_id", "course_key").first()
+    if key is None:
+        raise CertificateNotFound(f"No certificate {certificate_uuid}.")
+
+    def work():
+        facts = _lock_facts(key["user_id"], key["course_key"])
+        certificate = CourseCertificate.objects.get(uuid=certificate_uuid)
+        changes, reason = act(certificate, facts)
+        if not changes:
+            return Outcome(CourseCertificateData.from_model(certificate), False, reason)
+        old_status = certificate.status
+        for name, value in changes.items():
+            setattr(certificate, name, value)
+        certificate.save(update_fields=[*changes, "modified"])
+        _audit(certificate.user_id, certificate.course_key, certificate, old_status, action, cause, reason)
+        send_certificate_event_on_commit(certificate, old_status)
+        return Outcome(CourseCertificateData.from_model(certificate), True, reason)
+
+    return _in_transaction(work)
+
+
+def _lock_facts(user_id, course_key):
+    """Lock (creating if needed) the learner's facts row: the serialization point for this learner."""
+    rows = LearnerCourseFacts.objects.select_for_update()
+    facts = rows.filter(user_id=user_id, course_key=course_key).first()
+    if facts is None:
+        if not get_user_model().objects.filter(pk=user_id).exists():
+            raise UnknownLearner(f"No user with id {user_id}.")
+        LearnerCourseFacts.objects.bulk_create(
+            [LearnerCourseFacts(user_id=user_id, course_key=course_key)], ignore_conflicts=True
+        )
+        facts = rows.get(user_id=user_id, course_key=course_key)
+    return facts
+
+
+def _audit(user_id, course_key, certificate, old_status, action, cause, reason):
+    AuditRecord.objects.create(
+        user_id=user_id,
+        course_key=course_key,
+        certificate=certificate,
+        old_status=old_status or "",
+        new_status=certificate.status if certificate else "",
+        action=action,
+        cause=cause.kind,
+        event_id=cause.event_id,
+        actor_id=cause.actor_id,
+        source=cause.source,
+        reason=cause.reason or reason,
+    )
+
+
+def _learner_name(learner, backend):
+    if learner.name:
+        return learner.name
+    name = backend.get_identity(learner.user_id).certificate_name
+    if name:
+        return name
+    user = get_user_model().objects.filter(pk=learner.user_id).first()
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+def _course_name(course_key, hint, backend):
+    if hint:
+        return hint
+    course = backend.get_course(course_key)
+    return course.name if course and course.name else str(course_key)
+
+
+def _is_newer(as_of, recorded):
+    """True unless REPORTED is no later than what we recorded (a replay or a late, older event)."""
+    return as_of is None or recorded is None or as_of > recorded
+
+
+def _is_retryable(error):
+    if connection.vendor == "mysql":
+        return bool(error.args) and error.args[0] in (1205, 1213)  # lock wait timeout, deadlock
+    return "locked" in str(error)
+
+
+def _in_transaction(work):
+    """Run WORK in a transaction, retrying a deadlock when this call owns the transaction."""
+    if connection.in_atomic_block:
+        with transaction.atomic():
+            return work()
+    attempts = plugin_settings.DEADLOCK_RETRIES + 1
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction.atomic():
+                return work()
+        except OperationalError as error:
+            if attempt == attempts or not _is_retryable(error):
+                raise
+            log.warning("Retrying after a database lock conflict (attempt %d): %s", attempt, error)
+            time.sleep(0.05 * attempt)
+    raise DatabaseError("unreachable")  # pragma: no cover
+
+
+__all__ = [
+    "Cause",
+    "CertificateNotFound",
+    "IssuanceError",
+    "Learner",
+    "Outcome",
+    "UnknownLearner",
+]

@@ -1,0 +1,310 @@
+"""
+The plugin's own tables.
+
+Certificates and their configuration, the allowlist, staff revocations and the
+append-only audit trail; and the facts the LMS told us through openedx-events
+(enrollments, grades, course catalog data, roles, identity), which the standalone
+backend serves and the issuance core locks on.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from opaque_keys.edx.django.models import CourseKeyField
+
+from credentials_plugin.statuses import (
+    Availability,
+    CauseKind,
+    CertificateStatus,
+    GradeDropPolicy,
+)
+
+
+class TimeStamped(models.Model):
+    """Creation and modification times."""
+
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class CourseConfiguration(TimeStamped):
+    """
+    How one course run awards certificates. Certificates are off until this exists and is enabled.
+
+    .. no_pii:
+    """
+
+    course_key = CourseKeyField(max_length=255, unique=True)
+    enabled = models.BooleanField(default=False)
+    # Empty means the site's default eligible modes (CREDENTIALS_PLUGIN_DEFAULT_ELIGIBLE_MODES).
+    eligible_modes = models.JSONField(default=list, blank=True)
+    minimum_grade = models.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("A grade (0 to 1) above the course's pass mark that is also required."),
+    )
+    id_verification_required = models.BooleanField(default=False)
+    availability = models.CharField(max_length=16, choices=Availability.choices, default=Availability.IMMEDIATELY)
+    available_date = models.DateTimeField(null=True, blank=True)
+    show_grade = models.BooleanField(default=False)
+    on_grade_drop = models.CharField(
+        max_length=16, choices=GradeDropPolicy.choices, default=GradeDropPolicy.MARK_NOT_PASSING
+    )
+    title_override = models.CharField(max_length=255, blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    validity_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("Days after issue when a certificate expires; empty: never.")
+    )
+
+    def __str__(self):
+        return f"{self.course_key} ({'enabled' if self.enabled else 'disabled'})"
+
+    def clean(self):
+        from credentials_plugin.rules import validate_configuration  # noqa: PLC0415 (rules import models)
+
+        errors = validate_configuration(self)
+        if errors:
+            raise ValidationError(errors)
+
+
+class CourseCertificate(TimeStamped):
+    """
+    One learner's certificate for one course run.
+
+    .. pii: The learner's name as certified (name snapshot).
+    .. pii_types: name
+    .. pii_retirement: local_api
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    course_key = CourseKeyField(max_length=255, db_index=True)
+    mode = models.CharField(max_length=100)
+    status = models.CharField(max_length=32, choices=CertificateStatus.choices, db_index=True)
+    percent_grade = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+    letter_grade = models.CharField(max_length=64, blank=True)
+    learner_name = models.CharField(max_length=255, blank=True)
+    course_name = models.CharField(max_length=255, blank=True)
+    issued_at = models.DateTimeField()
+    date_override = models.DateField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revocation_reason = models.TextField(blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course_key"], name="credentials_plugin_one_cert_per_run"),
+        ]
+        indexes = [models.Index(fields=["course_key", "status"])]
+
+    def __str__(self):
+        return f"{self.uuid} {self.course_key} user={self.user_id} {self.status}"
+
+
+class AllowlistEntry(TimeStamped):
+    """
+    A learner who gets a certificate whatever their grade (still in an eligible mode).
+
+    .. no_pii:
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    course_key = CourseKeyField(max_length=255, db_index=True)
+    notes = models.TextField(blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "allowlist entries"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course_key"], name="credentials_plugin_one_allowlist_per_run"),
+        ]
+
+    def __str__(self):
+        return f"{self.course_key} user={self.user_id}"
+
+
+class StaffRevocation(models.Model):
+    """
+    A revocation by staff; it stands until staff reinstate the certificate.
+
+    .. no_pii:
+    """
+
+    certificate = models.ForeignKey(CourseCertificate, on_delete=models.CASCADE, related_name="revocations")
+    reason = models.TextField()
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField()
+    reinstate_reason = models.TextField(blank=True)
+    reinstated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reinstated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"revocation of {self.certificate_id} at {self.revoked_at:%Y-%m-%d}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """A queryset that refuses bulk changes."""
+
+    def update(self, **kwargs):
+        raise TypeError("The audit trail is append-only.")
+
+    def delete(self):
+        raise TypeError("The audit trail is append-only.")
+
+
+class AuditRecord(models.Model):
+    """
+    One state change of a certificate (or a refused one), with what caused it.
+
+    Append-only: rows are never updated or deleted through the ORM.
+
+    .. no_pii: Holds user ids, not names or emails.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    course_key = CourseKeyField(max_length=255)
+    certificate = models.ForeignKey(
+        CourseCertificate, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_records"
+    )
+    old_status = models.CharField(max_length=32, blank=True)
+    new_status = models.CharField(max_length=32, blank=True)
+    action = models.CharField(max_length=32)
+    cause = models.CharField(max_length=16, choices=CauseKind.choices)
+    event_id = models.CharField(max_length=64, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The task id, command name or filter step behind the change.
+    source = models.CharField(max_length=255, blank=True)
+    reason = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["course_key", "user"])]
+        ordering = ["-created", "-id"]
+
+    def __str__(self):
+        return f"{self.course_key} user={self.user_id}: {self.old_status or '-'} -> {self.new_status or '-'}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("The audit trail is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The audit trail is append-only.")
+
+
+class LearnerCourseFacts(models.Model):
+    """
+    What the LMS told us about one learner in one course run, and when.
+
+    The issuance core locks this row for every change to that learner's certificate,
+    so that concurrent events and staff actions for the same learner and course run
+    one after the other. Each fact keeps the time of the event that set it, so an
+    older event arriving late changes nothing.
+
+    .. no_pii:
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    course_key = CourseKeyField(max_length=255)
+    enrollment_mode = models.CharField(max_length=100, blank=True)
+    enrollment_active = models.BooleanField(null=True)
+    enrollment_as_of = models.DateTimeField(null=True, blank=True)
+    is_passing = models.BooleanField(null=True)
+    passing_as_of = models.DateTimeField(null=True, blank=True)
+    percent_grade = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+    letter_grade = models.CharField(max_length=64, blank=True)
+    grade_as_of = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "learner course facts"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course_key"], name="credentials_plugin_one_facts_per_run"),
+        ]
+
+    def __str__(self):
+        return f"{self.course_key} user={self.user_id}"
+
+
+class LearnerFacts(models.Model):
+    """
+    The learner's names and ID verification, as events reported them (standalone backend).
+
+    .. pii: Full name and verified name of the learner.
+    .. pii_types: name
+    .. pii_retirement: local_api
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    full_name = models.CharField(max_length=255, blank=True)
+    verified_name = models.CharField(max_length=255, blank=True)
+    id_verified = models.BooleanField(default=False)
+    id_verified_until = models.DateTimeField(null=True, blank=True)
+    as_of = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "learner facts"
+
+    def __str__(self):
+        return f"user={self.user_id}"
+
+
+class CourseFacts(models.Model):
+    """
+    A course run's catalog data, as events reported it (standalone backend).
+
+    .. no_pii:
+    """
+
+    course_key = CourseKeyField(max_length=255, unique=True)
+    name = models.CharField(max_length=255, blank=True)
+    org = models.CharField(max_length=255, blank=True)
+    start = models.DateTimeField(null=True, blank=True)
+    end = models.DateTimeField(null=True, blank=True)
+    pacing = models.CharField(max_length=16, blank=True)
+    as_of = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "course facts"
+
+    def __str__(self):
+        return str(self.course_key)
+
+
+class CourseRoleFacts(models.Model):
+    """
+    A course access role a user holds, as events reported it (standalone backend).
+
+    .. no_pii:
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    course_key = CourseKeyField(max_length=255, db_index=True)
+    role = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name_plural = "course role facts"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course_key", "role"], name="credentials_plugin_one_role_row"),
+        ]
+
+    def __str__(self):
+        return f"{self.course_key} user={self.user_id} {self.role}"

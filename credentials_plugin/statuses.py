@@ -1,0 +1,46 @@
+"""The status strings of the contract (DESIGN.md), stored and returned as they are."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CertificateStatus(models.TextChoices):
+    """Status of a course certificate."""
+
+    AWARDED = "awarded", _("Awarded")
+    NOT_PASSING = "not_passing", _("Not passing")
+    REVOKED = "revoked", _("Revoked")
+    UNVERIFIED = "unverified", _("Unverified")
+
+
+class ProgramCredentialStatus(models.TextChoices):
+    """Status of a program credential."""
+
+    AWARDED = "awarded", _("Awarded")
+    REVOKED = "revoked", _("Revoked")
+
+
+class Availability(models.TextChoices):
+    """When an awarded certificate becomes visible to the public."""
+
+    IMMEDIATELY = "immediately", _("Immediately")
+    COURSE_END = "course_end", _("At the end of the course")
+    DATE = "date", _("On a date")
+
+
+class GradeDropPolicy(models.TextChoices):
+    """What happens to an awarded certificate when the learner stops passing."""
+
+    MARK_NOT_PASSING = "not_passing", _("Mark it not passing")
+    KEEP = "keep", _("Keep it")
+
+
+class CauseKind(models.TextChoices):
+    """What caused a change recorded in the audit trail."""
+
+    EVENT = "event", _("LMS event")
+    STAFF = "staff", _("Staff action")
+    API = "api", _("API call")
+    TASK = "task", _("Background task")
+    COMMAND = "command", _("Management command")
+    FILTER = "filter", _("Filter pipeline")

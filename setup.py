@@ -1,0 +1,55 @@
+"""Packaging for credentials_plugin, an Open edX LMS plugin app."""
+
+import re
+from pathlib import Path
+
+from setuptools import setup
+
+HERE = Path(__file__).parent
+
+
+def read_version():
+    """The version lives in the package's __init__, once."""
+    text = (HERE / "credentials_plugin" / "__init__.py").read_text()
+    return re.search(r'^__version__ = "([^"]+)"', text, re.M).group(1)
+
+
+def read_requirements(name):
+    """Requirement lines of requirements/NAME.in, without comments or includes."""
+    lines = (HERE / "requirements" / name).read_text().splitlines()
+    return [line.split("#")[0].strip() for line in lines if line.strip() and not line.startswith(("#", "-"))]
+
+
+setup(
+    name="credentials-plugin",
+    version=read_version(),
+    description="Certificates and verifiable credentials for Open edX, as one LMS plugin app.",
+    long_description=(HERE / "README.md").read_text(),
+    long_description_content_type="text/markdown",
+    license="AGPL-3.0",
+    python_requires=">=3.11",
+    packages=[
+        "credentials_plugin",
+        "credentials_plugin.backends",
+        "credentials_plugin.management",
+        "credentials_plugin.management.commands",
+        "credentials_plugin.migrations",
+        "credentials_plugin.settings",
+        # The design card keeps templates at the top level; they install inside the package.
+        "credentials_plugin.templates",
+    ],
+    package_dir={"credentials_plugin.templates": "templates"},
+    package_data={"credentials_plugin.templates": ["**/*.html", "**/*.css", "**/*.txt"]},
+    include_package_data=True,
+    install_requires=read_requirements("base.in"),
+    entry_points={
+        "lms.djangoapp": ["credentials_plugin = credentials_plugin.apps:CredentialsPluginConfig"],
+    },
+    classifiers=[
+        "Framework :: Django",
+        "Framework :: Django :: 4.2",
+        "Framework :: Django :: 5.2",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+    ],
+)
