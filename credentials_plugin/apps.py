@@ -29,6 +29,6 @@ class CredentialsPluginConfig(AppConfig):
 
     def ready(self):
         """Connect the openedx-events receivers."""
-        from credentials_plugin import handlers  # noqa: PLC0415 (apps must be ready first)
+        from credentials_plugin import handlers
 
         handlers.connect_receivers()

@@ -1,9 +1,9 @@
 """Reading a course's certificate configuration, through Django's cache."""
 
+from ccx_keys.locator import CCXLocator
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from ccx_keys.locator import CCXLocator
 
 from credentials_plugin.conf import plugin_settings
 from credentials_plugin.data import CourseConfigurationData

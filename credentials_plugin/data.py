@@ -67,7 +67,7 @@ class CourseCertificateData:
 
     @classmethod
     def from_model(cls, certificate):
-        from credentials_plugin.links import certificate_url  # noqa: PLC0415 (links reverse URLs)
+        from credentials_plugin.links import certificate_url
 
         return cls(
             uuid=certificate.uuid,

@@ -287,11 +287,11 @@ def _apply_rules(learner, facts, certificate, cause, course_name):
         return Outcome(data, False, decision.reason)
     if certificate is None:
         mode = situation.enrollment.mode if situation.enrollment else ""
-        return _create(learner, facts, mode, decision, cause, course_name)
+        return _create(learner, facts, decision, cause, mode=mode, course_name=course_name)
     old_status = certificate.status
     certificate.status = decision.new_status
     certificate.save(update_fields=["status", "modified"])
-    _audit(certificate.user_id, certificate.course_key, certificate, old_status, "status_changed", cause, decision.reason)
+    _audit("status_changed", cause, decision.reason, certificate=certificate, old_status=old_status)
     send_certificate_event_on_commit(certificate, old_status, learner)
     return Outcome(CourseCertificateData.from_model(certificate), True, decision.reason)
 
@@ -314,7 +314,7 @@ def _situation(facts, certificate):
     )
 
 
-def _create(learner, facts, mode, decision, cause, course_name):
+def _create(learner, facts, decision, cause, *, mode, course_name):
     backend = get_backend()
     course_key = facts.course_key
     status, grade = decision.new_status, facts.percent_grade
@@ -328,7 +328,8 @@ def _create(learner, facts, mode, decision, cause, course_name):
             generation_mode="batch",
         )
     except CertificateCreationRequested.PreventCertificateCreation as exc:
-        _audit(learner.user_id, course_key, None, "", "creation_refused", cause, str(exc) or "Refused by a filter.")
+        reason = str(exc) or "Refused by a filter."
+        _audit("creation_refused", cause, reason, user_id=learner.user_id, course_key=course_key)
         return Outcome(None, False, f"A CertificateCreationRequested filter refused: {exc}")
     if status not in FILTER_STATUSES:
         log.warning("A CertificateCreationRequested step returned status %r; using %r.", status, decision.new_status)
@@ -348,7 +349,7 @@ def _create(learner, facts, mode, decision, cause, course_name):
         issued_at=now,
         expires_at=now + timedelta(days=config.validity_days) if config.validity_days else None,
     )
-    _audit(learner.user_id, course_key, certificate, "", "created", cause, decision.reason)
+    _audit("created", cause, decision.reason, certificate=certificate)
     send_certificate_event_on_commit(certificate, None, learner)
     return Outcome(CourseCertificateData.from_model(certificate), True, decision.reason)
 
@@ -361,8 +362,7 @@ def _fill_missing_grade(certificate, facts, cause):
         return False
     certificate.percent_grade, certificate.letter_grade = facts.percent_grade, facts.letter_grade
     certificate.save(update_fields=["percent_grade", "letter_grade", "modified"])
-    status = certificate.status
-    _audit(certificate.user_id, certificate.course_key, certificate, status, "grade_recorded", cause, "")
+    _audit("grade_recorded", cause, "", certificate=certificate, old_status=certificate.status)
     return True
 
 
@@ -382,7 +382,7 @@ def _act_on_certificate(certificate_uuid, cause, action, act):
         for name, value in changes.items():
             setattr(certificate, name, value)
         certificate.save(update_fields=[*changes, "modified"])
-        _audit(certificate.user_id, certificate.course_key, certificate, old_status, action, cause, reason)
+        _audit(action, cause, reason, certificate=certificate, old_status=old_status)
         send_certificate_event_on_commit(certificate, old_status)
         return Outcome(CourseCertificateData.from_model(certificate), True, reason)
 
@@ -403,10 +403,11 @@ def _lock_facts(user_id, course_key):
     return facts
 
 
-def _audit(user_id, course_key, certificate, old_status, action, cause, reason):
+def _audit(action, cause, reason, *, certificate=None, old_status="", user_id=None, course_key=None):
+    """Append one record to the audit trail: the change, its cause, and the reason."""
     AuditRecord.objects.create(
-        user_id=user_id,
-        course_key=course_key,
+        user_id=certificate.user_id if certificate else user_id,
+        course_key=certificate.course_key if certificate else course_key,
         certificate=certificate,
         old_status=old_status or "",
         new_status=certificate.status if certificate else "",

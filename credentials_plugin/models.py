@@ -15,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from opaque_keys.edx.django.models import CourseKeyField
 
+from credentials_plugin.rules import validate_configuration
 from credentials_plugin.statuses import (
     Availability,
     CauseKind,
@@ -68,8 +69,6 @@ class CourseConfiguration(TimeStamped):
         return f"{self.course_key} ({'enabled' if self.enabled else 'disabled'})"
 
     def clean(self):
-        from credentials_plugin.rules import validate_configuration  # noqa: PLC0415 (rules import models)
-
         errors = validate_configuration(self)
         if errors:
             raise ValidationError(errors)

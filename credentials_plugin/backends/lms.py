@@ -40,7 +40,7 @@ def fail_closed(default):
 
 
 def _get_user(user_id):
-    from django.contrib.auth import get_user_model  # noqa: PLC0415
+    from django.contrib.auth import get_user_model
 
     return get_user_model().objects.get(pk=user_id)
 
@@ -50,14 +50,14 @@ class EdxPlatformBackend(Backend):
 
     @fail_closed(None)
     def get_enrollment(self, user_id, course_key):
-        from common.djangoapps.student.models import CourseEnrollment  # noqa: PLC0415
+        from common.djangoapps.student.models import CourseEnrollment
 
         row = CourseEnrollment.objects.filter(user_id=user_id, course_id=course_key).values("mode", "is_active").first()
         return Enrollment(mode=row["mode"], is_active=row["is_active"]) if row else None
 
     @fail_closed(None)
     def get_course(self, course_key):
-        from openedx.core.djangoapps.content.course_overviews.models import CourseOverview  # noqa: PLC0415
+        from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
 
         overview = CourseOverview.objects.filter(id=course_key).first()
         if overview is None:
@@ -73,14 +73,14 @@ class EdxPlatformBackend(Backend):
 
     @fail_closed(lambda: Identity(full_name="", verified_name="", id_verified=False))
     def get_identity(self, user_id):
-        from lms.djangoapps.verify_student.services import IDVerificationService  # noqa: PLC0415
+        from lms.djangoapps.verify_student.services import IDVerificationService
 
         user = _get_user(user_id)
         profile = getattr(user, "profile", None)
         full_name = getattr(profile, "name", "") or user.get_full_name()
         verified_name = ""
         try:
-            from edx_name_affirmation.api import get_verified_name  # noqa: PLC0415
+            from edx_name_affirmation.api import get_verified_name
 
             record = get_verified_name(user, is_verified=True)
             verified_name = record.verified_name if record else ""
@@ -94,7 +94,7 @@ class EdxPlatformBackend(Backend):
 
     @fail_closed(set)
     def get_course_roles(self, user, course_key):
-        from common.djangoapps.student.roles import CourseInstructorRole, CourseStaffRole  # noqa: PLC0415
+        from common.djangoapps.student.roles import CourseInstructorRole, CourseStaffRole
 
         if not getattr(user, "is_authenticated", False):
             return set()
@@ -107,13 +107,13 @@ class EdxPlatformBackend(Backend):
 
     @fail_closed(False)
     def is_global_staff(self, user):
-        from common.djangoapps.student.roles import GlobalStaff  # noqa: PLC0415
+        from common.djangoapps.student.roles import GlobalStaff
 
         return bool(getattr(user, "is_authenticated", False) and GlobalStaff().has_user(user))
 
     @fail_closed(None)
     def get_current_grade(self, user_id, course_key):
-        from lms.djangoapps.grades.api import CourseGradeFactory  # noqa: PLC0415
+        from lms.djangoapps.grades.api import CourseGradeFactory
 
         course_grade = CourseGradeFactory().read(_get_user(user_id), course_key=course_key)
         if course_grade is None:
@@ -126,7 +126,7 @@ class EdxPlatformBackend(Backend):
 
     @fail_closed(iter(()))
     def iter_enrolled_user_ids(self, course_key, batch_size):
-        from common.djangoapps.student.models import CourseEnrollment  # noqa: PLC0415
+        from common.djangoapps.student.models import CourseEnrollment
 
         rows = CourseEnrollment.objects.filter(course_id=course_key, is_active=True).order_by("user_id")
         return rows.values_list("user_id", flat=True).iterator(chunk_size=batch_size)
