@@ -164,6 +164,30 @@ def reconcile_learner(user_id, course_key, *, cause, dry_run=False):
     return _change(Learner(user_id), course_key, cause, update_facts=update, dry_run=dry_run)
 
 
+def reconcile_course(course_key, *, cause, dry_run=False, batch_size=None):
+    """
+    Reconcile every learner of the course: the enrolled ones, then certificate holders.
+
+    Yields ``(user_id, outcome)`` pairs (the outcome is an IssuanceError when refused).
+    Pages through learners by id, so memory stays bounded whatever the course's size.
+    """
+    limit = batch_size or plugin_settings.BATCH_SIZE
+    for page_of_user_ids in (get_backend().enrolled_user_ids, _certificate_holder_ids):
+        after = 0
+        while user_ids := page_of_user_ids(course_key, after=after, limit=limit):
+            for user_id in user_ids:
+                try:
+                    yield user_id, reconcile_learner(user_id, course_key, cause=cause, dry_run=dry_run)
+                except IssuanceError as error:
+                    yield user_id, error
+            after = user_ids[-1]
+
+
+def _certificate_holder_ids(course_key, *, after, limit):
+    rows = CourseCertificate.objects.filter(course_key=course_key, user_id__gt=after).order_by("user_id")
+    return list(rows.values_list("user_id", flat=True)[:limit])
+
+
 def evaluate(user_id, course_key, *, cause):
     """Apply the rules to what is already known (after an allowlist or configuration change)."""
     return _change(Learner(user_id), course_key, cause)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -77,6 +76,6 @@ class Backend:
     def get_current_grade(self, user_id: int, course_key: CourseKey) -> Grade | None:
         raise NotImplementedError
 
-    def iter_enrolled_user_ids(self, course_key: CourseKey, batch_size: int) -> Iterator[int]:
-        """Every learner enrolled (active) in the course, in bounded memory."""
+    def enrolled_user_ids(self, course_key: CourseKey, *, after: int, limit: int) -> list[int]:
+        """Ids of learners actively enrolled in the course, above AFTER, in order: one page."""
         raise NotImplementedError

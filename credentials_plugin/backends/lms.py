@@ -124,9 +124,9 @@ class EdxPlatformBackend(Backend):
             passed=bool(course_grade.passed),
         )
 
-    @fail_closed(iter(()))
-    def iter_enrolled_user_ids(self, course_key, batch_size):
+    @fail_closed(list)
+    def enrolled_user_ids(self, course_key, *, after, limit):
         from common.djangoapps.student.models import CourseEnrollment
 
-        rows = CourseEnrollment.objects.filter(course_id=course_key, is_active=True).order_by("user_id")
-        return rows.values_list("user_id", flat=True).iterator(chunk_size=batch_size)
+        rows = CourseEnrollment.objects.filter(course_id=course_key, is_active=True, user_id__gt=after)
+        return list(rows.order_by("user_id").values_list("user_id", flat=True)[:limit])

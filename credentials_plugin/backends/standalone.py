@@ -55,6 +55,6 @@ class StandaloneBackend(Backend):
             return None
         return Grade(percent=facts.percent_grade, letter=facts.letter_grade, passed=bool(facts.is_passing))
 
-    def iter_enrolled_user_ids(self, course_key, batch_size):
-        rows = LearnerCourseFacts.objects.filter(course_key=course_key, enrollment_active=True).order_by("user_id")
-        return rows.values_list("user_id", flat=True).iterator(chunk_size=batch_size)
+    def enrolled_user_ids(self, course_key, *, after, limit):
+        rows = LearnerCourseFacts.objects.filter(course_key=course_key, enrollment_active=True, user_id__gt=after)
+        return list(rows.order_by("user_id").values_list("user_id", flat=True)[:limit])
