@@ -40,7 +40,7 @@ def test_dry_run_reports_and_changes_nothing(passed_before_configuration):
 
 
 def test_reconcile_issues_what_was_missed_once(passed_before_configuration, emitted):
-    passers, failer = passed_before_configuration
+    passers, _ = passed_before_configuration
     output = reconcile(str(COURSE), "--batch-size", "2")
     assert "Changed: 5 -> awarded." in output
     assert set(CourseCertificate.objects.values_list("user_id", flat=True)) == {user.id for user in passers}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -54,28 +55,33 @@ class Grade:
     passed: bool
 
 
-class Backend:
+class Backend(ABC):
     """The facts the plugin reads from the LMS. Every method may be called inside a transaction."""
 
+    @abstractmethod
     def get_enrollment(self, user_id: int, course_key: CourseKey) -> Enrollment | None:
-        raise NotImplementedError
+        """The learner's enrollment in the course run (mode and whether active), or None."""
 
+    @abstractmethod
     def get_course(self, course_key: CourseKey) -> CourseInfo | None:
-        raise NotImplementedError
+        """The course run's name, organization and schedule, or None when unknown."""
 
+    @abstractmethod
     def get_identity(self, user_id: int) -> Identity:
-        raise NotImplementedError
+        """The learner's full name, verified name and ID-verification status."""
 
+    @abstractmethod
     def get_course_roles(self, user, course_key: CourseKey) -> set[str]:
         """The roles (COURSE_STAFF_ROLE, COURSE_INSTRUCTOR_ROLE) the user holds in the course."""
-        raise NotImplementedError
 
+    @abstractmethod
     def is_global_staff(self, user) -> bool:
-        raise NotImplementedError
+        """Whether the user is site-wide staff."""
 
+    @abstractmethod
     def get_current_grade(self, user_id: int, course_key: CourseKey) -> Grade | None:
-        raise NotImplementedError
+        """The learner's current course grade (for backfills and regeneration), or None."""
 
+    @abstractmethod
     def enrolled_user_ids(self, course_key: CourseKey, *, after: int, limit: int) -> list[int]:
         """Ids of learners actively enrolled in the course, above AFTER, in order: one page."""
-        raise NotImplementedError
