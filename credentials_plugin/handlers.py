@@ -68,22 +68,19 @@ def _event_subject(data):
 @event_receiver
 def on_passing_status_updated(data, metadata):
     """COURSE_PASSING_STATUS_UPDATED: the learner passes the course now, or no longer does."""
-    return issuance.record_passing_status(
-        issuance.Learner.from_user_data(data.user),
-        data.course.course_key,
-        is_passing=data.is_passing,
-        as_of=metadata.time,
-        cause=issuance.Cause.from_event(metadata),
-        course_name=data.course.display_name,
-    )
+    return _record_passing(data, metadata, data.course.course_key)
 
 
 @event_receiver
 def on_ccx_passing_status_updated(data, metadata):
     """CCX_COURSE_PASSING_STATUS_UPDATED: the same, for a CCX course."""
+    return _record_passing(data, metadata, data.course.ccx_course_key)
+
+
+def _record_passing(data, metadata, course_key):
     return issuance.record_passing_status(
         issuance.Learner.from_user_data(data.user),
-        data.course.ccx_course_key,
+        course_key,
         is_passing=data.is_passing,
         as_of=metadata.time,
         cause=issuance.Cause.from_event(metadata),
