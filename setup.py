@@ -37,6 +37,7 @@ setup(
         "credentials_plugin.settings",
         # The design card keeps templates at the top level; they install inside the package.
         "credentials_plugin.templates",
+        "credentials_plugin.templates.credentials_plugin",
     ],
     package_dir={"credentials_plugin.templates": "templates"},
     package_data={"credentials_plugin.templates": ["**/*.html", "**/*.css", "**/*.txt"]},

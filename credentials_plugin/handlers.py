@@ -54,6 +54,9 @@ def event_receiver(handle):
             )
         return None
 
+    # wraps() sets __wrapped__, through which inspect would see HANDLE's (data, metadata) signature;
+    # Django's Signal.connect() then refuses the receiver under DEBUG ("must accept **kwargs").
+    del receiver.__wrapped__
     return receiver
 
 

@@ -54,3 +54,11 @@ def test_production_settings_take_values_from_the_yaml_tokens():
     assert Settings.CREDENTIALS_PLUGIN_HONOR_CERTIFICATES is True
     assert Settings.CREDENTIALS_PLUGIN_PUBLIC_BASE_URL == "https://lms.example.com"
     assert not hasattr(Settings, "OTHER")
+
+
+def test_every_receiver_passes_djangos_debug_check_for_kwargs():
+    from django.utils.inspect import func_accepts_kwargs
+
+    from credentials_plugin import handlers
+
+    assert all(func_accepts_kwargs(receiver) for _, receiver in handlers.RECEIVERS)

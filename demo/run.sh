@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `make demo`: set up the environment, seed a fresh demo database through real
+# openedx-events, and serve the demo LMS host on http://127.0.0.1:8000 (this machine only).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT="$PWD"
+PYTHON="$ROOT/.venv/bin/python"
+
+if [ -f scripts/bootstrap.sh ]; then
+    bash scripts/bootstrap.sh
+else
+    if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+        echo "demo: Python 3.11 or later is needed as python3." >&2
+        exit 1
+    fi
+    if [ ! -x "$PYTHON" ]; then
+        # Debian's python3 makes virtualenvs only with the python3-venv package.
+        if ! python3 -c 'import ensurepip' 2>/dev/null; then
+            if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+                apt-get update -qq && apt-get install -y -qq python3-venv
+            else
+                echo "demo: python3 cannot create virtualenvs; install python3-venv first." >&2
+                exit 1
+            fi
+        fi
+        python3 -m venv .venv
+    fi
+    "$PYTHON" -m pip install --quiet --upgrade pip
+    "$PYTHON" -m pip install --quiet -e .
+fi
+
+export DJANGO_SETTINGS_MODULE=demo.settings
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+
+echo "demo: creating a fresh database, demo/db.sqlite3"
+rm -f demo/db.sqlite3
+"$PYTHON" -m django migrate --noinput --verbosity 0
+"$PYTHON" -m django seed_demo
+
+cat <<'MSG'
+
+demo: serving on http://127.0.0.1:8000 (Ctrl-C stops it)
+  admin (sign in as the staff user above):  http://127.0.0.1:8000/admin/
+  public certificate pages:                 the URLs listed above
+MSG
+exec "$PYTHON" -m django runserver 127.0.0.1:8000

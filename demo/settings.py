@@ -1,0 +1,73 @@
+"""
+Settings of the demo host: a small Django project standing in for the LMS.
+
+It loads the plugin the way the LMS does, from its installed ``lms.djangoapp`` entry
+point (never by listing the app), and keeps its data in ``demo/db.sqlite3``.
+Run it with ``make demo``; it serves on http://127.0.0.1:8000 only.
+"""
+
+from pathlib import Path
+
+from edx_django_utils.plugins import add_plugins, get_plugin_apps
+
+BASE_DIR = Path(__file__).resolve().parent
+SECRET_KEY = "demo-only-secret-key-never-use-in-production"  # noqa: S105
+DEBUG = True
+ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
+USE_TZ = True
+TIME_ZONE = "UTC"
+LMS_ROOT_URL = "http://127.0.0.1:8000"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "demo",
+    *get_plugin_apps("lms.djangoapp"),
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+ROOT_URLCONF = "demo.urls"
+LOGIN_URL = "/admin/login/"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+STATIC_URL = "static/"
+
+# The LMS's data (enrollments, grades, names, roles) reaches the plugin only through the
+# openedx-events that seed_demo sends; the standalone backend keeps what they report.
+CREDENTIALS_PLUGIN_BACKEND = "credentials_plugin.backends.standalone.StandaloneBackend"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"credentials_plugin": {"handlers": ["console"], "level": "INFO"}},
+}
+
+# What the LMS does: let each plugin add its own settings.
+add_plugins(__name__, "lms.djangoapp", "common")
