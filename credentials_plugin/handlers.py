@@ -39,7 +39,7 @@ def event_receiver(handle):
             return None
         (data,) = kwargs.values()
         try:
-            return handle(data, metadata)
+            handle(data, metadata)
         except issuance.UnknownLearner as error:
             log.warning("credentials_plugin ignored %s %s: %s", metadata.event_type, metadata.id, error)
         except Exception:
@@ -52,6 +52,7 @@ def event_receiver(handle):
                 user_id,
                 course_key,
             )
+        # Nothing is returned: openedx-events formats every receiver's reply for its log.
         return None
 
     # wraps() sets __wrapped__, through which inspect would see HANDLE's (data, metadata) signature;

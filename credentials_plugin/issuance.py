@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from openedx_filters.learning.filters import CertificateCreationRequested
@@ -291,7 +292,9 @@ def _change(learner, course_key, cause, *, update_facts=None, course_name="", dr
                 LearnerCourseFacts.objects.filter(pk=facts.pk).update(**changes)
                 for name, value in changes.items():
                     setattr(facts, name, value)
-        certificate = CourseCertificate.objects.filter(user_id=learner.user_id, course_key=course_key).first()
+        certificate = None
+        if facts.has_certificate:
+            certificate = CourseCertificate.objects.filter(user_id=learner.user_id, course_key=course_key).first()
         outcome = _apply_rules(learner, facts, certificate, cause, course_name)
         if dry_run:
             transaction.set_rollback(True)
@@ -414,8 +417,13 @@ def _act_on_certificate(certificate_uuid, cause, action, act):
 
 
 def _lock_facts(user_id, course_key):
-    """Lock (creating if needed) the learner's facts row: the serialization point for this learner."""
-    rows = LearnerCourseFacts.objects.select_for_update()
+    """
+    Lock (creating if needed) the learner's facts row: the serialization point for this learner.
+
+    The same query tells whether a certificate exists, so a first issuance reads nothing more.
+    """
+    holds = CourseCertificate.objects.filter(user_id=OuterRef("user_id"), course_key=OuterRef("course_key"))
+    rows = LearnerCourseFacts.objects.select_for_update().annotate(has_certificate=Exists(holds))
     facts = rows.filter(user_id=user_id, course_key=course_key).first()
     if facts is None:
         if not get_user_model().objects.filter(pk=user_id).exists():
