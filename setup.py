@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import find_packages, setup
 
 HERE = Path(__file__).parent
 
@@ -29,18 +29,16 @@ setup(
     license="AGPL-3.0",
     python_requires=">=3.11",
     packages=[
-        "credentials_plugin",
-        "credentials_plugin.backends",
-        "credentials_plugin.management",
-        "credentials_plugin.management.commands",
-        "credentials_plugin.migrations",
-        "credentials_plugin.settings",
+        *find_packages(include=["credentials_plugin", "credentials_plugin.*"]),
         # The design card keeps templates at the top level; they install inside the package.
         "credentials_plugin.templates",
         "credentials_plugin.templates.credentials_plugin",
     ],
     package_dir={"credentials_plugin.templates": "templates"},
-    package_data={"credentials_plugin.templates": ["**/*.html", "**/*.css", "**/*.txt"]},
+    package_data={
+        "credentials_plugin.templates": ["**/*.html", "**/*.txt"],
+        "credentials_plugin": ["static/credentials_plugin/*"],
+    },
     include_package_data=True,
     install_requires=read_requirements("base.in"),
     entry_points={

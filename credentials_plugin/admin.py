@@ -12,6 +12,18 @@ class CourseConfigurationAdmin(admin.ModelAdmin):
     search_fields = ("course_key",)
 
 
+@admin.register(models.Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ("short_name", "display_name", "primary_colour", "accent_colour", "linkedin_organization_id")
+    search_fields = ("short_name", "display_name")
+
+
+@admin.register(models.Signatory)
+class SignatoryAdmin(admin.ModelAdmin):
+    list_display = ("course_key", "name", "title", "organization_name", "order")
+    search_fields = ("course_key", "name")
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Rows written only by the plugin's own code paths (the domain core and event receivers)."""
 

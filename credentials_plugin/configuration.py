@@ -2,6 +2,7 @@
 
 from ccx_keys.locator import CCXLocator
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -41,5 +42,7 @@ def _cached_configuration(course_key):
 @receiver(post_save, sender=CourseConfiguration)
 @receiver(post_delete, sender=CourseConfiguration)
 def forget_cached_configuration(sender, instance, **kwargs):
-    """A saved or deleted configuration takes effect at once."""
-    cache.delete(_cache_key(instance.course_key))
+    """A saved or deleted configuration takes effect at once, and again once committed (no stale refill)."""
+    key = _cache_key(instance.course_key)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key), robust=True)

@@ -13,16 +13,21 @@ from openedx_events.learning.data import CertificateData, CourseData, UserData, 
 from openedx_events.learning.signals import CERTIFICATE_CHANGED, CERTIFICATE_CREATED, CERTIFICATE_REVOKED
 
 from credentials_plugin.links import certificate_url
-from credentials_plugin.statuses import CertificateStatus
+from credentials_plugin.statuses import PLATFORM_STATUS_WORDS, CertificateStatus
 
 log = logging.getLogger(__name__)
 
 
 def certificate_event_for(old_status, new_status):
-    """The signal a change from OLD to NEW status sends."""
-    if old_status is None:
+    """
+    The signal a change from OLD to NEW status sends, as consumers read them.
+
+    CREATED when a certificate becomes awarded (new, re-earned, verified or reinstated);
+    REVOKED when an awarded one stops being valid; CHANGED for everything else.
+    """
+    if new_status == CertificateStatus.AWARDED and old_status != CertificateStatus.AWARDED:
         return CERTIFICATE_CREATED
-    if new_status == CertificateStatus.REVOKED:
+    if old_status == CertificateStatus.AWARDED and new_status != CertificateStatus.AWARDED:
         return CERTIFICATE_REVOKED
     return CERTIFICATE_CHANGED
 
@@ -38,26 +43,29 @@ def send_certificate_event_on_commit(certificate, old_status, learner=None):
         "grade": "" if certificate.percent_grade is None else str(certificate.percent_grade),
         "uuid": certificate.uuid,
         "name": certificate.learner_name,
-        "status": certificate.status,
-        "old_status": old_status or "",
+        "status": PLATFORM_STATUS_WORDS[certificate.status],
+        "old_status": PLATFORM_STATUS_WORDS.get(old_status, ""),
     }
-    transaction.on_commit(lambda: _send(signal, snapshot, learner))
+    transaction.on_commit(lambda: _send(signal, snapshot, learner), robust=True)
 
 
 def _send(signal, snapshot, learner):
-    user = _user_data(snapshot["user_id"], learner)
-    signal.send_event(
-        certificate=CertificateData(
-            user=user,
-            course=CourseData(course_key=snapshot["course_key"], display_name=snapshot["course_name"]),
-            mode=snapshot["mode"],
-            grade=snapshot["grade"],
-            download_url=certificate_url(snapshot["uuid"]),
-            name=snapshot["name"],
-            current_status=snapshot["status"],
-            previous_status=snapshot["old_status"],
+    """Send one event; a failure is logged with the certificate, never raised into the caller."""
+    try:
+        signal.send_event(
+            certificate=CertificateData(
+                user=_user_data(snapshot["user_id"], learner),
+                course=CourseData(course_key=snapshot["course_key"], display_name=snapshot["course_name"]),
+                mode=snapshot["mode"],
+                grade=snapshot["grade"],
+                download_url=certificate_url(snapshot["uuid"]),
+                name=snapshot["name"],
+                current_status=snapshot["status"],
+                previous_status=snapshot["old_status"],
+            )
         )
-    )
+    except Exception:
+        log.exception("credentials_plugin could not send %s for certificate %s.", signal.event_type, snapshot["uuid"])
 
 
 def _user_data(user_id, learner):

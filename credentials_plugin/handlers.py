@@ -8,6 +8,7 @@ with the event's type, id, learner and course (``reconcile_certificates`` heals 
 import logging
 from functools import wraps
 
+from django.db import connection, transaction
 from openedx_events.content_authoring.signals import COURSE_CATALOG_INFO_CHANGED
 from openedx_events.learning.signals import (
     CCX_COURSE_PASSING_STATUS_UPDATED,
@@ -30,7 +31,13 @@ log = logging.getLogger(__name__)
 
 
 def event_receiver(handle):
-    """Wrap HANDLE(data, metadata): honour the in-process setting, log failures, never raise."""
+    """
+    Wrap HANDLE(data, metadata) as a receiver: honour the in-process setting, never raise.
+
+    Inside the sender's transaction (an LMS request or task), the work waits for its commit:
+    it then sees what the LMS committed, runs in a transaction of its own that can be retried,
+    and a deadlock of ours cannot roll back the LMS's work.
+    """
 
     @wraps(handle)
     def receiver(sender=None, signal=None, metadata=None, **kwargs):
@@ -38,20 +45,10 @@ def event_receiver(handle):
         if not (from_bus or plugin_settings.HANDLE_EVENTS_IN_PROCESS):
             return None
         (data,) = kwargs.values()
-        try:
-            handle(data, metadata)
-        except issuance.UnknownLearner as error:
-            log.warning("credentials_plugin ignored %s %s: %s", metadata.event_type, metadata.id, error)
-        except Exception:
-            user_id, course_key = _event_subject(data)
-            log.exception(
-                "credentials_plugin failed to handle %s (event id %s, user %s, course %s); "
-                "run reconcile_certificates for this course to heal it.",
-                metadata.event_type,
-                metadata.id,
-                user_id,
-                course_key,
-            )
+        if connection.in_atomic_block:
+            transaction.on_commit(lambda: _handle_safely(handle, data, metadata), robust=True)
+        else:
+            _handle_safely(handle, data, metadata)
         # Nothing is returned: openedx-events formats every receiver's reply for its log.
         return None
 
@@ -59,6 +56,24 @@ def event_receiver(handle):
     # Django's Signal.connect() then refuses the receiver under DEBUG ("must accept **kwargs").
     del receiver.__wrapped__
     return receiver
+
+
+def _handle_safely(handle, data, metadata):
+    """Run HANDLE; log a failure with the event's type, id, learner and course."""
+    try:
+        handle(data, metadata)
+    except issuance.UnknownLearner as error:
+        log.warning("credentials_plugin ignored %s %s: %s", metadata.event_type, metadata.id, error)
+    except Exception:
+        user_id, course_key = _event_subject(data)
+        log.exception(
+            "credentials_plugin failed to handle %s (event id %s, user %s, course %s); "
+            "run reconcile_certificates for this course to heal it.",
+            metadata.event_type,
+            metadata.id,
+            user_id,
+            course_key,
+        )
 
 
 def _event_subject(data):

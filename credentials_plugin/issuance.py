@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
+from ccx_keys.locator import CCXLocator
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import Exists, OuterRef
@@ -35,14 +36,16 @@ from credentials_plugin.models import (
     LearnerCourseFacts,
     StaffRevocation,
 )
-from credentials_plugin.rules import Situation, decide
-from credentials_plugin.statuses import CauseKind, CertificateStatus
+from credentials_plugin.rules import NEVER_ELIGIBLE_MODES, Situation, decide
+from credentials_plugin.statuses import PLATFORM_STATUS_WORDS, CauseKind, CertificateStatus
 
 log = logging.getLogger(__name__)
 
-# Statuses a CertificateCreationRequested pipeline may hand back, and what they mean here.
-FILTER_STATUSES = {
-    "downloadable": CertificateStatus.AWARDED,
+# Statuses a CertificateCreationRequested pipeline may hand back that still create a certificate
+# (in the platform's words or ours); any other status is taken as a refusal.
+CREATABLE_FILTER_STATUSES = {
+    PLATFORM_STATUS_WORDS[CertificateStatus.AWARDED]: CertificateStatus.AWARDED,
+    PLATFORM_STATUS_WORDS[CertificateStatus.UNVERIFIED]: CertificateStatus.UNVERIFIED,
     CertificateStatus.AWARDED: CertificateStatus.AWARDED,
     CertificateStatus.UNVERIFIED: CertificateStatus.UNVERIFIED,
 }
@@ -148,18 +151,21 @@ def record_enrollment(learner, course_key, *, mode, is_active, as_of, cause):
 def reconcile_learner(user_id, course_key, *, cause, dry_run=False):
     """Re-read the learner's enrollment and grade from the LMS and apply the rules (heals missed events)."""
     backend = get_backend()
+    if backend.keeps_facts_locally:  # the facts are the backend's answers: nothing to re-read
+        return _change(Learner(user_id), course_key, cause, dry_run=dry_run)
+    read_at = timezone.now()  # before reading, so an event handled meanwhile stays newer
     enrollment = backend.get_enrollment(user_id, course_key)
     grade = backend.get_current_grade(user_id, course_key)
-    now = timezone.now()
 
     def update(facts):
         changes = {}
-        if enrollment is not None:
+        if enrollment is not None and _is_newer(read_at, facts.enrollment_as_of):
             changes.update(enrollment_mode=enrollment.mode, enrollment_active=enrollment.is_active)
-            changes.update(enrollment_as_of=now)
-        if grade is not None:
-            changes.update(is_passing=grade.passed, passing_as_of=now)
-            changes.update(percent_grade=grade.percent, letter_grade=grade.letter, grade_as_of=now)
+            changes.update(enrollment_as_of=read_at)
+        if grade is not None and _is_newer(read_at, facts.passing_as_of):
+            changes.update(is_passing=grade.passed, passing_as_of=read_at)
+        if grade is not None and _is_newer(read_at, facts.grade_as_of):
+            changes.update(percent_grade=grade.percent, letter_grade=grade.letter, grade_as_of=read_at)
         return changes
 
     return _change(Learner(user_id), course_key, cause, update_facts=update, dry_run=dry_run)
@@ -281,6 +287,10 @@ def regenerate(certificate_uuid, *, cause):
 
 def _change(learner, course_key, cause, *, update_facts=None, course_name="", dry_run=False):
     """Lock the learner's facts, update them, apply the rules and record what changed."""
+    if not get_backend().keeps_facts_locally:
+        config = get_configuration(course_key)
+        if config is None or not config.enabled:  # the LMS keeps the facts; nothing to lock or record
+            return Outcome(None, False, "Certificates are not enabled for this course.")
 
     def work():
         facts = _lock_facts(learner.user_id, course_key)
@@ -326,41 +336,55 @@ def _apply_rules(learner, facts, certificate, cause, course_name):
 def _situation(facts, certificate):
     backend = get_backend()
     user_id, course_key = facts.user_id, facts.course_key
-    if facts.enrollment_as_of is not None:
-        enrollment = Enrollment(mode=facts.enrollment_mode, is_active=bool(facts.enrollment_active))
-    else:
-        enrollment = backend.get_enrollment(user_id, course_key)
     return Situation(
         config=get_configuration(course_key),
         current_status=certificate.status if certificate else None,
-        enrollment=enrollment,
+        enrollment=_enrollment(facts, backend),
         is_passing=facts.is_passing,
         percent_grade=facts.percent_grade,
         is_allowlisted=lambda: AllowlistEntry.objects.filter(user_id=user_id, course_key=course_key).exists(),
-        is_id_verified=lambda: backend.get_identity(user_id).id_verified,
+        is_id_verified=lambda: backend.is_id_verified(user_id),
     )
+
+
+def _enrollment(facts, backend):
+    """
+    The learner's enrollment: from the locked facts row when the backend keeps facts locally,
+    else from the LMS (which events may not have told us about). A CCX learner, enrolled in the
+    CCX without a paid mode, takes the mode of their master-course enrollment.
+    """
+    user_id, course_key = facts.user_id, facts.course_key
+    if backend.keeps_facts_locally:
+        enrollment = None
+        if facts.enrollment_as_of is not None:
+            enrollment = Enrollment(mode=facts.enrollment_mode, is_active=bool(facts.enrollment_active))
+    else:
+        enrollment = backend.get_enrollment(user_id, course_key)
+    if isinstance(course_key, CCXLocator) and (enrollment is None or enrollment.mode in NEVER_ELIGIBLE_MODES):
+        master = backend.get_enrollment(user_id, course_key.to_course_locator())
+        if master is not None and (enrollment is None or enrollment.is_active):
+            enrollment = Enrollment(mode=master.mode, is_active=master.is_active)
+    return enrollment
 
 
 def _create(learner, facts, decision, cause, *, mode, course_name):
     backend = get_backend()
     course_key = facts.course_key
-    status, grade = decision.new_status, facts.percent_grade
+    grade = facts.percent_grade
     try:
-        _, _, mode, status, filtered_grade, _ = CertificateCreationRequested.run_filter(
+        _, _, mode, filtered_status, filtered_grade, _ = CertificateCreationRequested.run_filter(
             user=SimpleLazyObject(lambda: get_user_model().objects.get(pk=learner.user_id)),
             course_key=course_key,
             mode=mode,
-            status=status,
+            status=PLATFORM_STATUS_WORDS[decision.new_status],
             grade=None if grade is None else float(grade),
             generation_mode="batch",
         )
     except CertificateCreationRequested.PreventCertificateCreation as exc:
-        reason = str(exc) or "Refused by a filter."
-        _audit("creation_refused", cause, reason, user_id=learner.user_id, course_key=course_key)
-        return Outcome(None, False, f"A CertificateCreationRequested filter refused: {exc}")
-    if status not in FILTER_STATUSES:
-        log.warning("A CertificateCreationRequested step returned status %r; using %r.", status, decision.new_status)
-    status = FILTER_STATUSES.get(status, decision.new_status)
+        return _refuse(learner, course_key, cause, str(exc) or "Refused by a filter.")
+    status = CREATABLE_FILTER_STATUSES.get(filtered_status)
+    if status is None:
+        return _refuse(learner, course_key, cause, f"A filter step set the status to {filtered_status!r}.")
     grade = as_grade_fraction(filtered_grade)
     config = get_configuration(course_key)
     now = timezone.now()
@@ -379,6 +403,19 @@ def _create(learner, facts, decision, cause, *, mode, course_name):
     _audit("created", cause, decision.reason, certificate=certificate)
     send_certificate_event_on_commit(certificate, None, learner)
     return Outcome(CourseCertificateData.from_model(certificate), True, decision.reason)
+
+
+def _refuse(learner, course_key, cause, reason):
+    """Record a refusal by the CertificateCreationRequested pipeline (once, not at every later event)."""
+    last = (
+        AuditRecord.objects.filter(user_id=learner.user_id, course_key=course_key)
+        .order_by("-id")
+        .values_list("action", "reason")
+        .first()
+    )
+    if last != ("creation_refused", reason):
+        _audit("creation_refused", cause, reason, user_id=learner.user_id, course_key=course_key)
+    return Outcome(None, False, f"The CertificateCreationRequested pipeline refused: {reason}")
 
 
 def _fill_missing_grade(certificate, facts, cause):
@@ -453,20 +490,29 @@ def _audit(action, cause, reason, *, certificate=None, old_status="", user_id=No
 
 
 def _learner_name(learner, backend):
-    if learner.name:
-        return learner.name
-    name = backend.get_identity(learner.user_id).certificate_name
-    if name:
-        return name
-    user = get_user_model().objects.filter(pk=learner.user_id).first()
-    return (user.get_full_name() or user.get_username()) if user else ""
+    """The name to certify: the LMS's (verified first), the event's, else the account's."""
+    name = backend.certificate_name(learner.user_id, reported_name=learner.name)
+    if not name:
+        user = get_user_model().objects.filter(pk=learner.user_id).first()
+        name = (user.get_full_name() or user.get_username()) if user else ""
+    return _fit(name)
 
 
 def _course_name(course_key, hint, backend):
-    if hint:
-        return hint
-    course = backend.get_course(course_key)
-    return course.name if course and course.name else str(course_key)
+    """The course's name: the event's, the LMS's, the master course's for a CCX, else the key."""
+    keys = [course_key, course_key.to_course_locator()] if isinstance(course_key, CCXLocator) else [course_key]
+    name = hint
+    for key in keys:
+        if name:
+            break
+        course = backend.get_course(key)
+        name = course.name if course else ""
+    return _fit(name or str(course_key))
+
+
+def _fit(text, length=255):
+    """Snapshots fit their columns (the LMS allows longer course names than we store)."""
+    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def _is_newer(as_of, recorded):

@@ -11,6 +11,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from opaque_keys.edx.django.models import CourseKeyField
@@ -307,3 +308,52 @@ class CourseRoleFacts(models.Model):
 
     def __str__(self):
         return f"{self.course_key} user={self.user_id} {self.role}"
+
+
+DEFAULT_PRIMARY_COLOUR, DEFAULT_ACCENT_COLOUR = "#1f3b57", "#8a6d3b"
+HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour as #RRGGBB."))
+IMAGE_FILE = FileExtensionValidator(["png", "jpg", "jpeg", "svg", "webp"])
+
+
+class Organization(TimeStamped):
+    """
+    An organization's branding on its certificates, found by the org part of course keys.
+
+    .. no_pii:
+    """
+
+    short_name = models.CharField(max_length=255, unique=True, help_text=_("The org of course keys, e.g. DemoX."))
+    display_name = models.CharField(max_length=255)
+    logo = models.FileField(upload_to="credentials_plugin/logos/", blank=True, validators=[IMAGE_FILE])
+    primary_colour = models.CharField(max_length=7, default=DEFAULT_PRIMARY_COLOUR, validators=[HEX_COLOUR])
+    accent_colour = models.CharField(max_length=7, default=DEFAULT_ACCENT_COLOUR, validators=[HEX_COLOUR])
+    linkedin_organization_id = models.CharField(
+        max_length=32,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]+$", _("The numeric id of the LinkedIn company page."))],
+    )
+
+    def __str__(self):
+        return self.display_name or self.short_name
+
+
+class Signatory(models.Model):
+    """
+    A person who signs a course run's certificates.
+
+    .. no_pii: A signatory's name and title are published on purpose, on every certificate.
+    """
+
+    course_key = CourseKeyField(max_length=255, db_index=True)
+    name = models.CharField(max_length=255)
+    title = models.CharField(max_length=255, blank=True)
+    organization_name = models.CharField(max_length=255, blank=True)
+    signature_image = models.FileField(upload_to="credentials_plugin/signatures/", blank=True, validators=[IMAGE_FILE])
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "signatories"
+        ordering = ["course_key", "order", "id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.course_key})"

@@ -4,6 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+from django.templatetags.static import static
 from django.utils import translation
 
 from credentials_plugin.conf import plugin_settings
@@ -31,6 +32,7 @@ def _environment(theme_dirs):
         undefined=jinja2.StrictUndefined,
     )
     env.install_gettext_callables(translation.gettext, translation.ngettext, newstyle=True)
+    env.globals["static"] = static
     return env
 
 

@@ -124,3 +124,12 @@ def _grade_problem(situation, config):
         if situation.percent_grade < config.minimum_grade:
             return f"The grade is below the course's minimum of {config.minimum_grade:.0%}."
     return ""
+
+
+def available_from(config, course_end):
+    """When awarded certificates of the course become public (None: at once)."""
+    if config is None or config.availability == Availability.IMMEDIATELY:
+        return None
+    if config.availability == Availability.COURSE_END:
+        return course_end
+    return config.available_date

@@ -44,3 +44,13 @@ class CauseKind(models.TextChoices):
     TASK = "task", _("Background task")
     COMMAND = "command", _("Management command")
     FILTER = "filter", _("Filter pipeline")
+
+
+# The platform's words for our statuses (edx-platform's CertificateStatuses), which existing
+# filter pipelines and event consumers compare against.
+PLATFORM_STATUS_WORDS = {
+    CertificateStatus.AWARDED: "downloadable",
+    CertificateStatus.NOT_PASSING: "notpassing",
+    CertificateStatus.REVOKED: "unavailable",
+    CertificateStatus.UNVERIFIED: "unverified",
+}

@@ -145,3 +145,18 @@ def emitted():
     recorder = EmittedEvents()
     yield recorder
     recorder.disconnect()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``mysql_only`` need real row locks and parallel connections: skipped on other databases."""
+    from django.db import connection
+
+    if connection.vendor == "mysql":
+        return
+    skip = pytest.mark.skip(
+        reason=f"mysql_only: needs MariaDB/MySQL, this run uses {connection.vendor} "
+        "(CREDENTIALS_PLUGIN_TEST_DB=mysql runs it)"
+    )
+    for item in items:
+        if item.get_closest_marker("mysql_only"):
+            item.add_marker(skip)

@@ -13,7 +13,6 @@ import pytest
 from django.test import override_settings
 
 from credentials_plugin.backends import LMS_BACKEND, STANDALONE_BACKEND, edx_platform_is_importable, get_backend
-from credentials_plugin.backends.base import Identity
 from credentials_plugin.backends.lms import EdxPlatformBackend
 from tests.conftest import COURSE
 
@@ -23,7 +22,8 @@ def test_outside_the_lms_every_question_is_answered_with_a_denial(caplog):
     user = types.SimpleNamespace(is_authenticated=True, pk=1)
     assert backend.get_enrollment(1, COURSE) is None
     assert backend.get_course(COURSE) is None
-    assert backend.get_identity(1) == Identity(full_name="", verified_name="", id_verified=False)
+    assert backend.certificate_name(1, reported_name="Ada") == ""
+    assert backend.is_id_verified(1) is False
     assert backend.get_course_roles(user, COURSE) == set()
     assert backend.is_global_staff(user) is False
     assert backend.get_current_grade(1, COURSE) is None
@@ -35,6 +35,17 @@ def test_auto_selects_the_standalone_backend_outside_the_lms():
     assert not edx_platform_is_importable()
     with override_settings(CREDENTIALS_PLUGIN_BACKEND="auto"):
         assert type(get_backend()).__module__ + "." + type(get_backend()).__name__ == STANDALONE_BACKEND
+
+
+class FakeValues:
+    def __init__(self, value):
+        self.value = value
+
+    def values_list(self, *fields, flat=False):
+        return self
+
+    def first(self):
+        return self.value
 
 
 class FakeRole:
@@ -62,7 +73,7 @@ def platform(monkeypatch):
     instructor_role = type("CourseInstructorRole", (FakeRole,), {"name": "instructor"})
     global_staff = type("GlobalStaff", (FakeRole,), {"name": "global", "holders": {("global", 9)}})
     grade = types.SimpleNamespace(percent=0.876, letter_grade="B+", passed=True)
-    factory = type("CourseGradeFactory", (), {"read": lambda self, user, course_key: grade})
+    factory = type("CourseGradeFactory", (), {"read": lambda self, user, course_key, create_if_needed: grade})
     for name in ("lms", "lms.djangoapps", "common", "common.djangoapps", "common.djangoapps.student"):
         module(name)
     module(
@@ -72,6 +83,9 @@ def platform(monkeypatch):
         GlobalStaff=global_staff,
     )
     module("lms.djangoapps.grades.api", CourseGradeFactory=factory)
+    profiles = {5: "Samantha Staff (profile)"}
+    profile_rows = type("Rows", (), {"filter": lambda self, user_id: FakeValues(profiles.get(user_id))})
+    module("common.djangoapps.student.models", UserProfile=type("UserProfile", (), {"objects": profile_rows()}))
     verification = type("IDVerificationService", (), {"user_is_verified": classmethod(lambda cls, user: True)})
     module("lms.djangoapps.verify_student.services", IDVerificationService=verification)
     return EdxPlatformBackend()
@@ -88,7 +102,9 @@ def test_inside_the_lms_roles_grades_and_identity_come_from_the_platform(platfor
     assert platform.is_global_staff(admin) and not platform.is_global_staff(staff)
     grade = platform.get_current_grade(staff.id, COURSE)
     assert (grade.percent, grade.letter, grade.passed) == (Decimal("0.8760"), "B+", True)
-    assert platform.get_identity(staff.id) == Identity(full_name="Sam Staff", verified_name="", id_verified=True)
+    assert platform.certificate_name(staff.id, reported_name="From the event") == "Samantha Staff (profile)"
+    assert platform.certificate_name(admin.id, reported_name="From the event") == "From the event"
+    assert platform.is_id_verified(staff.id) is True
 
 
 def test_the_lms_backend_is_the_only_module_importing_edx_platform():

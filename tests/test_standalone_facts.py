@@ -53,6 +53,8 @@ def test_enrollment_and_identity_come_from_the_enrollment_event(make_learner):
     learner = make_learner(mode="professional")
     backend = StandaloneBackend()
     assert backend.get_enrollment(learner.id, COURSE).mode == "professional"
-    assert backend.get_identity(learner.id).full_name == learner.get_full_name()
+    assert backend.certificate_name(learner.id) == learner.get_full_name()
+    assert backend.certificate_name(learner.id, reported_name="Reported") == "Reported"
+    assert backend.is_id_verified(learner.id) is False
     assert backend.enrolled_user_ids(COURSE, after=0, limit=10) == [learner.id]
     assert backend.get_current_grade(learner.id, COURSE) is None

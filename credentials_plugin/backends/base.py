@@ -29,18 +29,6 @@ class CourseInfo:
     pacing: str = ""
 
 
-@dataclass(frozen=True)
-class Identity:
-    full_name: str
-    verified_name: str
-    id_verified: bool
-
-    @property
-    def certificate_name(self):
-        """The name a certificate carries: the verified one when there is one."""
-        return self.verified_name or self.full_name
-
-
 def as_grade_fraction(value):
     """A grade (0 to 1, float, str or Decimal) as a Decimal with four places, or None."""
     if value is None or value == "":
@@ -58,6 +46,10 @@ class Grade:
 class Backend(ABC):
     """The facts the plugin reads from the LMS. Every method may be called inside a transaction."""
 
+    #: True when the backend's answers are the facts the events reported (kept in our tables),
+    #: False when it asks the LMS itself.
+    keeps_facts_locally = False
+
     @abstractmethod
     def get_enrollment(self, user_id: int, course_key: CourseKey) -> Enrollment | None:
         """The learner's enrollment in the course run (mode and whether active), or None."""
@@ -67,8 +59,12 @@ class Backend(ABC):
         """The course run's name, organization and schedule, or None when unknown."""
 
     @abstractmethod
-    def get_identity(self, user_id: int) -> Identity:
-        """The learner's full name, verified name and ID-verification status."""
+    def certificate_name(self, user_id: int, *, reported_name: str = "") -> str:
+        """The name a certificate carries (the verified one first); REPORTED_NAME is what an event said."""
+
+    @abstractmethod
+    def is_id_verified(self, user_id: int) -> bool:
+        """Whether the learner's identity is verified today."""
 
     @abstractmethod
     def get_course_roles(self, user, course_key: CourseKey) -> set[str]:

@@ -15,7 +15,6 @@ from credentials_plugin.backends.base import (
     CourseInfo,
     Enrollment,
     Grade,
-    Identity,
     as_grade_fraction,
 )
 
@@ -71,26 +70,26 @@ class EdxPlatformBackend(Backend):
             pacing="self" if overview.self_paced else "instructor",
         )
 
-    @fail_closed(lambda: Identity(full_name="", verified_name="", id_verified=False))
-    def get_identity(self, user_id):
-        from lms.djangoapps.verify_student.services import IDVerificationService
+    @fail_closed("")
+    def certificate_name(self, user_id, *, reported_name=""):
+        from common.djangoapps.student.models import UserProfile
 
-        user = _get_user(user_id)
-        profile = getattr(user, "profile", None)
-        full_name = getattr(profile, "name", "") or user.get_full_name()
-        verified_name = ""
         try:
             from edx_name_affirmation.api import get_verified_name
 
-            record = get_verified_name(user, is_verified=True)
-            verified_name = record.verified_name if record else ""
+            record = get_verified_name(_get_user(user_id), is_verified=True)
+            if record and record.verified_name:
+                return record.verified_name
         except ImportError:
             pass
-        return Identity(
-            full_name=full_name,
-            verified_name=verified_name,
-            id_verified=bool(IDVerificationService.user_is_verified(user)),
-        )
+        profile_name = UserProfile.objects.filter(user_id=user_id).values_list("name", flat=True).first()
+        return profile_name or reported_name
+
+    @fail_closed(False)
+    def is_id_verified(self, user_id):
+        from lms.djangoapps.verify_student.services import IDVerificationService
+
+        return bool(IDVerificationService.user_is_verified(_get_user(user_id)))
 
     @fail_closed(set)
     def get_course_roles(self, user, course_key):
@@ -115,7 +114,8 @@ class EdxPlatformBackend(Backend):
     def get_current_grade(self, user_id, course_key):
         from lms.djangoapps.grades.api import CourseGradeFactory
 
-        course_grade = CourseGradeFactory().read(_get_user(user_id), course_key=course_key)
+        # Never compute (and save, and announce) a grade just to read it.
+        course_grade = CourseGradeFactory().read(_get_user(user_id), course_key=course_key, create_if_needed=False)
         if course_grade is None:
             return None
         return Grade(

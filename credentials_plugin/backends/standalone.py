@@ -5,12 +5,14 @@ It serves the tests, the demo, and running outside the LMS. The facts are writte
 by ``credentials_plugin.facts`` from the events' data.
 """
 
-from credentials_plugin.backends.base import Backend, CourseInfo, Enrollment, Grade, Identity
+from credentials_plugin.backends.base import Backend, CourseInfo, Enrollment, Grade
 from credentials_plugin.models import CourseFacts, CourseRoleFacts, LearnerCourseFacts, LearnerFacts
 
 
 class StandaloneBackend(Backend):
     """Answers from the facts the events reported."""
+
+    keeps_facts_locally = True
 
     def get_enrollment(self, user_id, course_key):
         row = (
@@ -35,11 +37,15 @@ class StandaloneBackend(Backend):
             pacing=facts.pacing,
         )
 
-    def get_identity(self, user_id):
+    def certificate_name(self, user_id, *, reported_name=""):
+        """The name the event reported, else the verified or full name kept from earlier events."""
+        if reported_name:
+            return reported_name
         facts = LearnerFacts.objects.filter(user_id=user_id).first()
-        if facts is None:
-            return Identity(full_name="", verified_name="", id_verified=False)
-        return Identity(full_name=facts.full_name, verified_name=facts.verified_name, id_verified=facts.id_verified)
+        return (facts.verified_name or facts.full_name) if facts else ""
+
+    def is_id_verified(self, user_id):
+        return LearnerFacts.objects.filter(user_id=user_id, id_verified=True).exists()
 
     def get_course_roles(self, user, course_key):
         if not getattr(user, "is_authenticated", False):

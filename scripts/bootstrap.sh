@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Set up the developer / CI environment from a fresh clone (Debian 12, as root):
+#   - Debian packages: pkg-config and libmariadb-dev (to build mysqlclient), mariadb-server;
+#   - a virtualenv in .venv with the test requirements and the package installed editable
+#     (the editable install registers the lms.djangoapp entry point the test host loads).
+# Idempotent: a second run only checks, and skips pip while its inputs are unchanged.
+#
+# Environment: PYTHON=python3.x picks the interpreter for a new .venv (default: the first of
+# python3.11, python3.12, python3.13, python3 that is at least 3.11).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+VENV="$ROOT/.venv"
+
+say() { printf 'bootstrap: %s\n' "$*"; }
+
+# --- Debian packages -------------------------------------------------------------------------
+need_apt=()
+if ! command -v pkg-config >/dev/null 2>&1; then
+    need_apt+=(pkg-config)
+fi
+if ! { pkg-config --exists libmariadb 2>/dev/null || pkg-config --exists mysqlclient 2>/dev/null \
+    || command -v mysql_config >/dev/null 2>&1; }; then
+    need_apt+=(libmariadb-dev)
+fi
+if ! { command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; } \
+    || ! command -v mariadb-install-db >/dev/null 2>&1; then
+    need_apt+=(mariadb-server)
+fi
+if ((${#need_apt[@]})); then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "bootstrap: missing Debian packages: ${need_apt[*]} (run as root, or install them)" >&2
+        exit 1
+    fi
+    say "installing ${need_apt[*]} with apt-get"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq </dev/null
+    # The complete set, so a partial earlier install ends up whole.
+    apt-get install -y -qq --no-install-recommends pkg-config libmariadb-dev mariadb-server </dev/null >/dev/null
+fi
+
+# --- The virtualenv --------------------------------------------------------------------------
+pick_python() {
+    if [ -n "${PYTHON:-}" ]; then
+        echo "$PYTHON"
+        return
+    fi
+    local candidate
+    for candidate in python3.11 python3.12 python3.13 python3; do
+        if command -v "$candidate" >/dev/null 2>&1 \
+            && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+            echo "$candidate"
+            return
+        fi
+    done
+    echo "bootstrap: no Python 3.11 or newer found (set PYTHON=...)" >&2
+    exit 1
+}
+
+if ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
+    python="$(pick_python)"
+    say "creating .venv with $("$python" -V 2>&1)"
+    rm -rf "$VENV"
+    "$python" -m venv "$VENV"
+fi
+
+# pip runs again only when what it installs from changes (or the venv moved).
+stamp="$VENV/.bootstrap-stamp"
+inputs="$(cat requirements/*.in setup.py; echo "$ROOT"; "$VENV/bin/python" -V 2>&1)"
+digest="$(printf '%s' "$inputs" | sha256sum | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ] \
+    || ! "$VENV/bin/python" -c 'import credentials_plugin, MySQLdb, pytest_django' >/dev/null 2>&1; then
+    say "installing requirements/test.in and the package (editable) into .venv"
+    log="$(mktemp)"
+    if ! "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements/test.in -e . \
+        </dev/null >"$log" 2>&1; then
+        cat "$log" >&2
+        rm -f "$log"
+        echo "bootstrap: pip install failed" >&2
+        exit 1
+    fi
+    rm -f "$log"
+    echo "$digest" >"$stamp"
+fi
+
+# The host finds the plugin only through its entry point: check it is registered.
+"$VENV/bin/python" - <<'EOF'
+from importlib.metadata import entry_points
+
+found = {ep.name: ep.value for ep in entry_points(group="lms.djangoapp")}
+expected = "credentials_plugin.apps:CredentialsPluginConfig"
+if found.get("credentials_plugin") != expected:
+    raise SystemExit(f"bootstrap: the lms.djangoapp entry point is missing or wrong: {found}")
+EOF
+say "ready ($("$VENV/bin/python" -V 2>&1), $("$VENV/bin/ruff" --version))"

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The project's test command (`make test`, and CI through .ci/run):
+#   1. set up the environment (scripts/bootstrap.sh: apt packages, .venv, requirements);
+#   2. lint: ruff check, ruff format --check;
+#   3. no model change without its migration (makemigrations --check);
+#   4. the test suite on SQLite (tests marked mysql_only are skipped there), with branch coverage;
+#   5. the test suite again on MariaDB (scripts/mariadb.sh), appending to the same coverage data;
+#      `slow` tests (packaging) ran in step 4 and don't touch the database, so they are not repeated;
+#   6. the coverage report of the package, failing under 90%.
+#
+# Environment: KEEP_MARIADB=1 leaves a MariaDB server this script started running afterwards.
+# Extra arguments go to both pytest runs (e.g. `bash scripts/test.sh -x -k concurrency`).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+START=$SECONDS
+step_start=$SECONDS
+step() {
+    printf '\n==> %s\n' "$*"
+    step_start=$SECONDS
+}
+done_step() { printf -- '--- ok (%ss)\n' "$((SECONDS - step_start))"; }
+
+step "bootstrap"
+bash scripts/bootstrap.sh
+done_step
+
+export PATH="$ROOT/.venv/bin:$PATH"
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+export DJANGO_SETTINGS_MODULE=test_settings
+export COVERAGE_FILE="$ROOT/.coverage"
+unset CREDENTIALS_PLUGIN_TEST_DB
+
+step "ruff check"
+ruff check .
+done_step
+
+step "ruff format --check"
+ruff format --check .
+done_step
+
+step "makemigrations --check"
+python -m django makemigrations --check --dry-run
+done_step
+
+# pytest exits 5 when it collected no test: that is a broken run, never a pass.
+run_pytest() {
+    local rc=0
+    python -m pytest -rfEs "$@" || rc=$?
+    if [ "$rc" -eq 5 ]; then
+        echo "test.sh: pytest collected no tests; failing" >&2
+        exit 1
+    fi
+    if [ "$rc" -ne 0 ]; then
+        echo "test.sh: pytest failed (exit $rc)" >&2
+        exit "$rc"
+    fi
+}
+
+rm -f "$COVERAGE_FILE" "$COVERAGE_FILE".*
+COV_ARGS=(--cov=credentials_plugin --cov-branch --cov-report=)
+
+step "pytest on SQLite"
+run_pytest "${COV_ARGS[@]}" "$@"
+done_step
+
+step "MariaDB"
+started_mariadb=0
+if ! bash scripts/mariadb.sh status >/dev/null 2>&1; then
+    started_mariadb=1
+fi
+stop_mariadb() {
+    if [ "$started_mariadb" -eq 1 ] && [ "${KEEP_MARIADB:-0}" != 1 ]; then
+        bash scripts/mariadb.sh stop || true
+    fi
+}
+trap stop_mariadb EXIT
+bash scripts/mariadb.sh start
+done_step
+
+step "pytest on MariaDB"
+CREDENTIALS_PLUGIN_TEST_DB=mysql run_pytest "${COV_ARGS[@]}" --cov-append -m "not slow" "$@"
+done_step
+
+step "coverage (branch) of credentials_plugin, both databases"
+python -m coverage report --fail-under=90
+done_step
+
+printf '\ntest.sh: all checks passed in %ss\n' "$((SECONDS - START))"

@@ -1,0 +1,143 @@
+"""
+The package as an operator gets it: a wheel built from this checkout, installed into a new
+virtualenv (its dependencies from the package index), with its templates, migrations and
+the ``lms.djangoapp`` entry point the LMS loads it through.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ["base.html", "certificate.html", "not_found.html", "not_valid.html"]
+
+# Runs in the new virtualenv, outside the checkout, so only the installed wheel can be imported:
+# a bare host that finds the plugin the way the LMS does (entry point, plugin URLs), migrates,
+# serves a page, and renders a template directly.
+INSTALLED_CHECK = """
+import io, json, sys, sysconfig, uuid
+from importlib.metadata import entry_points
+
+from django.conf import settings
+from edx_django_utils.plugins import get_plugin_apps
+
+settings.configure(
+    SECRET_KEY="packaging-test",
+    ALLOWED_HOSTS=["testserver"],
+    USE_I18N=True,
+    USE_TZ=True,
+    LMS_ROOT_URL="http://testserver",
+    INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes", *get_plugin_apps("lms.djangoapp")],
+    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+    ROOT_URLCONF="__main__",
+)
+import django
+
+django.setup()  # also what the templates' gettext needs (USE_I18N)
+
+from django.core.management import call_command
+from django.test import Client
+from edx_django_utils.plugins import get_plugin_url_patterns
+
+urlpatterns = get_plugin_url_patterns("lms.djangoapp")
+call_command("migrate", verbosity=0)
+call_command("check", stdout=io.StringIO())
+page = Client().get(f"/credentials/certificates/{uuid.uuid4()}/")
+
+import credentials_plugin
+from credentials_plugin import rendering
+
+html = rendering.render(["credentials_plugin/missing.html", "credentials_plugin/not_found.html"], {})
+print(json.dumps({
+    "html": html,
+    "page_status": page.status_code,
+    "page": page.content.decode(),
+    "package_file": credentials_plugin.__file__,
+    "templates_dir": str(rendering.packaged_templates_dir()),
+    "site_packages": sysconfig.get_paths()["purelib"],
+    "entry_points": {ep.name: ep.value for ep in entry_points(group="lms.djangoapp")},
+    "prefix": sys.prefix,
+}))
+"""
+
+
+def run(command, **kwargs):
+    """Run COMMAND; on failure the assertion shows what it printed."""
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False, **kwargs)  # noqa: S603
+    shown = " ".join(str(part) if len(str(part)) < 200 else "<script>" for part in command)
+    assert completed.returncode == 0, f"{shown} failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-6000:]}"
+    return completed.stdout
+
+
+def clean_environment():
+    """The environment without what points Python at this checkout or at the test settings."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"PYTHONPATH", "DJANGO_SETTINGS_MODULE", "VIRTUAL_ENV", "PYTHONHOME", "PYTHONSTARTUP"}
+        and not name.startswith(("COV_CORE_", "COVERAGE_"))
+    }
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    return env
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wheelhouse")
+    # setuptools' scratch folder (git-ignored) would otherwise feed modules deleted since into the wheel.
+    shutil.rmtree(ROOT / "build", ignore_errors=True)
+    run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), "."],
+        cwd=ROOT,
+        env=clean_environment(),
+    )
+    (built,) = out.glob("credentials_plugin-*.whl")
+    return built
+
+
+def test_the_wheel_carries_the_templates_migrations_and_entry_point(wheel):
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        (entry_points_file,) = [name for name in names if name.endswith(".dist-info/entry_points.txt")]
+        entry_points = archive.read(entry_points_file).decode()
+
+    for template in TEMPLATES:
+        assert f"credentials_plugin/templates/credentials_plugin/{template}" in names
+    assert "credentials_plugin/migrations/__init__.py" in names
+    assert "credentials_plugin/migrations/0001_initial.py" in names
+    assert "[lms.djangoapp]" in entry_points
+    assert "credentials_plugin = credentials_plugin.apps:CredentialsPluginConfig" in entry_points
+    sources = {str(path.relative_to(ROOT)) for path in (ROOT / "credentials_plugin").rglob("*.py")}
+    assert {name for name in names if name.endswith(".py")} == sources
+    top_level = {name.split("/")[0] for name in names}
+    assert {"tests", "demo", "benchmarks", "templates"}.isdisjoint(top_level), top_level
+
+
+def test_the_installed_wheel_renders_its_packaged_templates_and_declares_its_entry_point(wheel, tmp_path):
+    venv = tmp_path / "venv"
+    env = clean_environment()
+    run([sys.executable, "-m", "venv", str(venv)], env=env)
+    python = venv / "bin" / "python"
+    run([str(python), "-m", "pip", "install", "-q", str(wheel)], env=env, cwd=tmp_path)
+
+    found = json.loads(run([str(python), "-c", INSTALLED_CHECK], env=env, cwd=tmp_path))
+
+    site_packages = Path(found["site_packages"]).resolve()
+    assert Path(found["prefix"]).resolve() == venv.resolve()
+    assert site_packages.is_relative_to(venv.resolve())
+    assert Path(found["package_file"]).resolve().is_relative_to(site_packages)
+    templates_dir = Path(found["templates_dir"]).resolve()
+    assert templates_dir == site_packages / "credentials_plugin" / "templates"
+    assert "Certificate not found" in found["html"]
+    assert "<!DOCTYPE html>" in found["html"]  # the base template it extends came along too
+    assert found["page_status"] == 404  # the plugin's URL, view and migrated tables, served by the host
+    assert "Certificate not found" in found["page"]
+    assert found["entry_points"].get("credentials_plugin") == "credentials_plugin.apps:CredentialsPluginConfig"
