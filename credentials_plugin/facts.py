@@ -4,20 +4,23 @@ course catalog data, course roles and learner identity (the standalone backend r
 """
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 
 from credentials_plugin.models import CourseFacts, CourseRoleFacts, LearnerFacts
+from credentials_plugin.retry import in_transaction
 
 
 def record_course_catalog(course_key, *, name, org, start=None, end=None, pacing="", as_of=None):
     """Keep a course's catalog data, unless a later report is already kept."""
-    with transaction.atomic():
+
+    def work():
         facts, _ = CourseFacts.objects.select_for_update().get_or_create(course_key=course_key)
         if as_of is not None and facts.as_of is not None and as_of <= facts.as_of:
             return False
         facts.name, facts.org, facts.start, facts.end, facts.pacing, facts.as_of = name, org, start, end, pacing, as_of
         facts.save()
-    return True
+        return True
+
+    return in_transaction(work)
 
 
 def record_course_role(user_id, course_key, role, *, granted):
@@ -35,7 +38,8 @@ def record_identity(user_id, *, full_name=None, verified_name=None, id_verified=
     """Keep what we learned of a learner's names and ID verification; None leaves a field as it is."""
     if not get_user_model().objects.filter(pk=user_id).exists():
         return False
-    with transaction.atomic():
+
+    def work():
         facts, _ = LearnerFacts.objects.select_for_update().get_or_create(user_id=user_id)
         if as_of is not None and facts.as_of is not None and as_of < facts.as_of:
             return False
@@ -48,4 +52,6 @@ def record_identity(user_id, *, full_name=None, verified_name=None, id_verified=
             facts.id_verified_until = verified_until
         facts.as_of = as_of or facts.as_of
         facts.save()
-    return True
+        return True
+
+    return in_transaction(work)

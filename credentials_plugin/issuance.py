@@ -11,13 +11,12 @@ written to the audit trail and announced with an openedx-event after commit.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from ccx_keys.locator import CCXLocator
 from django.contrib.auth import get_user_model
-from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
@@ -36,6 +35,7 @@ from credentials_plugin.models import (
     LearnerCourseFacts,
     StaffRevocation,
 )
+from credentials_plugin.retry import in_transaction
 from credentials_plugin.rules import NEVER_ELIGIBLE_MODES, Situation, decide
 from credentials_plugin.statuses import PLATFORM_STATUS_WORDS, CauseKind, CertificateStatus
 
@@ -310,7 +310,7 @@ def _change(learner, course_key, cause, *, update_facts=None, course_name="", dr
             transaction.set_rollback(True)
         return outcome
 
-    return _in_transaction(work)
+    return in_transaction(work)
 
 
 def _apply_rules(learner, facts, certificate, cause, course_name):
@@ -450,7 +450,7 @@ def _act_on_certificate(certificate_uuid, cause, action, act):
         send_certificate_event_on_commit(certificate, old_status)
         return Outcome(CourseCertificateData.from_model(certificate), True, reason)
 
-    return _in_transaction(work)
+    return in_transaction(work)
 
 
 def _lock_facts(user_id, course_key):
@@ -518,30 +518,6 @@ def _fit(text, length=255):
 def _is_newer(as_of, recorded):
     """True unless REPORTED is no later than what we recorded (a replay or a late, older event)."""
     return as_of is None or recorded is None or as_of > recorded
-
-
-def _is_retryable(error):
-    if connection.vendor == "mysql":
-        return bool(error.args) and error.args[0] in (1205, 1213)  # lock wait timeout, deadlock
-    return "locked" in str(error)
-
-
-def _in_transaction(work):
-    """Run WORK in a transaction, retrying a deadlock when this call owns the transaction."""
-    if connection.in_atomic_block:
-        with transaction.atomic():
-            return work()
-    attempts = plugin_settings.DEADLOCK_RETRIES + 1
-    for attempt in range(1, attempts + 1):
-        try:
-            with transaction.atomic():
-                return work()
-        except OperationalError as error:
-            if attempt == attempts or not _is_retryable(error):
-                raise
-            log.warning("Retrying after a database lock conflict (attempt %d): %s", attempt, error)
-            time.sleep(0.05 * attempt)
-    raise DatabaseError("unreachable")  # pragma: no cover
 
 
 __all__ = [

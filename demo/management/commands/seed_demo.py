@@ -34,7 +34,7 @@ from openedx_events.learning.signals import (
 )
 
 from credentials_plugin import api, issuance
-from credentials_plugin.models import CourseCertificate
+from credentials_plugin.models import CourseCertificate, Organization, Signatory
 from credentials_plugin.statuses import CauseKind, CertificateStatus
 
 DEFAULT_PASSWORD = "demo-staff-2026"  # noqa: S105  (a demo bound to 127.0.0.1)
@@ -68,7 +68,14 @@ DATA = DemoCourse(
     datetime(2026, 2, 2, 9, 0, tzinfo=UTC),
     datetime(2026, 8, 31, 23, 59, tzinfo=UTC),
 )
-COURSES = (PYTHON, DATA)
+CLOUD = DemoCourse(
+    CourseKey.from_string("course-v1:DemoX+Cloud301+2026"),
+    "Cloud Foundations",
+    "instructor",
+    datetime(2026, 9, 1, 9, 0, tzinfo=UTC),
+    datetime(2026, 12, 18, 23, 59, tzinfo=UTC),
+)
+COURSES = (PYTHON, DATA, CLOUD)
 
 # (first name, last name, course, mode, final grade, what the demo shows with them)
 LEARNERS = [
@@ -92,6 +99,7 @@ LEARNERS = [
     ("Mei", "Chen", DATA, "verified", 0.45, "fails"),
     ("Tomás", "Novak", DATA, "verified", 0.52, "fails"),
     ("Jonas", "Becker", DATA, "audit", 0.58, "fails in audit"),
+    ("Yusuf", "Demir", CLOUD, "verified", 0.84, "passes; certificates go public on a date"),
     # Two learners take both courses.
     ("Amara", "Okafor", DATA, "verified", 0.86, "passes"),
     ("Priya", "Raman", DATA, "verified", 0.74, "passes"),
@@ -151,6 +159,23 @@ class Command(BaseCommand):
         self.say("Courses: configuring certificates and sending COURSE_CATALOG_INFO_CHANGED")
         api.configure_course(PYTHON.key, enabled=True)
         api.configure_course(DATA.key, enabled=True, show_grade=True, minimum_grade=Decimal("0.70"))
+        api.configure_course(
+            CLOUD.key, enabled=True, availability="date", available_date=datetime.now(UTC) + timedelta(days=21)
+        )
+        Organization.objects.create(
+            short_name="DemoX",
+            display_name="DemoX University",
+            primary_colour="#23395b",
+            accent_colour="#a0782c",
+            linkedin_organization_id="1234567",
+        )
+        for course in COURSES:
+            Signatory.objects.create(
+                course_key=course.key, name="Dr. Helena Marsh", title="Dean of Online Learning", order=1
+            )
+            Signatory.objects.create(
+                course_key=course.key, name="Prof. Samuel Ito", title="Course Lead", organization_name="DemoX", order=2
+            )
         for course in COURSES:
             COURSE_CATALOG_INFO_CHANGED.send_event(
                 time=clock.tick(),
@@ -268,7 +293,7 @@ class Command(BaseCommand):
             f"  username: {staff.username}",
             f"  password: {password}",
             "",
-            "Certificates by status (both courses)",
+            "Certificates by status (all courses)",
         ]
         for status in CertificateStatus:
             lines.append(f"  {status.value:<12} {counts.get(status.value, 0)}")
@@ -286,6 +311,10 @@ class Command(BaseCommand):
             f"    {url_of(REGRADED, PYTHON)}",
             f"  awarded through the allowlist, {PYTHON.name} (Sofia Rossi, 48%):",
             f"    {url_of(ALLOWLISTED, PYTHON)}",
+            f"  not yet available, {CLOUD.name} (Yusuf Demir): 404 to the public, a preview for staff:",
+            f"    {url_of(('Yusuf', 'Demir'), CLOUD)}",
+            f"  staff preview of {DATA.name}'s certificate with sample data (log in as staff first):",
+            f"    {settings.LMS_ROOT_URL}/credentials/courses/{DATA.key}/preview/",
             "",
             "No certificate, by the rules: Noah Williams passed in audit mode; Liam O'Connor passed",
             f"with 66%, below {DATA.name}'s certificate minimum of 70%; the others failed.",
