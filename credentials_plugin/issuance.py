@@ -173,16 +173,20 @@ def reconcile_learner(user_id, course_key, *, cause, dry_run=False):
 
 def reconcile_course(course_key, *, cause, dry_run=False, batch_size=None):
     """
-    Reconcile every learner of the course: the enrolled ones, then certificate holders.
+    Reconcile every learner of the course: the enrolled ones, then certificate holders who are not.
 
     Yields ``(user_id, outcome)`` pairs (the outcome is an IssuanceError when refused).
     Pages through learners by id, so memory stays bounded whatever the course's size.
     """
     limit = batch_size or plugin_settings.BATCH_SIZE
-    for page_of_user_ids in (get_backend().enrolled_user_ids, _certificate_holder_ids):
+    backend = get_backend()
+    for page_of_user_ids, skip_enrolled in ((backend.enrolled_user_ids, False), (_certificate_holder_ids, True)):
         after = 0
         while user_ids := page_of_user_ids(course_key, after=after, limit=limit):
+            already_done = backend.enrolled_among(course_key, user_ids) if skip_enrolled else set()
             for user_id in user_ids:
+                if user_id in already_done:
+                    continue
                 try:
                     yield user_id, reconcile_learner(user_id, course_key, cause=cause, dry_run=dry_run)
                 except IssuanceError as error:

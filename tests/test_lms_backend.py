@@ -28,6 +28,7 @@ def test_outside_the_lms_every_question_is_answered_with_a_denial(caplog):
     assert backend.is_global_staff(user) is False
     assert backend.get_current_grade(1, COURSE) is None
     assert backend.enrolled_user_ids(COURSE, after=0, limit=10) == []
+    assert backend.enrolled_among(COURSE, [1, 2]) == set()
     assert "edx-platform is not importable; get_course_roles denies access." in caplog.text
 
 

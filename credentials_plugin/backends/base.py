@@ -81,3 +81,7 @@ class Backend(ABC):
     @abstractmethod
     def enrolled_user_ids(self, course_key: CourseKey, *, after: int, limit: int) -> list[int]:
         """Ids of learners actively enrolled in the course, above AFTER, in order: one page."""
+
+    @abstractmethod
+    def enrolled_among(self, course_key: CourseKey, user_ids: list[int]) -> set[int]:
+        """Which of USER_IDS are actively enrolled in the course."""

@@ -124,6 +124,13 @@ class EdxPlatformBackend(Backend):
             passed=bool(course_grade.passed),
         )
 
+    @fail_closed(set)
+    def enrolled_among(self, course_key, user_ids):
+        from common.djangoapps.student.models import CourseEnrollment
+
+        rows = CourseEnrollment.objects.filter(course_id=course_key, is_active=True, user_id__in=user_ids)
+        return set(rows.values_list("user_id", flat=True))
+
     @fail_closed(list)
     def enrolled_user_ids(self, course_key, *, after, limit):
         from common.djangoapps.student.models import CourseEnrollment

@@ -61,6 +61,10 @@ class StandaloneBackend(Backend):
             return None
         return Grade(percent=facts.percent_grade, letter=facts.letter_grade, passed=bool(facts.is_passing))
 
+    def enrolled_among(self, course_key, user_ids):
+        rows = LearnerCourseFacts.objects.filter(course_key=course_key, enrollment_active=True, user_id__in=user_ids)
+        return set(rows.values_list("user_id", flat=True))
+
     def enrolled_user_ids(self, course_key, *, after, limit):
         rows = LearnerCourseFacts.objects.filter(course_key=course_key, enrollment_active=True, user_id__gt=after)
         return list(rows.order_by("user_id").values_list("user_id", flat=True)[:limit])
