@@ -87,3 +87,10 @@ class CourseFactsAdmin(ReadOnlyAdmin):
 class CourseRoleFactsAdmin(ReadOnlyAdmin):
     list_display = ("course_key", "user", "role")
     search_fields = ("course_key", "user__username")
+
+
+@admin.register(models.BulkRun)
+class BulkRunAdmin(ReadOnlyAdmin):
+    list_display = ("created", "course_key", "kind", "state", "requested_by", "processed", "changed", "failed")
+    list_filter = ("kind", "state")
+    search_fields = ("course_key",)

@@ -357,3 +357,48 @@ class Signatory(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.course_key})"
+
+
+class BulkRun(models.Model):
+    """
+    One bulk operation on a course ("issue every eligible learner", "regenerate by status").
+
+    ``active_course_key`` holds the course key while the run is pending or running and is
+    cleared when it ends: its unique constraint allows one active run per course.
+
+    .. no_pii:
+    """
+
+    class Kind(models.TextChoices):
+        ISSUE_ELIGIBLE = "issue_eligible", _("Issue every eligible learner")
+        REGENERATE = "regenerate", _("Regenerate certificates by status")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    course_key = CourseKeyField(max_length=255, db_index=True)
+    # A plain string: CourseKeyField stores None as "", which the unique constraint would not allow twice.
+    active_course_key = models.CharField(max_length=255, null=True, blank=True, unique=True, editable=False)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    statuses = models.JSONField(default=list, blank=True, help_text=_("For regenerate: the statuses to include."))
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    task_id = models.CharField(max_length=255, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    processed = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text=_("The first errors, as text."))
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self):
+        return f"{self.kind} {self.course_key} ({self.state})"

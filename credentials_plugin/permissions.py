@@ -1,22 +1,58 @@
-"""Who may see and do what: global staff, and a course's staff and instructors (from the LMS backend)."""
+"""
+Who may do what. One table, read by the staff pages, the REST API and the tests.
+
+Roles come from the LMS backend: global staff, and a course's ``staff`` and ``instructor``
+(the LMS's admin role for a course) access roles. Learners see only their own certificates.
+"""
+
+from enum import Enum
 
 from credentials_plugin.backends import get_backend
 from credentials_plugin.backends.base import COURSE_INSTRUCTOR_ROLE, COURSE_STAFF_ROLE
 
 
+class Access(Enum):
+    """The least a user needs for an operation on a course."""
+
+    COURSE_STAFF = "course staff"  # the course's staff or instructor role, or global staff
+    INSTRUCTOR = "instructor"  # the course's instructor role, or global staff
+
+
+#: Every course operation and what it needs. Reading and per-learner fixes are course staff's;
+#: decisions that change what the course awards, or many certificates at once, are the instructor's.
+OPERATIONS = {
+    "view": Access.COURSE_STAFF,  # overview, certificate list, one learner, history, preview
+    "export": Access.COURSE_STAFF,  # CSV export of the certificate list
+    "issue": Access.COURSE_STAFF,  # issue one eligible (or allowlisted) learner's certificate
+    "regenerate": Access.COURSE_STAFF,  # refresh one certificate's name, grade and course snapshots
+    "revoke": Access.INSTRUCTOR,  # revoke one certificate, with a reason
+    "reinstate": Access.INSTRUCTOR,  # lift a revocation, with a reason
+    "allowlist": Access.INSTRUCTOR,  # add or remove learners, one by one or by CSV
+    "configure": Access.INSTRUCTOR,  # change the course's certificate configuration
+    "bulk": Access.INSTRUCTOR,  # start "issue all eligible" or "regenerate by status"
+}
+
+
 def is_course_staff(user, course_key):
     """Global staff, or the course's staff or instructor role."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    backend = get_backend()
-    return backend.is_global_staff(user) or bool(
-        backend.get_course_roles(user, course_key) & {COURSE_STAFF_ROLE, COURSE_INSTRUCTOR_ROLE}
-    )
+    return _has(user, course_key, {COURSE_STAFF_ROLE, COURSE_INSTRUCTOR_ROLE})
 
 
 def is_course_instructor(user, course_key):
     """Global staff, or the course's instructor (admin) role."""
+    return _has(user, course_key, {COURSE_INSTRUCTOR_ROLE})
+
+
+def can(user, operation, course_key):
+    """Whether USER may perform OPERATION (a key of OPERATIONS) on the course."""
+    needed = OPERATIONS[operation]
+    if needed is Access.INSTRUCTOR:
+        return is_course_instructor(user, course_key)
+    return is_course_staff(user, course_key)
+
+
+def _has(user, course_key, roles):
     if not getattr(user, "is_authenticated", False):
         return False
     backend = get_backend()
-    return backend.is_global_staff(user) or COURSE_INSTRUCTOR_ROLE in backend.get_course_roles(user, course_key)
+    return backend.is_global_staff(user) or bool(backend.get_course_roles(user, course_key) & roles)
