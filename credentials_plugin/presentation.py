@@ -8,8 +8,9 @@ query (the certificate). Saving any part of it drops every cached look at once.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import segno
@@ -66,6 +67,7 @@ class CourseLook:
     branding: Branding
     signatories: tuple[SignatoryView, ...]
     available_from: datetime | None
+    version: int = 0  # changes whenever any look changes: part of every cached page's key
 
 
 def course_look(course_key) -> CourseLook:
@@ -74,7 +76,7 @@ def course_look(course_key) -> CourseLook:
     key = f"credentials_plugin.look.{version}.{course_key}"
     look = cache.get(key)
     if look is None:
-        look = _load_look(course_key)
+        look = replace(_load_look(course_key), version=version)
         cache.set(key, look, plugin_settings.CONFIG_CACHE_SECONDS)
     return look
 
@@ -140,8 +142,12 @@ def localized_date(value):
 
 
 def qr_code_svg(url, label):
-    """An inline SVG QR code of URL, made locally, with an accessible name."""
-    svg = segno.make(url, error="m").svg_inline(scale=3, dark="#1d1d1d", omitsize=True)
+    """An inline SVG QR code of URL, made locally (and cached: encoding takes milliseconds), with a name."""
+    key = "credentials_plugin.qr." + hashlib.sha256(url.encode()).hexdigest()
+    svg = cache.get(key)
+    if svg is None:
+        svg = segno.make(url, error="m").svg_inline(scale=3, dark="#1d1d1d", omitsize=True)
+        cache.set(key, svg, None)
     # segno writes the SVG itself from the URL's bits: no text of ours goes into it unescaped.
     return Markup('<figure class="qr" role="img" aria-label="{}">{}</figure>').format(label, Markup(svg))  # noqa: S704
 

@@ -4,6 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+from django.conf import settings
 from django.templatetags.static import static
 from django.utils import translation
 
@@ -30,6 +31,7 @@ def _environment(theme_dirs):
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
         extensions=["jinja2.ext.i18n"],
         undefined=jinja2.StrictUndefined,
+        auto_reload=settings.DEBUG,  # no stat() of every template on every render in production
     )
     env.install_gettext_callables(translation.gettext, translation.ngettext, newstyle=True)
     env.globals["static"] = static

@@ -5,6 +5,7 @@ from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -180,6 +181,8 @@ def test_an_organization_theme_overrides_the_default_template(client, certificat
     run = tmp_path / "credentials_plugin" / "themes" / "courses" / "course-v1_DemoX+Cert101+2026"
     run.mkdir(parents=True)
     (run / "certificate.html").write_text("<p>Run theme</p>")
+    assert "DemoX theme" in page(client, certificate)[1]  # public pages are cached...
+    cache.clear()  # ...until the cache is cleared (or CONFIG_CACHE_SECONDS pass)
     assert page(client, certificate)[1] == "<p>Run theme</p>"
 
 
@@ -239,8 +242,6 @@ def test_certificate_render_started_is_honoured(client, certificate, settings, s
 
 
 def test_the_page_makes_at_most_four_queries_cold_and_one_warm(client, certificate):
-    from django.core.cache import cache
-
     cache.clear()
     with CaptureQueriesContext(connection) as cold:
         assert page(client, certificate)[0].status_code == 200
@@ -264,3 +265,16 @@ def test_verify_by_id_says_in_plain_words(client, certificate):
 def test_no_action_through_a_post(client, certificate):
     assert client.post(certificate.public_url).status_code == 405
     assert Decimal(str(certificate.grade)) == Decimal("0.9130")
+
+
+def test_a_cached_public_page_follows_every_change(client, certificate, learner):
+    assert "Dr. Ada Byron" in page(client, certificate)[1]
+    signatory = Signatory.objects.get()
+    signatory.name = "Dr. Grace Murray"
+    signatory.save()  # as the admin saves it
+    assert "Dr. Grace Murray" in page(client, certificate)[1]  # the course's look changed
+    client.force_login(learner)
+    assert "Congratulations" in page(client, certificate)[1]  # the owner's page is never the cached one
+    client.logout()
+    api.revoke_certificate(certificate.uuid, reason="Fraud")
+    assert page(client, certificate)[0].status_code == 410  # the certificate changed

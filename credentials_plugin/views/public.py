@@ -1,13 +1,17 @@
 """Public pages anyone can open: the certificate, and checking a certificate by its ID."""
 
+import hashlib
 from uuid import UUID
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone, translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from openedx_filters.learning.filters import CertificateRenderStarted
 
+from credentials_plugin.conf import plugin_settings
 from credentials_plugin.models import DEFAULT_ACCENT_COLOUR, DEFAULT_PRIMARY_COLOUR, CourseCertificate, Organization
 from credentials_plugin.permissions import is_course_staff
 from credentials_plugin.presentation import (
@@ -52,9 +56,34 @@ def certificate_page(request, certificate_uuid):
             is_owner or is_course_staff(request.user, certificate.course_key)
         ):
             return not_found(language)
+        cache_key = _public_page_cache_key(certificate, look, language, state) if not is_owner else None
+        cached = cache.get(cache_key) if cache_key else None
+        if cached is not None:
+            return HttpResponse(cached)
         context = certificate_context(certificate, look, language=language, state=state, is_owner=is_owner)
         names = theme_template_names(certificate.course_key, certificate.mode, language)
-        return render_certificate(context, names)
+        response = render_certificate(context, names)
+        if cache_key and response.status_code == 200:
+            cache.set(cache_key, response.content, plugin_settings.CONFIG_CACHE_SECONDS)
+        return response
+
+
+def _public_page_cache_key(certificate, look, language, state):
+    """
+    The key of a page as the public sees it, or None when it must not be cached (previews, or a
+    CertificateRenderStarted pipeline, which may depend on the request). Any change to the
+    certificate, the course's look or the themes makes a new key.
+    """
+    if state.kind not in ("awarded", "expired") or _render_pipeline_configured():
+        return None
+    themes = hashlib.sha256(repr(plugin_settings.THEME_DIRS).encode()).hexdigest()[:12]
+    stamp = certificate.modified.timestamp()
+    return f"credentials_plugin.page.{certificate.uuid}.{stamp}.{look.version}.{language}.{state.kind}.{themes}"
+
+
+def _render_pipeline_configured():
+    config = getattr(settings, "OPEN_EDX_FILTERS_CONFIG", {}) or {}
+    return bool(config.get(CertificateRenderStarted.filter_type, {}).get("pipeline"))
 
 
 def render_certificate(context, template_names):
