@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Set up the developer / CI environment from a fresh clone (Debian 12, as root):
 #   - Debian packages: pkg-config and libmariadb-dev (to build mysqlclient), mariadb-server;
+#     chromium and two font families (DejaVu: Latin, Arabic, ...; Liberation: metric twins of
+#     Times/Arial) for the browser tests, which drive /usr/bin/chromium with Playwright;
 #   - a virtualenv in .venv with the test requirements and the package installed editable
 #     (the editable install registers the lms.djangoapp entry point the test host loads).
 # Idempotent: a second run only checks, and skips pip while its inputs are unchanged.
@@ -28,16 +30,40 @@ if ! { command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; } \
     || ! command -v mariadb-install-db >/dev/null 2>&1; then
     need_apt+=(mariadb-server)
 fi
-if ((${#need_apt[@]})); then
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "bootstrap: missing Debian packages: ${need_apt[*]} (run as root, or install them)" >&2
-        exit 1
+# The browser tests' packages: without them (and without root) those tests are skipped locally;
+# in CI (root) they are installed, and tests/test_browser.py fails when CI is set and they are not.
+need_browser=()
+if [ ! -x /usr/bin/chromium ]; then
+    need_browser+=(chromium)
+fi
+for font in fonts-dejavu-core fonts-liberation; do
+    if ! dpkg-query -W -f='${Status}' "$font" 2>/dev/null | grep -q 'ok installed'; then
+        need_browser+=("$font")
     fi
-    say "installing ${need_apt[*]} with apt-get"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq </dev/null
-    # The complete set, so a partial earlier install ends up whole.
-    apt-get install -y -qq --no-install-recommends pkg-config libmariadb-dev mariadb-server </dev/null >/dev/null
+done
+missing=("${need_apt[@]}" "${need_browser[@]}")
+if ((${#missing[@]})); then
+    if [ "$(id -u)" -ne 0 ]; then
+        if ((${#need_apt[@]})); then
+            echo "bootstrap: missing Debian packages: ${missing[*]} (run as root, or install them)" >&2
+            exit 1
+        fi
+        say "not root: ${need_browser[*]} missing, so the browser tests will be skipped (apt-get install them)"
+    else
+        say "installing ${missing[*]} with apt-get"
+        export DEBIAN_FRONTEND=noninteractive
+        log="$(mktemp)"
+        # The complete set, so a partial earlier install ends up whole.
+        if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends \
+            pkg-config libmariadb-dev mariadb-server chromium fonts-dejavu-core fonts-liberation; } \
+            </dev/null >"$log" 2>&1; then
+            cat "$log" >&2
+            rm -f "$log"
+            echo "bootstrap: apt-get install failed" >&2
+            exit 1
+        fi
+        rm -f "$log"
+    fi
 fi
 
 # --- The virtualenv --------------------------------------------------------------------------
@@ -70,7 +96,8 @@ stamp="$VENV/.bootstrap-stamp"
 inputs="$(cat requirements/*.in setup.py; echo "$ROOT"; "$VENV/bin/python" -V 2>&1)"
 digest="$(printf '%s' "$inputs" | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ] \
-    || ! "$VENV/bin/python" -c 'import credentials_plugin, MySQLdb, pytest_django' >/dev/null 2>&1; then
+    || ! "$VENV/bin/python" -c 'import credentials_plugin, MySQLdb, pytest_django, playwright, axe_playwright_python' \
+        >/dev/null 2>&1; then
     say "installing requirements/test.in and the package (editable) into .venv"
     log="$(mktemp)"
     if ! "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements/test.in -e . \

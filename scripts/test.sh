@@ -5,7 +5,8 @@
 #   3. no model change without its migration (makemigrations --check);
 #   4. the test suite on SQLite (tests marked mysql_only are skipped there), with branch coverage;
 #   5. the test suite again on MariaDB (scripts/mariadb.sh), appending to the same coverage data;
-#      `slow` tests (packaging) ran in step 4 and don't touch the database, so they are not repeated;
+#      `slow` tests (packaging) and `browser` tests (headless Chromium against a live server) ran
+#      in step 4 and test nothing database-specific, so they are not repeated;
 #   6. the coverage report of the package, failing under 90%.
 #
 # Environment: KEEP_MARIADB=1 leaves a MariaDB server this script started running afterwards.
@@ -81,7 +82,7 @@ bash scripts/mariadb.sh start
 done_step
 
 step "pytest on MariaDB"
-CREDENTIALS_PLUGIN_TEST_DB=mysql run_pytest "${COV_ARGS[@]}" --cov-append -m "not slow" "$@"
+CREDENTIALS_PLUGIN_TEST_DB=mysql run_pytest "${COV_ARGS[@]}" --cov-append -m "not slow and not browser" "$@"
 done_step
 
 step "coverage (branch) of credentials_plugin, both databases"

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 from openedx_filters.learning.filters import CertificateRenderStarted
 
 from credentials_plugin.conf import plugin_settings
+from credentials_plugin.links import absolute_url
 from credentials_plugin.models import DEFAULT_ACCENT_COLOUR, DEFAULT_PRIMARY_COLOUR, CourseCertificate, Organization
 from credentials_plugin.permissions import is_course_staff
 from credentials_plugin.presentation import (
@@ -77,8 +78,9 @@ def _public_page_cache_key(certificate, look, language, state):
     if state.kind not in ("awarded", "expired") or _render_pipeline_configured():
         return None
     themes = hashlib.sha256(repr(plugin_settings.THEME_DIRS).encode()).hexdigest()[:12]
+    site = hashlib.sha256(absolute_url("/").encode()).hexdigest()[:12]
     stamp = certificate.modified.timestamp()
-    return f"credentials_plugin.page.{certificate.uuid}.{stamp}.{look.version}.{language}.{state.kind}.{themes}"
+    return f"credentials_plugin.page.{certificate.uuid}.{stamp}.{look.version}.{language}.{state.kind}.{themes}.{site}"
 
 
 def _render_pipeline_configured():

@@ -1,0 +1,392 @@
+"""
+The public certificate page in a real browser: Debian's headless Chromium, driven by Playwright,
+against a live server on 127.0.0.1 — console and network clean, share links, the copy button,
+print to one landscape page, axe-core (WCAG 2.1 AA), a strict Content-Security-Policy, and RTL.
+
+Needs /usr/bin/chromium (``scripts/bootstrap.sh`` installs it). Without it the module is skipped,
+except in CI (``CI`` set), where a missing browser is a failure. Never runs ``playwright install``.
+Screenshots are taken only when CREDENTIALS_PLUGIN_SCREENSHOTS names a folder outside the repo.
+"""
+
+import os
+import re
+import warnings
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
+        pytest.fail(f"CI is set but {CHROMIUM} is missing: scripts/bootstrap.sh installs it", pytrace=False)
+    pytest.skip(
+        f"{CHROMIUM} is missing (apt-get install chromium, or run scripts/bootstrap.sh)", allow_module_level=True
+    )
+
+from axe_playwright_python.sync_playwright import Axe  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+from pytest_django.live_server_helper import LiveServer  # noqa: E402
+
+from credentials_plugin import api  # noqa: E402
+from credentials_plugin.models import Organization, Signatory  # noqa: E402
+from tests.conftest import COURSE, send_grade, send_passing  # noqa: E402
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # CI runs as root
+    "--disable-gpu",
+    "--disable-dev-shm-usage",  # containers have a small /dev/shm
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+STRICT_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'"
+PDF_PAGE = re.compile(rb"/Type\s*/Page[^s]")
+REPO = Path(__file__).resolve().parent.parent
+
+
+class AccessibilityFinding(UserWarning):
+    """A minor or moderate axe-core finding: reported, not failed."""
+
+
+# --- Server and browser, once per module -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def live_server(django_db_setup, django_db_blocker):
+    """pytest-django's live server (static files served from the finders), bound to 127.0.0.1 only."""
+    with django_db_blocker.unblock():
+        server = LiveServer("127.0.0.1:0")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _links_point_at_the_live_server(settings, live_server):
+    settings.LMS_ROOT_URL = live_server.url
+    settings.CREDENTIALS_PLUGIN_PUBLIC_BASE_URL = live_server.url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    # Playwright's sync API keeps an event loop on this thread; the ORM calls of the tests are
+    # still plain synchronous code, so Django's guard against async contexts is lifted here.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+class Tab:
+    """A page in a fresh browser context, with everything that went wrong on it recorded."""
+
+    def __init__(self, context, origin):
+        self.context = context
+        self.origin = origin
+        self.page = context.new_page()
+        self.console = []  # (type, text) of every console message
+        self.errors = []  # console errors and uncaught exceptions
+        self.failed_requests = []  # requests that failed, were refused, or answered >= 400
+        self.page.on("console", self._on_console)
+        self.page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+        self.page.on("requestfailed", lambda request: self.failed_requests.append(f"{request.url}: {request.failure}"))
+        self.page.on("response", self._on_response)
+        self.document = None
+        # Nothing may come from elsewhere: the page stays on its own host (privacy, and CSP).
+        context.route("**/*", self._stay_on_origin)
+
+    def _on_console(self, message):
+        self.console.append((message.type, message.text))
+        if message.type == "error":
+            self.errors.append(f"console: {message.text} ({message.location.get('url', '')})")
+
+    def _on_response(self, response):
+        # A page's own status (404, 410) is what the test asks for in open(); any other is a failure.
+        if response.status >= 400 and not response.request.is_navigation_request():
+            self.failed_requests.append(f"{response.url}: HTTP {response.status}")
+
+    def _stay_on_origin(self, route):
+        if route.request.url.startswith(self.origin + "/") or route.request.url.startswith("data:"):
+            route.continue_()
+        else:
+            self.failed_requests.append(f"{route.request.url}: request to another host (blocked)")
+            route.abort()
+
+    def open(self, url, status=200):
+        self.document = self.page.goto(url, wait_until="networkidle")
+        assert self.document is not None and self.document.status == status, (url, self.document)
+        return self.page
+
+    def assert_clean(self):
+        # Chromium logs a page's own 4xx status as "Failed to load resource": asked for, not an error.
+        own = f"the server responded with a status of {self.document.status} " if self.document else None
+        errors = [e for e in self.errors if not (own and own in e and f"({self.document.url})" in e)]
+        assert errors == [], errors
+        assert self.failed_requests == [], self.failed_requests
+
+    def screenshot(self, name):
+        """Only for a person to look at, and only into a folder outside the repository."""
+        folder = os.environ.get("CREDENTIALS_PLUGIN_SCREENSHOTS")
+        if not folder:
+            return
+        folder = Path(folder).resolve()
+        if folder.is_relative_to(REPO):
+            pytest.fail(f"CREDENTIALS_PLUGIN_SCREENSHOTS must be outside the repository (e.g. /tmp), not {folder}")
+        folder.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def tab(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    yield Tab(context, live_server.url)
+    context.close()
+
+
+# --- Data, through the real events -----------------------------------------------------------
+
+
+def award(learner, clock, **config):
+    api.configure_course(COURSE, **config)
+    send_grade(learner, percent=0.913, letter="A", time=clock.tick())
+    send_passing(learner, time=clock.tick())
+    certificate = api.get_course_certificate(learner.id, COURSE)
+    assert certificate.status == "awarded"
+    return certificate
+
+
+@pytest.fixture
+def learner(make_learner, clock):
+    learner = make_learner(time=clock.tick())
+    learner.first_name, learner.last_name = "Zoë", "Ångström-Hopper"
+    learner.save()
+    return learner
+
+
+@pytest.fixture
+def certificate(learner, clock):
+    Organization.objects.create(short_name="DemoX", display_name="Demo University", linkedin_organization_id="1337")
+    Signatory.objects.create(course_key=COURSE, name="Dr. Ada Byron", title="Dean", organization_name="Demo University")
+    return award(learner, clock, show_grade=True)
+
+
+# --- The tests -------------------------------------------------------------------------------
+
+
+def test_the_awarded_page_renders_with_no_console_error_and_no_failed_request(tab, certificate, live_server):
+    page = tab.open(certificate.public_url)
+    assert certificate.public_url.startswith(live_server.url)
+    assert page.locator(".learner-name").inner_text() == "Zoë Ångström-Hopper"
+    assert page.locator(".course-title").inner_text() == "Certificates 101"
+    assert "91%" in page.locator(".grade").inner_text()
+    assert page.locator(".signatory-name").inner_text() == "Dr. Ada Byron"
+    # The stylesheets applied (not only requested): the certificate has its double border.
+    assert page.locator("article.certificate").evaluate("e => getComputedStyle(e).borderTopStyle") == "double"
+    assert page.locator("figure.qr svg").count() == 1
+    tab.screenshot("awarded")
+    tab.assert_clean()
+
+
+def test_the_share_links_carry_the_right_parameters(tab, certificate):
+    page = tab.open(certificate.public_url)
+    linkedin = urlsplit(page.locator("a.share-linkedin").get_attribute("href"))
+    assert (linkedin.scheme, linkedin.netloc, linkedin.path) == ("https", "www.linkedin.com", "/profile/add")
+    query = {key: values[0] for key, values in parse_qs(linkedin.query, strict_parsing=True).items()}
+    issued = timezone.localtime(certificate.issued_at)
+    assert query == {
+        "startTask": "CERTIFICATION_NAME",
+        "name": "Certificates 101",
+        "organizationId": "1337",
+        "issueYear": str(issued.year),
+        "issueMonth": str(issued.month),
+        "certUrl": certificate.public_url,
+        "certId": str(certificate.uuid),
+    }
+    for selector, host, key in (("a.share-x", "x.com", "url"), ("a.share-facebook", "www.facebook.com", "u")):
+        parts = urlsplit(page.locator(selector).get_attribute("href"))
+        assert parts.netloc == host
+        assert parse_qs(parts.query)[key] == [certificate.public_url]
+    mail = urlsplit(page.locator("a.share-email").get_attribute("href"))
+    assert mail.scheme == "mailto"
+    assert certificate.public_url in parse_qs(mail.query)["body"][0]
+    verify = page.locator("a.share-verify").get_attribute("href")
+    assert parse_qs(urlsplit(verify).query)["certificate"] == [str(certificate.uuid)]
+    tab.assert_clean()
+
+
+def test_the_copy_button_copies_the_page_address(tab, certificate):
+    page = tab.open(certificate.public_url)
+    status = page.locator(".copy-status")
+    assert status.inner_text() == ""
+    page.get_by_role("button", name="Copy link").click()
+    page.wait_for_function("document.querySelector('.copy-status').textContent === 'Link copied'")
+    assert page.evaluate("navigator.clipboard.readText()") == certificate.public_url
+    assert status.get_attribute("aria-live") == "polite"
+    tab.assert_clean()
+
+
+# Landscape paper, in millimetres, and the page margin certificate.css asks for (@page).
+PAPERS = {"A4": (297, 210), "Letter": (279.4, 215.9)}
+PRINT_MARGIN_MM = 8
+
+# Parts of the certificate that stick out of its frame: its border, or the inner rule its
+# outline draws (a negative outline-offset), whichever is further in. They would print over it.
+OVERFLOWING = """certificate => {
+  const box = certificate.getBoundingClientRect(), style = getComputedStyle(certificate);
+  const rule = style.outlineStyle === "none" ? 0 : parseFloat(style.outlineWidth) - parseFloat(style.outlineOffset);
+  const inset = side => Math.max(parseFloat(style["border" + side + "Width"]), rule);
+  const frame = {top: box.top + inset("Top"), bottom: box.bottom - inset("Bottom"),
+                 left: box.left + inset("Left"), right: box.right - inset("Right")};
+  return [...certificate.querySelectorAll("*")].filter(e => {
+    const r = e.getBoundingClientRect();
+    const outside = r.top < frame.top || r.bottom > frame.bottom || r.left < frame.left || r.right > frame.right;
+    return r.height > 0 && outside;
+  }).map(e => (typeof e.className === "string" && e.className) || e.tagName.toLowerCase());
+}"""
+
+
+def assert_prints_on_one_page(page, paper):
+    """Print emulation at the paper's printable area: the certificate alone, whole, on one page."""
+    width, height = (round((mm - 2 * PRINT_MARGIN_MM) * 96 / 25.4) for mm in PAPERS[paper])
+    page.set_viewport_size({"width": width, "height": height})
+    page.emulate_media(media="print")
+    assert page.locator(".actions").is_hidden()
+    assert page.locator(".banner").count() == 0 or page.locator(".banner").is_hidden()
+    assert page.locator("article.certificate").is_visible()
+    assert page.locator("article.certificate").evaluate(OVERFLOWING) == [], f"{paper}: content outside the frame"
+    pdf = page.pdf(format=paper, landscape=True, print_background=True)
+    pages = len(PDF_PAGE.findall(pdf))
+    assert pages == 1, f"{paper}: {pages} pages"
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+def test_print_gives_one_landscape_page_without_the_share_section(tab, certificate, paper):
+    page = tab.open(certificate.public_url)
+    assert_prints_on_one_page(page, paper)
+    tab.assert_clean()
+
+
+def log_in(tab, client, user):
+    """The browser gets the session of USER (made by Django's test client, stored in the database)."""
+    client.force_login(user)
+    cookie = client.cookies["sessionid"]
+    tab.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": tab.origin}])
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+def test_print_of_a_crowded_certificate_still_gives_one_whole_page(tab, client, learner, clock, paper):
+    """Long names, a long title, three signatories, seen by the owner (banner): still one whole page."""
+    learner.first_name, learner.last_name = "Maria-Fernanda Alexandrina", "de los Santos Villanueva-Ørsted"
+    learner.save()
+    Organization.objects.create(short_name="DemoX", display_name="The Demo University of Open Learning")
+    for number in range(3):
+        Signatory.objects.create(
+            course_key=COURSE,
+            name=f"Professor Signatory {number}",
+            title="Dean of Continuing Education",
+            organization_name="Demo University",
+        )
+    title = "Advanced Topics in Distributed Systems: Consensus, Replication and Fault Tolerance at Scale"
+    certificate = award(learner, clock, show_grade=True, title_override=title)
+    log_in(tab, client, learner)
+    page = tab.open(certificate.public_url)
+    assert page.get_by_role("status").first.inner_text().startswith("Congratulations")
+    tab.screenshot(f"crowded-{paper}-screen")
+    assert_prints_on_one_page(page, paper)
+    tab.screenshot(f"crowded-{paper}-print")
+    tab.assert_clean()
+
+
+def axe_check(tab, name):
+    """axe-core with the WCAG 2.1 A/AA rules: fail on serious or critical, report the rest."""
+    results = Axe().run(tab.page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}})
+    violations = results.response["violations"]
+    blocking = [v for v in violations if v["impact"] in ("serious", "critical")]
+    for violation in violations:
+        if violation not in blocking:
+            message = f"axe on the {name} page: {violation['id']} ({violation['impact']}): {violation['help']}"
+            warnings.warn(message, AccessibilityFinding, stacklevel=2)
+    assert blocking == [], "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}" for v in blocking
+    )
+    assert results.response["testEngine"]["name"] == "axe-core"
+
+
+def test_axe_finds_no_serious_violation_on_the_awarded_page(tab, certificate):
+    tab.open(certificate.public_url)
+    axe_check(tab, "awarded")
+    tab.assert_clean()
+
+
+def test_axe_finds_no_serious_violation_on_the_revoked_page(tab, certificate):
+    api.revoke_certificate(certificate.uuid, reason="Fraud")
+    page = tab.open(certificate.public_url, status=410)
+    assert "revoked on" in page.locator("main").inner_text()
+    tab.screenshot("revoked")
+    axe_check(tab, "revoked")
+    tab.assert_clean()
+
+
+def test_axe_finds_no_serious_violation_on_the_not_found_page(tab, db):
+    page = tab.open("/credentials/certificates/6f1c5c9e-1111-4a4a-9c9c-123456789abc/", status=404)
+    assert page.get_by_role("heading", level=1).inner_text() == "Certificate not found"
+    tab.screenshot("not-found")
+    axe_check(tab, "not-found")
+    tab.assert_clean()
+
+
+def test_axe_finds_no_serious_violation_on_the_verify_page(tab, certificate):
+    page = tab.open("/credentials/verify/")
+    page.get_by_label("Certificate ID or address").fill(certificate.public_url)
+    page.get_by_role("button", name="Verify").click()
+    page.wait_for_load_state("networkidle")
+    assert "Valid." in page.get_by_role("status").inner_text()
+    tab.screenshot("verify")
+    axe_check(tab, "verify")
+    tab.assert_clean()
+
+
+def test_the_page_works_under_a_strict_content_security_policy(tab, certificate, live_server):
+    def add_csp(route):
+        response = route.fetch()
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
+
+    tab.page.route(f"{live_server.url}/**", add_csp)
+    tab.page.add_init_script(
+        "window.__csp = []; document.addEventListener('securitypolicyviolation',"
+        " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    page = tab.open(certificate.public_url)
+    assert tab.document.headers["content-security-policy"] == STRICT_CSP
+    page.get_by_role("button", name="Copy link").click()
+    page.wait_for_function("document.querySelector('.copy-status').textContent === 'Link copied'")
+    assert page.evaluate("navigator.clipboard.readText()") == certificate.public_url
+    assert page.evaluate("window.__csp") == []
+    assert [text for _, text in tab.console if "Content Security Policy" in text] == []
+    assert page.locator("article.certificate").evaluate("e => getComputedStyle(e).borderTopStyle") == "double"
+    tab.assert_clean()
+
+
+def test_a_right_to_left_course_renders_right_to_left(tab, learner, clock):
+    certificate = award(learner, clock, language="ar")
+    page = tab.open(certificate.public_url)
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("html").get_attribute("lang") == "ar"
+    assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+    tab.screenshot("rtl")
+    axe_check(tab, "right-to-left")
+    tab.assert_clean()
