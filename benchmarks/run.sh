@@ -1,7 +1,19 @@
 #!/usr/bin/env bash
-# Run the issuance benchmark with the project's virtualenv: bash benchmarks/run.sh [--learners 10000] [--show-queries]
+# Run a benchmark with the project's virtualenv:
+#   bash benchmarks/run.sh [issuance] [--learners 10000] [--show-queries]   (the default benchmark)
+#   bash benchmarks/run.sh public_page [--rows 1000000] [--profile]
+# The first argument names the benchmark (benchmarks/<name>.py) unless it starts with "-".
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
+NAME=issuance
+if [[ $# -gt 0 && "$1" != -* ]]; then
+    NAME="$1"
+    shift
+fi
+if [[ "$NAME" == */* || "$NAME" == urls || ! -f "$ROOT/benchmarks/$NAME.py" ]]; then
+    echo "run.sh: unknown benchmark '$NAME' (available: issuance, public_page)" >&2
+    exit 2
+fi
 cd "$ROOT"
-PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" exec "$PYTHON" benchmarks/issuance.py "$@"
+PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" exec "$PYTHON" "benchmarks/$NAME.py" "$@"

@@ -70,9 +70,14 @@ class CourseLook:
     version: int = 0  # changes whenever any look changes: part of every cached page's key
 
 
+def look_version():
+    """A number that changes whenever any course's look changes."""
+    return cache.get_or_set(_LOOK_VERSION_KEY, 1, None)
+
+
 def course_look(course_key) -> CourseLook:
     """The course's look, from the cache when it is there."""
-    version = cache.get_or_set(_LOOK_VERSION_KEY, 1, None)
+    version = look_version()
     key = f"credentials_plugin.look.{version}.{course_key}"
     look = cache.get(key)
     if look is None:

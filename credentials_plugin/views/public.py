@@ -1,18 +1,14 @@
 """Public pages anyone can open: the certificate, and checking a certificate by its ID."""
 
-import hashlib
 from uuid import UUID
 
-from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone, translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from openedx_filters.learning.filters import CertificateRenderStarted
 
-from credentials_plugin.conf import plugin_settings
-from credentials_plugin.links import absolute_url
+from credentials_plugin import page_cache
 from credentials_plugin.models import DEFAULT_ACCENT_COLOUR, DEFAULT_PRIMARY_COLOUR, CourseCertificate, Organization
 from credentials_plugin.permissions import is_course_staff
 from credentials_plugin.presentation import (
@@ -43,6 +39,9 @@ def not_found(language=None):
 @require_safe
 def certificate_page(request, certificate_uuid):
     """A course certificate, told honestly: valid, expired, not yet public, or no longer valid."""
+    cache_key = page_cache.key_for(request, certificate_uuid)
+    if cache_key and (html := page_cache.get(cache_key, certificate_uuid)) is not None:
+        return HttpResponse(html)
     certificate = CourseCertificate.objects.filter(uuid=certificate_uuid).first()
     if certificate is None or certificate.status == CertificateStatus.UNVERIFIED:
         return not_found()
@@ -57,35 +56,12 @@ def certificate_page(request, certificate_uuid):
             is_owner or is_course_staff(request.user, certificate.course_key)
         ):
             return not_found(language)
-        cache_key = _public_page_cache_key(certificate, look, language, state) if not is_owner else None
-        cached = cache.get(cache_key) if cache_key else None
-        if cached is not None:
-            return HttpResponse(cached)
         context = certificate_context(certificate, look, language=language, state=state, is_owner=is_owner)
         names = theme_template_names(certificate.course_key, certificate.mode, language)
         response = render_certificate(context, names)
-        if cache_key and response.status_code == 200:
-            cache.set(cache_key, response.content, plugin_settings.CONFIG_CACHE_SECONDS)
-        return response
-
-
-def _public_page_cache_key(certificate, look, language, state):
-    """
-    The key of a page as the public sees it, or None when it must not be cached (previews, or a
-    CertificateRenderStarted pipeline, which may depend on the request). Any change to the
-    certificate, the course's look or the themes makes a new key.
-    """
-    if state.kind not in ("awarded", "expired") or _render_pipeline_configured():
-        return None
-    themes = hashlib.sha256(repr(plugin_settings.THEME_DIRS).encode()).hexdigest()[:12]
-    site = hashlib.sha256(absolute_url("/").encode()).hexdigest()[:12]
-    stamp = certificate.modified.timestamp()
-    return f"credentials_plugin.page.{certificate.uuid}.{stamp}.{look.version}.{language}.{state.kind}.{themes}.{site}"
-
-
-def _render_pipeline_configured():
-    config = getattr(settings, "OPEN_EDX_FILTERS_CONFIG", {}) or {}
-    return bool(config.get(CertificateRenderStarted.filter_type, {}).get("pipeline"))
+    if cache_key and not is_owner and response.status_code == 200:
+        page_cache.put(cache_key, certificate, look, state, response.content)
+    return response
 
 
 def render_certificate(context, template_names):
