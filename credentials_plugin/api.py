@@ -11,8 +11,8 @@ from opaque_keys.edx.keys import CourseKey
 from credentials_plugin import issuance
 from credentials_plugin.data import CourseCertificateData, CourseConfigurationData
 from credentials_plugin.issuance import CertificateNotFound, IssuanceError, UnknownLearner
-from credentials_plugin.models import CourseCertificate, CourseConfiguration
-from credentials_plugin.statuses import CauseKind
+from credentials_plugin.models import AuditRecord, CourseCertificate, CourseConfiguration
+from credentials_plugin.statuses import AuditAction, CauseKind
 
 CONFIGURATION_OPTIONS = frozenset(
     field.name
@@ -43,13 +43,14 @@ def as_course_key(course_key):
         raise ValueError(f"'{course_key}' is not a valid course run key.") from error
 
 
-def configure_course(course_key, *, enabled=True, **options):
+def configure_course(course_key, *, enabled=True, actor=None, reason="", **options):
     """
     Create or update a course run's certificate configuration; returns it.
 
     OPTIONS are configuration fields (eligible_modes, minimum_grade, id_verification_required,
     availability, available_date, show_grade, on_grade_drop, title_override, language,
-    validity_days). An unknown option or an invalid value raises and changes nothing.
+    validity_days). An unknown option or an invalid value raises and changes nothing. A real
+    change is audited with ACTOR (a user or id) and REASON, or the fields changed.
     """
     course_key = as_course_key(course_key)
     unknown = set(options) - CONFIGURATION_OPTIONS
@@ -57,6 +58,7 @@ def configure_course(course_key, *, enabled=True, **options):
         raise TypeError(f"Unknown configuration options: {', '.join(sorted(unknown))}.")
     with transaction.atomic():
         config = CourseConfiguration.objects.select_for_update().filter(course_key=course_key).first()
+        before = CourseConfigurationData.from_model(config) if config else None
         config = config or CourseConfiguration(course_key=course_key)
         config.enabled = enabled
         for name, value in options.items():
@@ -66,7 +68,31 @@ def configure_course(course_key, *, enabled=True, **options):
         except ValidationError as error:
             raise ValueError(f"Invalid certificate configuration: {error.message_dict}") from error
         config.save()
-    return CourseConfigurationData.from_model(config)
+        after = CourseConfigurationData.from_model(config)
+        changes = _configuration_changes(before, after)
+        if changes:
+            AuditRecord.objects.create(
+                course_key=course_key,
+                action=AuditAction.CONFIGURED,
+                cause=CauseKind.API,
+                actor_id=getattr(actor, "pk", actor),
+                source="credentials_plugin.api",
+                reason=reason or changes,
+            )
+    return after
+
+
+def _configuration_changes(before, after):
+    """The fields that changed, as 'name: old -> new' (everything, for a new configuration)."""
+    if before is None:
+        return "Certificates configured: " + ", ".join(
+            f"{name}={getattr(after, name)!r}" for name in ("enabled", *sorted(CONFIGURATION_OPTIONS))
+        )
+    return "; ".join(
+        f"{name}: {getattr(before, name)!r} -> {getattr(after, name)!r}"
+        for name in ("enabled", *sorted(CONFIGURATION_OPTIONS))
+        if getattr(before, name) != getattr(after, name)
+    )
 
 
 def get_course_configuration(course_key):

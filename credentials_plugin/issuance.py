@@ -37,7 +37,7 @@ from credentials_plugin.models import (
 )
 from credentials_plugin.retry import in_transaction
 from credentials_plugin.rules import NEVER_ELIGIBLE_MODES, Situation, decide
-from credentials_plugin.statuses import PLATFORM_STATUS_WORDS, CauseKind, CertificateStatus
+from credentials_plugin.statuses import PLATFORM_STATUS_WORDS, AuditAction, CauseKind, CertificateStatus
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ def record_passing_status(learner, course_key, *, is_passing, as_of, cause, cour
             return None
         return {"is_passing": is_passing, "passing_as_of": as_of or timezone.now()}
 
-    return _change(learner, course_key, cause, update_facts=update, course_name=course_name)
+    return _change(learner, course_key, cause, update_facts=update, course_name=course_name, reported=True)
 
 
 def record_grade(learner, course_key, *, percent, letter, as_of, cause, course_name=""):
@@ -134,7 +134,7 @@ def record_grade(learner, course_key, *, percent, letter, as_of, cause, course_n
             return None
         return {"percent_grade": as_grade_fraction(percent), "letter_grade": letter or "", "grade_as_of": as_of}
 
-    return _change(learner, course_key, cause, update_facts=update, course_name=course_name)
+    return _change(learner, course_key, cause, update_facts=update, course_name=course_name, reported=True)
 
 
 def record_enrollment(learner, course_key, *, mode, is_active, as_of, cause):
@@ -145,7 +145,7 @@ def record_enrollment(learner, course_key, *, mode, is_active, as_of, cause):
             return None
         return {"enrollment_mode": mode, "enrollment_active": is_active, "enrollment_as_of": as_of}
 
-    return _change(learner, course_key, cause, update_facts=update)
+    return _change(learner, course_key, cause, update_facts=update, reported=True)
 
 
 def reconcile_learner(user_id, course_key, *, cause, dry_run=False):
@@ -213,9 +213,11 @@ def add_to_allowlist(user_id, course_key, *, notes="", cause):
     """Allowlist a learner (idempotent) and issue their certificate when they are eligible."""
 
     def update(facts):
-        AllowlistEntry.objects.get_or_create(
+        _, created = AllowlistEntry.objects.get_or_create(
             user_id=user_id, course_key=course_key, defaults={"notes": notes, "added_by_id": cause.actor_id}
         )
+        if created:
+            _audit(AuditAction.ALLOWLISTED, cause, notes, user_id=user_id, course_key=course_key)
         return {}
 
     return _change(Learner(user_id), course_key, cause, update_facts=update)
@@ -225,7 +227,9 @@ def remove_from_allowlist(user_id, course_key, *, cause):
     """Remove a learner from the allowlist; the grade policy applies to them again."""
 
     def update(facts):
-        AllowlistEntry.objects.filter(user_id=user_id, course_key=course_key).delete()
+        removed, _ = AllowlistEntry.objects.filter(user_id=user_id, course_key=course_key).delete()
+        if removed:
+            _audit(AuditAction.UNALLOWLISTED, cause, "", user_id=user_id, course_key=course_key)
         return {}
 
     return _change(Learner(user_id), course_key, cause, update_facts=update)
@@ -245,7 +249,7 @@ def revoke(certificate_uuid, *, reason, cause):
         )
         return {"status": CertificateStatus.REVOKED, "revocation_reason": reason, "revoked_at": now}, reason
 
-    return _act_on_certificate(certificate_uuid, cause, "revoked", act)
+    return _act_on_certificate(certificate_uuid, cause, AuditAction.REVOKED, act)
 
 
 def reinstate(certificate_uuid, *, reason, cause):
@@ -263,7 +267,7 @@ def reinstate(certificate_uuid, *, reason, cause):
         new_status = decision.new_status or CertificateStatus.AWARDED
         return {"status": new_status, "revocation_reason": "", "revoked_at": None}, reason
 
-    return _act_on_certificate(certificate_uuid, cause, "reinstated", act)
+    return _act_on_certificate(certificate_uuid, cause, AuditAction.REINSTATED, act)
 
 
 def regenerate(certificate_uuid, *, cause):
@@ -281,7 +285,7 @@ def regenerate(certificate_uuid, *, cause):
         changes = {name: value for name, value in snapshot.items() if getattr(certificate, name) != value}
         return (changes or None), cause.reason or "Snapshots refreshed."
 
-    return _act_on_certificate(certificate_uuid, cause, "regenerated", act)
+    return _act_on_certificate(certificate_uuid, cause, AuditAction.REGENERATED, act)
 
 
 # ---------------------------------------------------------------------------
@@ -289,9 +293,14 @@ def regenerate(certificate_uuid, *, cause):
 # ---------------------------------------------------------------------------
 
 
-def _change(learner, course_key, cause, *, update_facts=None, course_name="", dry_run=False):
-    """Lock the learner's facts, update them, apply the rules and record what changed."""
-    if not get_backend().keeps_facts_locally:
+def _change(learner, course_key, cause, *, update_facts=None, course_name="", dry_run=False, reported=False):
+    """
+    Lock the learner's facts, update them, apply the rules and record what changed.
+
+    REPORTED facts (from LMS events) for a course without certificates are dropped at once when
+    the LMS keeps them itself: most grade changes happen in such courses.
+    """
+    if reported and not get_backend().keeps_facts_locally:
         config = get_configuration(course_key)
         if config is None or not config.enabled:  # the LMS keeps the facts; nothing to lock or record
             return Outcome(None, False, "Certificates are not enabled for this course.")
@@ -332,7 +341,7 @@ def _apply_rules(learner, facts, certificate, cause, course_name):
     old_status = certificate.status
     certificate.status = decision.new_status
     certificate.save(update_fields=["status", "modified"])
-    _audit("status_changed", cause, decision.reason, certificate=certificate, old_status=old_status)
+    _audit(AuditAction.STATUS_CHANGED, cause, decision.reason, certificate=certificate, old_status=old_status)
     send_certificate_event_on_commit(certificate, old_status, learner)
     return Outcome(CourseCertificateData.from_model(certificate), True, decision.reason)
 
@@ -404,7 +413,7 @@ def _create(learner, facts, decision, cause, *, mode, course_name):
         issued_at=now,
         expires_at=now + timedelta(days=config.validity_days) if config.validity_days else None,
     )
-    _audit("created", cause, decision.reason, certificate=certificate)
+    _audit(AuditAction.CREATED, cause, decision.reason, certificate=certificate)
     send_certificate_event_on_commit(certificate, None, learner)
     return Outcome(CourseCertificateData.from_model(certificate), True, decision.reason)
 
@@ -417,8 +426,8 @@ def _refuse(learner, course_key, cause, reason):
         .values_list("action", "reason")
         .first()
     )
-    if last != ("creation_refused", reason):
-        _audit("creation_refused", cause, reason, user_id=learner.user_id, course_key=course_key)
+    if last != (AuditAction.CREATION_REFUSED, reason):
+        _audit(AuditAction.CREATION_REFUSED, cause, reason, user_id=learner.user_id, course_key=course_key)
     return Outcome(None, False, f"The CertificateCreationRequested pipeline refused: {reason}")
 
 
@@ -430,7 +439,7 @@ def _fill_missing_grade(certificate, facts, cause):
         return False
     certificate.percent_grade, certificate.letter_grade = facts.percent_grade, facts.letter_grade
     certificate.save(update_fields=["percent_grade", "letter_grade", "modified"])
-    _audit("grade_recorded", cause, "", certificate=certificate, old_status=certificate.status)
+    _audit(AuditAction.GRADE_RECORDED, cause, "", certificate=certificate, old_status=certificate.status)
     return True
 
 

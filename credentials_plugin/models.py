@@ -18,6 +18,7 @@ from opaque_keys.edx.django.models import CourseKeyField
 
 from credentials_plugin.rules import validate_configuration
 from credentials_plugin.statuses import (
+    AuditAction,
     Availability,
     CauseKind,
     CertificateStatus,
@@ -168,21 +169,25 @@ class AppendOnlyQuerySet(models.QuerySet):
 
 class AuditRecord(models.Model):
     """
-    One state change of a certificate (or a refused one), with what caused it.
+    One state change (of a certificate, an allowlist entry or a course's configuration, or a
+    refused creation), with what caused it.
 
     Append-only: rows are never updated or deleted through the ORM.
 
     .. no_pii: Holds user ids, not names or emails.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The learner concerned; empty for a change to the course itself (its configuration).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     course_key = CourseKeyField(max_length=255)
     certificate = models.ForeignKey(
         CourseCertificate, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_records"
     )
     old_status = models.CharField(max_length=32, blank=True)
     new_status = models.CharField(max_length=32, blank=True)
-    action = models.CharField(max_length=32)
+    action = models.CharField(max_length=32, choices=AuditAction.choices)
     cause = models.CharField(max_length=16, choices=CauseKind.choices)
     event_id = models.CharField(max_length=64, blank=True)
     actor = models.ForeignKey(

@@ -9,6 +9,7 @@ query (the certificate). Saving any part of it drops every cached look at once.
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -20,7 +21,6 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from markupsafe import Markup
 
 from credentials_plugin.backends import get_backend
 from credentials_plugin.conf import plugin_settings
@@ -146,15 +146,16 @@ def localized_date(value):
     return formats.date_format(value, "DATE_FORMAT")
 
 
-def qr_code_svg(url, label):
-    """An inline SVG QR code of URL, made locally (and cached: encoding takes milliseconds), with a name."""
-    key = "credentials_plugin.qr." + hashlib.sha256(url.encode()).hexdigest()
+def qr_code_svg(url):
+    """An SVG QR code of URL, made locally, and cached: encoding one takes milliseconds."""
+    key = "credentials_plugin.qr.v2." + hashlib.sha256(url.encode()).hexdigest()
     svg = cache.get(key)
     if svg is None:
-        svg = segno.make(url, error="m").svg_inline(scale=3, dark="#1d1d1d", omitsize=True)
+        buffer = io.BytesIO()
+        segno.make(url, error="m").save(buffer, kind="svg", scale=4, dark="#1d1d1d", title=url)
+        svg = buffer.getvalue()
         cache.set(key, svg, None)
-    # segno writes the SVG itself from the URL's bits: no text of ours goes into it unescaped.
-    return Markup('<figure class="qr" role="img" aria-label="{}">{}</figure>').format(label, Markup(svg))  # noqa: S704
+    return svg
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,7 @@ def certificate_context(certificate, look, *, language, state, is_owner, request
         "certificate_id": str(certificate.uuid),
         "page_url": page_url,
         "verify_url": verify_url,
-        "qr_code": qr_code_svg(page_url, _("QR code of this certificate's address")),
+        "qr_code_url": reverse("credentials_plugin:certificate_qr", args=[certificate.uuid]),
         "share": share_links(
             title=title,
             organization_name=look.branding.display_name,

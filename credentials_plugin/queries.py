@@ -94,20 +94,34 @@ def find_learner(identifier):
     return users.filter(**{field: identifier}).first() if identifier else None
 
 
+#: Cells a spreadsheet would run as a formula: exported with a leading apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """VALUE as text a spreadsheet shows rather than runs (CSV injection)."""
+    value = "" if value is None else str(value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def export_rows(rows, public_url):
-    """CSV rows (header first) of a certificate queryset, streamed in bounded memory."""
+    """CSV rows (header first) of a certificate queryset, spreadsheet-safe, streamed in bounded memory."""
     yield EXPORT_COLUMNS
     for certificate in rows.iterator(chunk_size=2000):
-        yield (
-            str(certificate.uuid),
-            certificate.user.username,
-            certificate.user.email,
-            certificate.learner_name,
-            certificate.status,
-            certificate.mode,
-            "" if certificate.percent_grade is None else str(certificate.percent_grade),
-            certificate.issued_at.isoformat(),
-            certificate.revoked_at.isoformat() if certificate.revoked_at else "",
-            certificate.revocation_reason,
-            public_url(certificate.uuid),
-        )
+        yield tuple(map(spreadsheet_safe, _export_cells(certificate, public_url)))
+
+
+def _export_cells(certificate, public_url):
+    return (
+        str(certificate.uuid),
+        certificate.user.username,
+        certificate.user.email,
+        certificate.learner_name,
+        certificate.status,
+        certificate.mode,
+        "" if certificate.percent_grade is None else str(certificate.percent_grade),
+        certificate.issued_at.isoformat(),
+        certificate.revoked_at.isoformat() if certificate.revoked_at else "",
+        certificate.revocation_reason,
+        public_url(certificate.uuid),
+    )

@@ -35,6 +35,21 @@ class GradeDropPolicy(models.TextChoices):
     KEEP = "keep", _("Keep it")
 
 
+class AuditAction(models.TextChoices):
+    """The kinds of change the audit trail records."""
+
+    CREATED = "created", _("Created")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    REVOKED = "revoked", _("Revoked")
+    REINSTATED = "reinstated", _("Reinstated")
+    REGENERATED = "regenerated", _("Regenerated")
+    GRADE_RECORDED = "grade_recorded", _("Grade recorded")
+    CREATION_REFUSED = "creation_refused", _("Creation refused")
+    ALLOWLISTED = "allowlisted", _("Allowlisted")
+    UNALLOWLISTED = "unallowlisted", _("Removed from the allowlist")
+    CONFIGURED = "configured", _("Configuration changed")
+
+
 class CauseKind(models.TextChoices):
     """What caused a change recorded in the audit trail."""
 

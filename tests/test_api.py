@@ -77,7 +77,7 @@ def test_the_audit_trail_is_append_only(make_learner, clock):
     api.configure_course(COURSE)
     learner = make_learner(time=clock.tick())
     send_passing(learner, time=clock.tick())
-    record = AuditRecord.objects.get()
+    record = AuditRecord.objects.get(action="created")
     record.reason = "rewritten"
     with pytest.raises(TypeError, match="append-only"):
         record.save()
@@ -87,3 +87,15 @@ def test_the_audit_trail_is_append_only(make_learner, clock):
         AuditRecord.objects.all().update(reason="x")
     with pytest.raises(TypeError, match="append-only"):
         AuditRecord.objects.all().delete()
+
+
+def test_configuration_changes_are_audited_with_actor_and_what_changed(admin_user):
+    api.configure_course(COURSE, actor=admin_user)
+    api.configure_course(COURSE, minimum_grade=Decimal("0.8"), actor=admin_user.pk)
+    api.configure_course(COURSE, minimum_grade=Decimal("0.8"))  # no change: no record
+    api.configure_course(COURSE, enabled=False, reason="Course withdrawn", actor=admin_user)
+    records = list(AuditRecord.objects.filter(action="configured").order_by("id"))
+    assert [(record.actor_id, record.user_id) for record in records] == [(admin_user.pk, None)] * 3
+    assert records[0].reason.startswith("Certificates configured: enabled=True")
+    assert records[1].reason == "minimum_grade: None -> Decimal('0.8')"
+    assert records[2].reason == "Course withdrawn"

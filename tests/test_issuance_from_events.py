@@ -194,10 +194,14 @@ def test_an_allowlisted_learner_is_awarded_without_passing(course, make_learner,
     assert outcome.certificate.status == "awarded"
     send_passing(learner, is_passing=False, time=clock.tick())
     assert status_of(learner) == "awarded"
-    assert AuditRecord.objects.get(user=learner).actor == staff
+    allowlisted = AuditRecord.objects.get(user=learner, action="allowlisted")
+    assert (allowlisted.actor, allowlisted.reason) == (staff, "Medical leave")
+    assert AuditRecord.objects.get(user=learner, action="created").actor == staff
 
     issuance.remove_from_allowlist(learner.id, COURSE, cause=issuance.Cause(kind=CauseKind.STAFF))
     assert status_of(learner) == "not_passing"
+    actions = AuditRecord.objects.filter(user=learner).order_by("id").values_list("action", flat=True)
+    assert list(actions) == ["allowlisted", "created", "unallowlisted", "status_changed"]
 
 
 def test_a_revocation_stands_until_staff_reinstate(course, make_learner, emitted, clock):

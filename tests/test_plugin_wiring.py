@@ -62,3 +62,17 @@ def test_every_receiver_passes_djangos_debug_check_for_kwargs():
     from credentials_plugin import handlers
 
     assert all(func_accepts_kwargs(receiver) for _, receiver in handlers.RECEIVERS)
+
+
+def test_common_settings_let_the_legacy_dashboard_find_the_plugins_mako_section():
+    from credentials_plugin.rendering import packaged_templates_dir
+    from credentials_plugin.settings import common
+
+    class LmsSettings:
+        MAKO_TEMPLATE_DIRS_BASE = ["/edx/app/edxapp/templates"]
+
+    common.plugin_settings(LmsSettings)
+    common.plugin_settings(LmsSettings)
+    dirs = LmsSettings.MAKO_TEMPLATE_DIRS_BASE
+    assert dirs == ["/edx/app/edxapp/templates", packaged_templates_dir()]
+    assert (packaged_templates_dir() / "credentials_plugin/instructor_dashboard/credentials_plugin.html").is_file()

@@ -56,7 +56,10 @@ def test_an_awarded_certificate_shows_what_was_certified_escaped(client, certifi
         assert text in body
     assert formats.date_format(certificate.issued_at.date(), "DATE_FORMAT") in body
     assert f"/credentials/verify/?certificate={certificate.uuid}" in body
-    assert '<figure class="qr" role="img"' in body and "<svg" in body
+    assert f'<img class="qr" src="/credentials/certificates/{certificate.uuid}/qr.svg"' in body
+    qr = client.get(f"/credentials/certificates/{certificate.uuid}/qr.svg")
+    assert qr["Content-Type"] == "image/svg+xml" and "immutable" in qr["Cache-Control"]
+    assert b"<svg" in qr.content and certificate.public_url.encode() in qr.content  # its title
 
 
 def test_the_page_needs_no_inline_script_or_style(client, certificate):

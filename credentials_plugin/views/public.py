@@ -3,12 +3,14 @@
 from uuid import UUID
 
 from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from openedx_filters.learning.filters import CertificateRenderStarted
 
 from credentials_plugin import page_cache
+from credentials_plugin.links import absolute_url
 from credentials_plugin.models import DEFAULT_ACCENT_COLOUR, DEFAULT_PRIMARY_COLOUR, CourseCertificate, Organization
 from credentials_plugin.permissions import is_course_staff
 from credentials_plugin.presentation import (
@@ -17,6 +19,7 @@ from credentials_plugin.presentation import (
     course_look,
     localized_date,
     page_language,
+    qr_code_svg,
     text_direction,
     theme_template_names,
 )
@@ -146,3 +149,11 @@ def organization_theme(request, org):
     branding = branding or {"primary_colour": DEFAULT_PRIMARY_COLOUR, "accent_colour": DEFAULT_ACCENT_COLOUR}
     css = ":root {{ --primary: {primary_colour}; --accent: {accent_colour}; }}\n".format(**branding)
     return HttpResponse(css, content_type="text/css; charset=utf-8")
+
+
+@require_safe
+@cache_control(public=True, max_age=31_536_000, immutable=True)
+def certificate_qr(request, certificate_uuid):
+    """The QR code of a certificate's page address (the same forever: it encodes the URL alone)."""
+    page_url = absolute_url(reverse("credentials_plugin:certificate", args=[certificate_uuid]))
+    return HttpResponse(qr_code_svg(page_url), content_type="image/svg+xml")

@@ -10,10 +10,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 from opaque_keys.edx.keys import CourseKey
 from openedx_events.content_authoring.data import CourseCatalogData, CourseScheduleData
 from openedx_events.content_authoring.signals import COURSE_CATALOG_INFO_CHANGED
@@ -278,6 +280,7 @@ class Command(BaseCommand):
         certificates = CourseCertificate.objects.filter(course_key__in=[c.key for c in COURSES])
         counts = Counter(certificates.values_list("status", flat=True))
         enrollments = len(LEARNERS)
+        management_path = reverse("credentials_plugin:staff_overview", args=[PYTHON.key])
 
         def url_of(person, course):
             certificate = api.get_course_certificate(users[person].id, course.key)
@@ -288,10 +291,12 @@ class Command(BaseCommand):
             "=" * 78,
             f"Demo seeded: DemoX, {len(COURSES)} courses, {len(users)} learners, {enrollments} enrollments",
             "=" * 78,
-            "Staff login (Django admin: certificates, allowlist, audit trail)",
-            f"  URL:      {settings.LMS_ROOT_URL}/admin/",
+            "Staff login: lands on the certificate management pages of " + PYTHON.name,
+            f"  URL:      {settings.LMS_ROOT_URL}/admin/login/?next={quote(management_path, safe='/:')}",
             f"  username: {staff.username}",
             f"  password: {password}",
+            f"  manage:   {settings.LMS_ROOT_URL}{management_path}",
+            f"  admin:    {settings.LMS_ROOT_URL}/admin/  (Django admin: every model, the audit trail read-only)",
             "",
             "Certificates by status (all courses)",
         ]
