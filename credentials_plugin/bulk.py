@@ -90,10 +90,6 @@ def _outcomes(run, cause):
         return
     after = 0
     rows = CourseCertificate.objects.filter(course_key=run.course_key, status__in=run.statuses).order_by("id")
-    while page := list(rows.filter(id__gt=after).values_list("id", "uuid")[: plugin_settings.BATCH_SIZE]):
-        for _id, uuid in page:
-            try:
-                yield issuance.regenerate(uuid, cause=cause)
-            except issuance.IssuanceError as error:
-                yield error
-        after = page[-1][0]
+    while page := list(rows.filter(id__gt=after).values_list("id", flat=True)[: plugin_settings.BATCH_SIZE]):
+        yield from issuance.regenerate_many(run.course_key, page, cause=cause)
+        after = page[-1]

@@ -271,21 +271,72 @@ def reinstate(certificate_uuid, *, reason, cause):
 
 
 def regenerate(certificate_uuid, *, cause):
-    """Refresh the name, grade and course snapshots from the LMS; the status is left as it is."""
+    """Refresh one certificate's name, grade and course snapshots from the LMS; its status stays."""
+    row = CourseCertificate.objects.filter(uuid=certificate_uuid).values("id", "course_key").first()
+    if row is None:
+        raise CertificateNotFound(f"No certificate {certificate_uuid}.")
+    return regenerate_many(row["course_key"], [row["id"]], cause=cause)[0]
 
-    def act(certificate, facts):
+
+def regenerate_many(course_key, certificate_ids, *, cause):
+    """
+    Refresh the snapshots of many certificates of one course in one transaction.
+
+    A page of certificates costs a handful of queries whatever its size: the learners' facts
+    are locked together (in id order, so two runs cannot deadlock), names and grades are read
+    in bulk, the changed rows are saved with one bulk update and audited with one insert.
+    """
+
+    def work():
+        user_ids = list(
+            CourseCertificate.objects.filter(course_key=course_key, id__in=certificate_ids).values_list(
+                "user_id", flat=True
+            )
+        )
+        locked = LearnerCourseFacts.objects.select_for_update().filter(course_key=course_key, user_id__in=user_ids)
+        list(locked.order_by("id").values_list("id", flat=True))
+        certificates = list(CourseCertificate.objects.filter(id__in=certificate_ids).order_by("id"))
         backend = get_backend()
-        snapshot = {
-            "learner_name": _learner_name(Learner(certificate.user_id), backend) or certificate.learner_name,
-            "course_name": _course_name(certificate.course_key, "", backend),
-        }
-        grade = backend.get_current_grade(certificate.user_id, certificate.course_key)
-        if grade is not None:
-            snapshot.update(percent_grade=grade.percent, letter_grade=grade.letter)
-        changes = {name: value for name, value in snapshot.items() if getattr(certificate, name) != value}
-        return (changes or None), cause.reason or "Snapshots refreshed."
+        names = _certificate_names(backend, user_ids)
+        grades = backend.current_grades(course_key, user_ids)
+        course_name = _course_name(course_key, "", backend)
+        reason, now = cause.reason or "Snapshots refreshed.", timezone.now()
+        outcomes, changed = [], []
+        for certificate in certificates:
+            snapshot = {"learner_name": names.get(certificate.user_id) or certificate.learner_name}
+            snapshot["course_name"] = course_name
+            if (grade := grades.get(certificate.user_id)) is not None:
+                snapshot.update(percent_grade=grade.percent, letter_grade=grade.letter)
+            differs = {name: value for name, value in snapshot.items() if getattr(certificate, name) != value}
+            if differs:
+                for name, value in differs.items():
+                    setattr(certificate, name, value)
+                certificate.modified = now
+                changed.append(certificate)
+            data = CourseCertificateData.from_model(certificate)
+            outcomes.append(Outcome(data, bool(differs), reason if differs else "No change."))
+        fields = ["learner_name", "course_name", "percent_grade", "letter_grade", "modified"]
+        CourseCertificate.objects.bulk_update(changed, fields, batch_size=500)
+        AuditRecord.objects.bulk_create(
+            [
+                _audit_record(AuditAction.REGENERATED, cause, reason, certificate, certificate.status)
+                for certificate in changed
+            ]
+        )
+        for certificate in changed:
+            send_certificate_event_on_commit(certificate, certificate.status)
+        return outcomes
 
-    return _act_on_certificate(certificate_uuid, cause, AuditAction.REGENERATED, act)
+    return in_transaction(work)
+
+
+def _certificate_names(backend, user_ids):
+    """Names for certificates: the LMS's, else the account's full name or username."""
+    names = backend.certificate_names(user_ids)
+    missing = [user_id for user_id in user_ids if not names.get(user_id)]
+    for user in get_user_model().objects.filter(pk__in=missing):
+        names[user.pk] = user.get_full_name() or user.get_username()
+    return {user_id: _fit(name) for user_id, name in names.items()}
 
 
 # ---------------------------------------------------------------------------
@@ -487,7 +538,11 @@ def _lock_facts(user_id, course_key):
 
 def _audit(action, cause, reason, *, certificate=None, old_status="", user_id=None, course_key=None):
     """Append one record to the audit trail: the change, its cause, and the reason."""
-    AuditRecord.objects.create(
+    _audit_record(action, cause, reason, certificate, old_status, user_id=user_id, course_key=course_key).save()
+
+
+def _audit_record(action, cause, reason, certificate, old_status, *, user_id=None, course_key=None):
+    return AuditRecord(
         user_id=certificate.user_id if certificate else user_id,
         course_key=certificate.course_key if certificate else course_key,
         certificate=certificate,

@@ -27,6 +27,13 @@ class InMemoryPlatformBackend(Backend):
     def certificate_name(self, user_id, *, reported_name=""):
         return LMS_STATE["names"].get(user_id, "") or reported_name
 
+    def certificate_names(self, user_ids):
+        return {uid: LMS_STATE["names"][uid] for uid in user_ids if LMS_STATE["names"].get(uid)}
+
+    def current_grades(self, course_key, user_ids):
+        grades = ((uid, LMS_STATE["grades"].get((uid, str(course_key)))) for uid in user_ids)
+        return {uid: grade for uid, grade in grades if grade}
+
     def is_id_verified(self, user_id):
         return user_id in LMS_STATE["verified"]
 

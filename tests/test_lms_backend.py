@@ -29,6 +29,8 @@ def test_outside_the_lms_every_question_is_answered_with_a_denial(caplog):
     assert backend.get_current_grade(1, COURSE) is None
     assert backend.enrolled_user_ids(COURSE, after=0, limit=10) == []
     assert backend.enrolled_among(COURSE, [1, 2]) == set()
+    assert backend.certificate_names([1, 2]) == {}
+    assert backend.current_grades(COURSE, [1, 2]) == {}
     assert "edx-platform is not importable; get_course_roles denies access." in caplog.text
 
 

@@ -304,6 +304,9 @@ def test_unknown_certificate_and_learner_are_404s_with_a_message(world):
     assert response.status_code == 404
     assert "nobody" in response.json()["detail"]
     assert client.delete(f"{COURSE_API}allowlist/nobody/").status_code == 404
+    for odd in ("¹", "%C2%B9", "9" * 30):  # "¹".isdigit() is True, yet no id
+        assert call(client, "post", f"{COURSE_API}learners/{odd}/issue/").status_code == 404
+    assert client.get(f"{COURSE_API}history/", {"user": "¹"}).json()["count"] == 0
 
 
 @pytest.mark.parametrize("path", ["configuration/", "allowlist/", "allowlist/csv/", "bulk-runs/", "certificates/"])
@@ -558,6 +561,8 @@ def test_a_configuration_change_is_audited_with_actor_and_reason(world):
         ({"enabled": True, "eligible_modes": "verified"}, "eligible_modes"),
         ({"enabled": True, "availability": "date"}, "available_date"),
         ({"enabled": True, "availability": "date", "available_date": None}, "available_date"),
+        ({"enabled": True, "availability": "date", "available_date": "0001-01-01T00:00:00+01:00"}, "available_date"),
+        ({"enabled": True, "availability": "date", "available_date": "tomorrow"}, "available_date"),
         ({"enabled": True, "availability": "someday"}, "availability"),
         ({"enabled": True, "validity_days": 0}, "validity_days"),
         ({"enabled": True, "validity_days": 10**9}, "validity_days"),

@@ -63,6 +63,14 @@ class Backend(ABC):
         """The name a certificate carries (the verified one first); REPORTED_NAME is what an event said."""
 
     @abstractmethod
+    def certificate_names(self, user_ids: list[int]) -> dict[int, str]:
+        """The names certificates carry, for many learners at once (missing: no name known)."""
+
+    @abstractmethod
+    def current_grades(self, course_key: CourseKey, user_ids: list[int]) -> dict[int, Grade]:
+        """The learners' stored course grades, for many at once, never computing one (missing: none)."""
+
+    @abstractmethod
     def is_id_verified(self, user_id: int) -> bool:
         """Whether the learner's identity is verified today."""
 

@@ -85,6 +85,33 @@ class EdxPlatformBackend(Backend):
         profile_name = UserProfile.objects.filter(user_id=user_id).values_list("name", flat=True).first()
         return profile_name or reported_name
 
+    @fail_closed(dict)
+    def certificate_names(self, user_ids):
+        from common.djangoapps.student.models import UserProfile
+
+        names = dict(UserProfile.objects.filter(user_id__in=user_ids).exclude(name="").values_list("user_id", "name"))
+        try:
+            from edx_name_affirmation.models import VerifiedName
+        except ImportError:
+            return names
+        verified = VerifiedName.objects.filter(user_id__in=user_ids, status="approved").order_by("created")
+        names.update(verified.values_list("user_id", "verified_name"))  # the latest approved one wins
+        return names
+
+    @fail_closed(dict)
+    def current_grades(self, course_key, user_ids):
+        from lms.djangoapps.grades.models import PersistentCourseGrade
+
+        rows = PersistentCourseGrade.objects.filter(course_id=course_key, user_id__in=user_ids)
+        return {
+            row.user_id: Grade(
+                percent=as_grade_fraction(row.percent_grade),
+                letter=row.letter_grade or "",
+                passed=row.passed_timestamp is not None,
+            )
+            for row in rows
+        }
+
     @fail_closed(False)
     def is_id_verified(self, user_id):
         from lms.djangoapps.verify_student.services import IDVerificationService

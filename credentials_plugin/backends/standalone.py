@@ -44,6 +44,18 @@ class StandaloneBackend(Backend):
         facts = LearnerFacts.objects.filter(user_id=user_id).first()
         return (facts.verified_name or facts.full_name) if facts else ""
 
+    def certificate_names(self, user_ids):
+        rows = LearnerFacts.objects.filter(user_id__in=user_ids).values_list("user_id", "verified_name", "full_name")
+        return {user_id: verified or full for user_id, verified, full in rows if verified or full}
+
+    def current_grades(self, course_key, user_ids):
+        rows = LearnerCourseFacts.objects.filter(course_key=course_key, user_id__in=user_ids)
+        return {
+            row.user_id: Grade(percent=row.percent_grade, letter=row.letter_grade, passed=bool(row.is_passing))
+            for row in rows
+            if row.is_passing is not None or row.percent_grade is not None
+        }
+
     def is_id_verified(self, user_id):
         return LearnerFacts.objects.filter(user_id=user_id, id_verified=True).exists()
 

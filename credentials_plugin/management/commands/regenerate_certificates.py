@@ -27,8 +27,11 @@ class Command(CourseCommand):
         cause = self.cause(reason)
 
         def results():
-            for user_id, uuid in rows.order_by("id").values_list("user_id", "uuid").iterator(chunk_size=1000):
+            after = 0
+            while page := list(rows.filter(id__gt=after).order_by("id").values_list("id", flat=True)[:500]):
                 with self.maybe_rolled_back(dry_run):
-                    yield user_id, issuance.regenerate(uuid, cause=cause)
+                    outcomes = issuance.regenerate_many(course_key, page, cause=cause)
+                yield from ((outcome.certificate.user_id, outcome) for outcome in outcomes)
+                after = page[-1]
 
         self.summarize(results(), dry_run=dry_run)

@@ -3,6 +3,7 @@ What the API reads and writes. Input serializers check everything a request may 
 parameters included) so that a bad value is a 400 with a message per field, never a 500.
 """
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.validators import RegexValidator
@@ -27,6 +28,8 @@ TEXT_PATTERN = r"^[^\x00]+$"
 # Text with something other than white space in it: a reason must say something.
 SOMETHING_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
 TEXT = RegexValidator(TEXT_PATTERN, "Null characters are not allowed.")
+# Dates a certificate may become available on (the start of an RFC 3339 date-time).
+YEARS_PATTERN = r"^(19|2[0-9])[0-9]{2}-"
 ORDERINGS = [*CERTIFICATE_ORDERINGS, *(f"-{key}" for key in CERTIFICATE_ORDERINGS)]
 
 
@@ -143,6 +146,26 @@ class ReasonField(JsonCharField):
         super().__init__(max_length=MAX_REASON, **kwargs)
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "date-time",
+        "pattern": YEARS_PATTERN,
+        "nullable": True,
+        "description": "When certificates become public (availability 'date'): a date-time from 1900 to 2999.",
+    }
+)
+class AvailableDateField(serializers.DateTimeField):
+    """A date-time in years 1900 to 2999 (an RFC 3339 year 0001 or 9999 with an offset is out of Python's range)."""
+
+    default_error_messages = {"years": "A date-time from the year 1900 to 2999."}
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and not re.match(YEARS_PATTERN, value):
+            self.fail("years")
+        return super().to_internal_value(value)
+
+
 def reason_field(*, required=True, help_text=""):
     if required:
         return ReasonField(help_text=help_text)
@@ -239,9 +262,7 @@ class ConfigurationSerializer(serializers.Serializer):
     minimum_grade = GradeField(required=False, allow_null=True)
     id_verification_required = JsonBooleanField(required=False)
     availability = serializers.ChoiceField(choices=Availability.choices, required=False)
-    available_date = serializers.DateTimeField(
-        required=False, allow_null=True, help_text="Required when availability is 'date'."
-    )
+    available_date = AvailableDateField(required=False, allow_null=True)
     show_grade = JsonBooleanField(required=False)
     on_grade_drop = serializers.ChoiceField(choices=GradeDropPolicy.choices, required=False)
     title_override = JsonCharField(required=False, allow_blank=True, max_length=255, validators=[TEXT])
@@ -296,7 +317,11 @@ class AllowlistEntrySerializer(serializers.Serializer):
 
 
 class AllowlistAddSerializer(serializers.Serializer):
-    user = JsonCharField(max_length=254, validators=[TEXT], help_text="The learner's username, email or numeric id.")
+    user = JsonCharField(
+        max_length=254,
+        validators=[RegexValidator(SOMETHING_PATTERN, "Say which learner.")],
+        help_text="The learner's username, email or numeric id.",
+    )
     notes = JsonCharField(required=False, allow_blank=True, max_length=1_000, default="", validators=[TEXT])
 
 
