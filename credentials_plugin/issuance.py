@@ -299,12 +299,12 @@ def regenerate_many(course_key, certificate_ids, *, cause):
         backend = get_backend()
         names = _certificate_names(backend, user_ids)
         grades = backend.current_grades(course_key, user_ids)
-        course_name = _course_name(course_key, "", backend)
+        catalog_name = _fit(_catalog_course_name(course_key, backend))
         reason, now = cause.reason or "Snapshots refreshed.", timezone.now()
         outcomes, changed = [], []
         for certificate in certificates:
             snapshot = {"learner_name": names.get(certificate.user_id) or certificate.learner_name}
-            snapshot["course_name"] = course_name
+            snapshot["course_name"] = catalog_name or certificate.course_name  # unknown: keep what was certified
             if (grade := grades.get(certificate.user_id)) is not None:
                 snapshot.update(percent_grade=grade.percent, letter_grade=grade.letter)
             differs = {name: value for name, value in snapshot.items() if getattr(certificate, name) != value}
@@ -567,15 +567,18 @@ def _learner_name(learner, backend):
 
 
 def _course_name(course_key, hint, backend):
-    """The course's name: the event's, the LMS's, the master course's for a CCX, else the key."""
+    """The course's name: the event's, the LMS's, else the key."""
+    return _fit(hint or _catalog_course_name(course_key, backend) or str(course_key))
+
+
+def _catalog_course_name(course_key, backend):
+    """The LMS's name of the course (the master course's for a CCX), or "" when it has none."""
     keys = [course_key, course_key.to_course_locator()] if isinstance(course_key, CCXLocator) else [course_key]
-    name = hint
     for key in keys:
-        if name:
-            break
         course = backend.get_course(key)
-        name = course.name if course else ""
-    return _fit(name or str(course_key))
+        if course and course.name:
+            return course.name
+    return ""
 
 
 def _fit(text, length=255):

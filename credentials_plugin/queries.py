@@ -88,7 +88,7 @@ def find_learner(identifier):
     """A user by username, email or numeric id, or None."""
     identifier = (identifier or "").strip()
     users = get_user_model().objects
-    if identifier.isdigit():
+    if identifier.isascii() and identifier.isdigit():
         return users.filter(pk=int(identifier)).first()
     field = "email__iexact" if "@" in identifier else "username"
     return users.filter(**{field: identifier}).first() if identifier else None

@@ -17,6 +17,7 @@ from credentials_plugin.statuses import Availability, CertificateStatus, GradeDr
 
 NEVER_ELIGIBLE_MODES = frozenset({"audit"})
 HONOR_MODE = "honor"
+MAX_VALIDITY_DAYS = 36_500
 
 
 def eligible_modes(config) -> frozenset[str]:
@@ -43,6 +44,8 @@ def validate_configuration(config) -> dict[str, str]:
         errors["available_date"] = "Give the date when certificates become available."
     if config.validity_days is not None and config.validity_days < 1:
         errors["validity_days"] = "At least one day, or empty for certificates that never expire."
+    elif config.validity_days is not None and config.validity_days > MAX_VALIDITY_DAYS:
+        errors["validity_days"] = f"At most {MAX_VALIDITY_DAYS} days (100 years)."
     return errors
 
 

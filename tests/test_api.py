@@ -99,3 +99,10 @@ def test_configuration_changes_are_audited_with_actor_and_what_changed(admin_use
     assert records[0].reason.startswith("Certificates configured: enabled=True")
     assert records[1].reason == "minimum_grade: None -> Decimal('0.8')"
     assert records[2].reason == "Course withdrawn"
+
+
+@pytest.mark.parametrize("identifier", ["¹", "", "  ", "nobody", "999999"])
+def test_finding_a_learner_never_fails_on_odd_input(identifier):
+    from credentials_plugin.queries import find_learner
+
+    assert find_learner(identifier) is None

@@ -7,7 +7,7 @@ from django.urls import reverse
 from credentials_plugin import api, issuance
 from credentials_plugin.models import AuditRecord
 from credentials_plugin.statuses import CauseKind
-from tests.conftest import COURSE, send_enrollment, send_grade, send_passing
+from tests.conftest import COURSE, COURSE_NAME, send_enrollment, send_grade, send_passing
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,6 +29,7 @@ def test_regenerate_refreshes_name_and_grade_once(make_learner, emitted, clock):
     assert outcome.changed
     assert (outcome.certificate.learner_name, outcome.certificate.letter_grade) == (learner.get_full_name(), "A")
     assert outcome.certificate.status == "awarded"
+    assert outcome.certificate.course_name == COURSE_NAME  # no catalog data: the certified name stays
     assert not issuance.regenerate(uuid, cause=cause).changed
     assert emitted.kinds() == ["created", "changed"]
     assert AuditRecord.objects.filter(action="regenerated").get().reason == "Name change request #42"

@@ -445,6 +445,7 @@ def test_revoke_and_reinstate_are_audited_with_actor_and_reason(world):
         {"reason": "x" * 2001},
         {"reason": " " + "x" * 2000},  # too long as sent, even if trimming would make it fit
         {"reason": "a\x00b"},
+        {"reason": "\x1e\ufeff"},  # white space, to Python or to JSON Schema
         {"reason": 5.5},
         {"reason": None},
     ],
@@ -557,6 +558,9 @@ def test_a_configuration_change_is_audited_with_actor_and_reason(world):
         ({}, "enabled"),
         ({"enabled": True, "minimum_grade": 2}, "minimum_grade"),
         ({"enabled": True, "minimum_grade": -0.5}, "minimum_grade"),
+        ({"enabled": True, "minimum_grade": ""}, "minimum_grade"),
+        ({"enabled": True, "eligible_modes": ["verified\n"]}, "eligible_modes"),
+        ({"enabled": True, "language": "en\n"}, "language"),
         ({"enabled": True, "eligible_modes": ["audit"]}, "eligible_modes"),
         ({"enabled": True, "eligible_modes": "verified"}, "eligible_modes"),
         ({"enabled": True, "availability": "date"}, "available_date"),

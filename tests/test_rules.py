@@ -134,6 +134,7 @@ def test_not_passing_becomes_awarded_again_when_passing_again():
         ({"minimum_grade": Decimal("1.5")}, "minimum_grade"),
         ({"availability": "date", "available_date": None}, "available_date"),
         ({"validity_days": 0}, "validity_days"),
+        ({"validity_days": 36_501}, "validity_days"),
     ],
 )
 def test_invalid_configurations_name_the_field(overrides, field):

@@ -20,13 +20,17 @@ from credentials_plugin.statuses import AuditAction, Availability, CauseKind, Ce
 #: Days a certificate may stay valid at most (a larger value would overflow dates).
 MAX_VALIDITY_DAYS = 36_500
 MAX_REASON = 2_000
+# Patterns are written for both readers: JSON Schema's (ECMA 262, where $ ends the text) and the
+# server's Python (where it would also match before a final newline, so the server uses \Z).
 MODE_PATTERN = r"^[A-Za-z0-9_-]+$"
-# A BCP 47 language tag, as the LMS writes them ("en", "pt-br", "zh_HANS"); or empty.
+# A BCP 47 language tag, as the LMS writes them ("en", "pt-br", "zh_HANS"). (Blank: see allow_blank.)
 LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{1,8})*$"
 # Text: anything but the NUL character (which no database column takes). Blank is allowed by allow_blank.
 TEXT_PATTERN = r"^[^\x00]+$"
+# White space as Python (str.isspace) and ECMA 262 (\s) count it, together: the two differ.
+WHITE_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 # Text with something other than white space in it: a reason must say something.
-SOMETHING_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
+SOMETHING_PATTERN = rf"^[^\x00]*[^\x00{WHITE_SPACE}][^\x00]*$"
 TEXT = RegexValidator(TEXT_PATTERN, "Null characters are not allowed.")
 # Dates a certificate may become available on (the start of an RFC 3339 date-time).
 YEARS_PATTERN = r"^(19|2[0-9])[0-9]{2}-"
@@ -102,7 +106,8 @@ class ModeField(JsonCharField):
     """An enrollment mode that can earn a certificate."""
 
     def __init__(self, **kwargs):
-        super().__init__(max_length=100, validators=[RegexValidator(MODE_PATTERN)], **kwargs)
+        validators = [RegexValidator(_python(MODE_PATTERN))]
+        super().__init__(max_length=100, trim_whitespace=False, validators=validators, **kwargs)
 
     def to_internal_value(self, data):
         mode = super().to_internal_value(data)
@@ -128,6 +133,9 @@ class GradeField(JsonTyped, serializers.DecimalField):
     def __init__(self, **kwargs):
         super().__init__(max_digits=5, decimal_places=4, coerce_to_string=False, **kwargs)
 
+    def validate_empty_values(self, data):
+        return serializers.Field.validate_empty_values(self, data)  # DecimalField would take "" for null
+
     def validate_precision(self, value):
         if value < 0:
             self.fail("min_value", min_value=0)
@@ -136,14 +144,69 @@ class GradeField(JsonTyped, serializers.DecimalField):
         return super().validate_precision(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
 
 
+def _python(pattern):
+    """PATTERN for Python's re.search, with $ ending the text only (as in JSON Schema)."""
+    return pattern[:-1] + r"\Z" if pattern.endswith("$") else pattern
+
+
+class SaysSomethingField(JsonCharField):
+    """
+    Text with something other than white space (SOMETHING_PATTERN), trimmed of the white space
+    both readers of the schema count (DRF's own trimming knows only Python's).
+    """
+
+    edges = re.compile(rf"^[{WHITE_SPACE}]+|[{WHITE_SPACE}]+\Z")
+
+    def __init__(self, **kwargs):
+        super().__init__(trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data):
+        text = self.edges.sub("", super().to_internal_value(data))
+        if not text:
+            self.fail("blank")
+        return text
+
+
 @extend_schema_field(
     {"type": "string", "minLength": 1, "maxLength": MAX_REASON, "pattern": SOMETHING_PATTERN, "description": "Why."}
 )
-class ReasonField(JsonCharField):
+class ReasonField(SaysSomethingField):
     """A reason: text that says something (blank or white space alone is refused)."""
 
     def __init__(self, **kwargs):
         super().__init__(max_length=MAX_REASON, **kwargs)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 254,
+        "pattern": SOMETHING_PATTERN,
+        "description": "The learner's username, email or numeric id.",
+    }
+)
+class LearnerField(SaysSomethingField):
+    """Who: a username, email or numeric id."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=254, **kwargs)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": 16,
+        "pattern": LANGUAGE_PATTERN,
+        "description": "Language of the certificate page (e.g. en, fr, pt-br); empty: the site's.",
+    }
+)
+class LanguageField(JsonCharField):
+    """A language tag, or empty."""
+
+    def __init__(self, **kwargs):
+        validators = [RegexValidator(_python(LANGUAGE_PATTERN))]
+        super().__init__(max_length=16, allow_blank=True, trim_whitespace=False, validators=validators, **kwargs)
 
 
 @extend_schema_field(
@@ -266,13 +329,7 @@ class ConfigurationSerializer(serializers.Serializer):
     show_grade = JsonBooleanField(required=False)
     on_grade_drop = serializers.ChoiceField(choices=GradeDropPolicy.choices, required=False)
     title_override = JsonCharField(required=False, allow_blank=True, max_length=255, validators=[TEXT])
-    language = JsonCharField(
-        required=False,
-        allow_blank=True,
-        max_length=16,
-        validators=[RegexValidator(LANGUAGE_PATTERN)],
-        help_text="Language of the certificate page (e.g. en, fr, pt-br); empty: the site's.",
-    )
+    language = LanguageField(required=False)
     validity_days = JsonIntegerField(
         required=False,
         allow_null=True,
@@ -317,11 +374,7 @@ class AllowlistEntrySerializer(serializers.Serializer):
 
 
 class AllowlistAddSerializer(serializers.Serializer):
-    user = JsonCharField(
-        max_length=254,
-        validators=[RegexValidator(SOMETHING_PATTERN, "Say which learner.")],
-        help_text="The learner's username, email or numeric id.",
-    )
+    user = LearnerField()
     notes = JsonCharField(required=False, allow_blank=True, max_length=1_000, default="", validators=[TEXT])
 
 
