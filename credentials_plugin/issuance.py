@@ -199,6 +199,22 @@ def _certificate_holder_ids(course_key, *, after, limit):
     return list(rows.values_list("user_id", flat=True)[:limit])
 
 
+def explain(user_id, course_key):
+    """
+    What the rules say today for the learner, changing nothing: a ``rules.Decision``.
+
+    Reads what ``reconcile_learner`` would read (the LMS's current grade, or the facts events
+    reported), without locking; the change itself is decided again under the lock.
+    """
+    backend = get_backend()
+    facts = LearnerCourseFacts.objects.filter(user_id=user_id, course_key=course_key).first()
+    facts = facts or LearnerCourseFacts(user_id=user_id, course_key=course_key)
+    if not backend.keeps_facts_locally and (grade := backend.get_current_grade(user_id, course_key)):
+        facts.is_passing, facts.percent_grade = grade.passed, grade.percent
+    certificate = CourseCertificate.objects.filter(user_id=user_id, course_key=course_key).first()
+    return decide(_situation(facts, certificate))
+
+
 def evaluate(user_id, course_key, *, cause):
     """Apply the rules to what is already known (after an allowlist or configuration change)."""
     return _change(Learner(user_id), course_key, cause)

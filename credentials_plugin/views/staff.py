@@ -63,7 +63,6 @@ from credentials_plugin.presentation import (
     theme_template_names,
 )
 from credentials_plugin.rendering import render
-from credentials_plugin.rules import Situation, decide
 from credentials_plugin.statuses import CauseKind, CertificateStatus
 from credentials_plugin.views.public import render_certificate
 
@@ -429,32 +428,11 @@ def course_learner(course_key, identifier):
     return user if related else None
 
 
-def eligibility(user_id, course_key, certificate):
-    """
-    What the rules say today for this learner, without changing anything: a ``Decision``.
-
-    Read from the backend (the LMS's enrollment and grade, or what events reported) and the
-    allowlist; the issue action then goes through the domain core, which decides again under lock.
-    """
-    backend = get_backend()
-    grade = backend.get_current_grade(user_id, course_key)
-    situation = Situation(
-        config=get_configuration(course_key),
-        current_status=certificate.status if certificate else None,
-        enrollment=backend.get_enrollment(user_id, course_key),
-        is_passing=grade.passed if grade else None,
-        percent_grade=grade.percent if grade else None,
-        is_allowlisted=lambda: AllowlistEntry.objects.filter(user_id=user_id, course_key=course_key).exists(),
-        is_id_verified=lambda: backend.is_id_verified(user_id),
-    )
-    return decide(situation)
-
-
 def _learner_page(request, course_key, user, *, forms=None, status=200):
     certificate = CourseCertificate.objects.filter(user=user, course_key=course_key).first()
     facts = LearnerCourseFacts.objects.filter(user=user, course_key=course_key).first()
     entry = AllowlistEntry.objects.filter(user=user, course_key=course_key).select_related("added_by").first()
-    decision = eligibility(user.pk, course_key, certificate)
+    decision = issuance.explain(user.pk, course_key)
     backend = get_backend()
     enrollment = backend.get_enrollment(user.pk, course_key)
     grade = backend.get_current_grade(user.pk, course_key)
@@ -543,11 +521,6 @@ def _issue(request, course_key, user, reason):
             _("Nothing was changed: %(name)s's certificate is %(status)s.")
             % {"name": name, "status": _status_label(certificate.status).lower()},
         )
-        return
-    decision = eligibility(user.pk, course_key, certificate)
-    allowlisted = AllowlistEntry.objects.filter(user=user, course_key=course_key).exists()
-    if decision.new_status not in HOLDING_STATUSES and not allowlisted:
-        messages.warning(request, _("Nothing was changed: %s") % decision.reason)
         return
     outcome = issuance.reconcile_learner(user.pk, course_key, cause=_cause(request, reason))
     if outcome.changed and outcome.certificate is not None:
