@@ -94,7 +94,7 @@ def staff_page(operation="view"):
                 return redirect_to_login(request.get_full_path())
             if not permitted(request, course_key)[operation]:
                 raise PermissionDenied(_("You may not do this in this course."))
-            if not _course_exists(course_key):
+            if not _course_exists(request, course_key):
                 return _not_found(request, course_key, _("There is no course with the id “%s”.") % course_key)
             return view(request, course_key, *args, **kwargs)
 
@@ -124,10 +124,18 @@ def permitted(request, course_key):
     return cache[course_key]
 
 
-def _course_exists(course_key):
+def _course(request, course_key):
+    """The LMS's course info (or None), read once per request."""
+    cache = request.__dict__.setdefault("_credentials_plugin_courses", {})
+    if course_key not in cache:
+        cache[course_key] = get_backend().get_course(course_key)
+    return cache[course_key]
+
+
+def _course_exists(request, course_key):
     """Known to the LMS, or configured or holding certificates here."""
     return (
-        get_backend().get_course(course_key) is not None
+        _course(request, course_key) is not None
         or CourseConfiguration.objects.filter(course_key=course_key).exists()
         or CourseCertificate.objects.filter(course_key=course_key).exists()
     )
@@ -145,7 +153,7 @@ def _cause(request, reason=""):
 
 def _page(request, course_key, template, context, *, active, status=200, refresh=None):
     """Render a staff page with what every staff page shows: course, navigation, messages, permissions."""
-    course = get_backend().get_course(course_key)
+    course = _course(request, course_key)
     language = translation.get_language() or "en"
 
     def url(name, *args, **query):
