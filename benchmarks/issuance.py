@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import logging
 import os
 import re
 import shutil
@@ -46,6 +45,8 @@ import tracemalloc
 from collections import Counter
 from datetime import UTC, datetime
 
+from benchmarks.common import PluginLogProblems, rss_bytes, table
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 TARGET_QUERIES = 6
@@ -53,7 +54,6 @@ TARGET_RATIO = 4.0
 MEMORY_PHASE = 1_000
 SETUP_BATCH = 500
 BLOCK = 500  # learners per timed block; MEMORY_PHASE is a multiple of it
-PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 COURSE_ID = "course-v1:BenchX+Cert101+2026"
 BASELINE_COURSE_ID = "course-v1:BenchX+Baseline101+2026"
@@ -97,12 +97,6 @@ def setup_django(db_path):
 # ---------------------------------------------------------------------------
 # Measuring
 # ---------------------------------------------------------------------------
-
-
-def rss_bytes():
-    """Resident set size of this process, from /proc/self/statm."""
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * PAGE_SIZE
 
 
 def mib(value):
@@ -213,24 +207,6 @@ def send_passing(learner, course_key):
             user=user_data(learner),
         ),
     )
-
-
-class PluginLogProblems(logging.Handler):
-    """Counts the warnings and errors the plugin logs (its receivers log failures instead of raising)."""
-
-    def __init__(self):
-        super().__init__(level=logging.WARNING)
-        self.records = []
-
-    def emit(self, record):
-        self.records.append(record)
-
-    def __enter__(self):
-        logging.getLogger("credentials_plugin").addHandler(self)
-        return self
-
-    def __exit__(self, *exc):
-        logging.getLogger("credentials_plugin").removeHandler(self)
 
 
 def insert_baseline_row(learner, course_key):
@@ -364,17 +340,6 @@ def verify(learners, course_key):
 # ---------------------------------------------------------------------------
 # Reporting
 # ---------------------------------------------------------------------------
-
-
-def table(headers, rows):
-    """A plain-text table: the first column left-aligned, the others right-aligned."""
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
-
-    def line(cells):
-        first, *rest = cells
-        return "  ".join([f"{first:<{widths[0]}}", *(f"{cell:>{w}}" for cell, w in zip(rest, widths[1:], strict=True))])
-
-    return "\n".join([line(headers), "  ".join("-" * w for w in widths), *(line(row) for row in rows)])
 
 
 def print_queries(samples):

@@ -64,13 +64,14 @@ import os
 import pstats
 import random
 import shutil
-import statistics
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+
+from benchmarks.common import FastInserts, stats, table
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -158,28 +159,6 @@ def course_keys():
 
     others = [f"course-v1:{ORG}+Vol{number:02d}+2026" for number in range(1, COURSES)]
     return [CourseKey.from_string(key) for key in [COURSE_ID, *others]]
-
-
-class FastInserts:
-    """Setup only: WAL, no syncs and a big page cache while rows go in; SQLite's defaults again after."""
-
-    def __enter__(self):
-        from django.db import connection
-
-        connection.ensure_connection()
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=OFF")
-            cursor.execute("PRAGMA cache_size=-262144")
-        return self
-
-    def __exit__(self, *exc):
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            cursor.execute("PRAGMA journal_mode=DELETE")
-        connection.close()  # the next connection starts with the defaults (synchronous=FULL, 2 MiB cache)
 
 
 def make_users(first, last):
@@ -433,19 +412,6 @@ def check_page(certificate_uuid, learner_name, status, body):
     return []
 
 
-def stats(times_ns):
-    """Median, 90th percentile and requests per second of the wall times; median of the CPU times."""
-    ms = [wall / 1e6 for wall, _cpu in times_ns]
-    ordered = sorted(ms)
-    return {
-        "count": len(ms),
-        "median": statistics.median(ms),
-        "cpu": statistics.median(cpu / 1e6 for _wall, cpu in times_ns),
-        "p90": ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))],
-        "rps": len(ms) / (sum(ms) / 1000),
-    }
-
-
 class Measurement:
     """One size: its comparisons, and the queries of page views in each cache state."""
 
@@ -530,17 +496,6 @@ def profile(client, sample, top=25):
 # ---------------------------------------------------------------------------
 # Reporting
 # ---------------------------------------------------------------------------
-
-
-def table(headers, rows):
-    """A plain-text table: the first column left-aligned, the others right-aligned."""
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
-
-    def line(cells):
-        first, *rest = cells
-        return "  ".join([f"{first:<{widths[0]}}", *(f"{cell:>{w}}" for cell, w in zip(rest, widths[1:], strict=True))])
-
-    return "\n".join([line(headers), "  ".join("-" * w for w in widths), *(line(row) for row in rows)])
 
 
 HEADERS = ["", "rows", "requests", "median ms", "p90 ms", "req/s", "vs trivial", "CPU ms", "queries (max)"]

@@ -75,7 +75,6 @@ import cProfile
 import gc
 import io
 import json
-import logging
 import os
 import pstats
 import re
@@ -88,6 +87,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+
+from benchmarks.common import FastInserts, PluginLogProblems, rss_bytes, stats, table
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -108,7 +109,6 @@ MEMORY_FRACTION = 0.10
 WARMUP = 5
 QUERY_SAMPLE = 3  # requests per row whose queries are counted, at each size
 PROFILE_PAGES = 4
-PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 SQL_WIDTH = 160
 
 ORG = "BenchX"
@@ -168,28 +168,6 @@ def setup_django(db_path):
 # ---------------------------------------------------------------------------
 # Data volume (setup, not timed)
 # ---------------------------------------------------------------------------
-
-
-class FastInserts:
-    """Setup only: WAL, no syncs and a big page cache while rows go in; SQLite's defaults again after."""
-
-    def __enter__(self):
-        from django.db import connection
-
-        connection.ensure_connection()
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=OFF")
-            cursor.execute("PRAGMA cache_size=-262144")
-        return self
-
-    def __exit__(self, *exc):
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            cursor.execute("PRAGMA journal_mode=DELETE")
-        connection.close()  # the next connection starts with the defaults (synchronous=FULL, 2 MiB cache)
 
 
 def course_key():
@@ -434,19 +412,6 @@ def capture_queries(client, path):
     return len(sqls), sqls, status, body
 
 
-def stats(times_ns):
-    """Median, 90th percentile and requests per second of the wall times; median of the CPU times."""
-    ms = [wall / 1e6 for wall, _cpu in times_ns]
-    ordered = sorted(ms)
-    return {
-        "count": len(ms),
-        "median": statistics.median(ms),
-        "cpu": statistics.median(cpu / 1e6 for _wall, cpu in times_ns),
-        "p90": ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))],
-        "rps": len(ms) / (sum(ms) / 1000),
-    }
-
-
 @dataclass
 class Requests:
     """One size: the timed rounds of every endpoint, and the queries of a few requests each."""
@@ -506,12 +471,6 @@ def profile_text(profiler, top):
 # ---------------------------------------------------------------------------
 
 
-def rss_bytes():
-    """Resident set size of this process, from /proc/self/statm."""
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * PAGE_SIZE
-
-
 def mib(value):
     return f"{value / 2**20:+.1f} MiB"
 
@@ -526,24 +485,6 @@ def normalize_sql(sql):
     sql = re.sub(r"\?(?:\s*,\s*\?)+", "?, ...", sql)
     sql = re.sub(r"(?:WHEN \(?.+? THEN .+? )+", "WHEN ... THEN ... ", sql)
     return re.sub(r"\s+", " ", sql).strip()
-
-
-class PluginLogProblems(logging.Handler):
-    """Counts the warnings and errors the plugin logs (on_commit events log failures instead of raising)."""
-
-    def __init__(self):
-        super().__init__(level=logging.WARNING)
-        self.records = []
-
-    def emit(self, record):
-        self.records.append(record)
-
-    def __enter__(self):
-        logging.getLogger("credentials_plugin").addHandler(self)
-        return self
-
-    def __exit__(self, *exc):
-        logging.getLogger("credentials_plugin").removeHandler(self)
 
 
 def regenerate_rows(course):
@@ -729,17 +670,6 @@ def profile_regenerate(course, cause, pages=PROFILE_PAGES, top=30):
 # ---------------------------------------------------------------------------
 # Reporting
 # ---------------------------------------------------------------------------
-
-
-def table(headers, rows):
-    """A plain-text table: the first column left-aligned, the others right-aligned."""
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
-
-    def line(cells):
-        first, *rest = cells
-        return "  ".join([f"{first:<{widths[0]}}", *(f"{cell:>{w}}" for cell, w in zip(rest, widths[1:], strict=True))])
-
-    return "\n".join([line(headers), "  ".join("-" * w for w in widths), *(line(row) for row in rows)])
 
 
 REQUEST_HEADERS = ["", "rows", "requests", "median ms", "p90 ms", "req/s", "vs trivial", "CPU ms", "queries"]
