@@ -94,3 +94,62 @@ class BulkRunAdmin(ReadOnlyAdmin):
     list_display = ("created", "course_key", "kind", "state", "requested_by", "processed", "changed", "failed")
     list_filter = ("kind", "state")
     search_fields = ("course_key",)
+
+
+class ProgramRequirementInline(admin.TabularInline):
+    model = models.ProgramRequirement
+    extra = 0
+
+
+class ProgramSignatoryInline(admin.TabularInline):
+    model = models.ProgramSignatory
+    extra = 0
+
+
+@admin.register(models.Program)
+class ProgramAdmin(admin.ModelAdmin):
+    list_display = ("title", "program_type", "uuid", "state", "on_course_loss", "modified")
+    list_filter = ("state", "program_type")
+    search_fields = ("title", "uuid")
+    inlines = (ProgramRequirementInline, ProgramSignatoryInline)
+
+
+@admin.register(models.ProgramCourseRun)
+class ProgramCourseRunAdmin(admin.ModelAdmin):
+    list_display = ("course_key", "program", "requirement", "course")
+    search_fields = ("course_key", "program__title")
+
+
+@admin.register(models.ProgramCredential)
+class ProgramCredentialAdmin(ReadOnlyAdmin):
+    list_display = ("uuid", "program", "user", "status", "issued_at")
+    list_filter = ("status",)
+    search_fields = ("uuid", "program__title", "user__username", "learner_name")
+    raw_id_fields = ("user",)
+
+
+@admin.register(models.RecordShareLink)
+class RecordShareLinkAdmin(ReadOnlyAdmin):
+    list_display = ("uuid", "user", "created", "revoked_at")
+
+
+@admin.register(models.SignedCredential)
+class SignedCredentialAdmin(ReadOnlyAdmin):
+    list_display = ("uuid", "certificate", "program_credential", "status_list", "status_index", "revoked")
+    list_filter = ("revoked", "needs_signing")
+
+
+@admin.register(models.StatusList)
+class StatusListAdmin(ReadOnlyAdmin):
+    list_display = ("id", "purpose", "size", "changed", "signed_at")
+
+
+@admin.register(models.LearnerProgramLock)
+class LearnerProgramLockAdmin(ReadOnlyAdmin):
+    list_display = ("program", "user")
+
+
+@admin.register(models.ProgramSignatory)
+class ProgramSignatoryAdmin(admin.ModelAdmin):
+    list_display = ("program", "name", "title", "organization_name", "order")
+    search_fields = ("program__title", "name")

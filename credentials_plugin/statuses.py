@@ -20,6 +20,20 @@ class ProgramCredentialStatus(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
 
 
+class ProgramState(models.TextChoices):
+    """Whether a program still awards credentials."""
+
+    ACTIVE = "active", _("Active")
+    RETIRED = "retired", _("Retired: awards no new credentials")
+
+
+class CourseLossPolicy(models.TextChoices):
+    """What happens to a program credential when a course certificate it needs stops being awarded."""
+
+    REVOKE = "revoke", _("Revoke the program credential")
+    KEEP = "keep", _("Keep the program credential")
+
+
 class Availability(models.TextChoices):
     """When an awarded certificate becomes visible to the public."""
 

@@ -1,17 +1,12 @@
 """
-The plugin's own tables.
-
-Certificates and their configuration, the allowlist, staff revocations and the
-append-only audit trail; and the facts the LMS told us through openedx-events
-(enrollments, grades, course catalog data, roles, identity), which the standalone
-backend serves and the issuance core locks on.
+Course certificates: their configuration, the allowlist, staff revocations, bulk runs and
+the append-only audit trail (which program credentials share).
 """
 
 import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from opaque_keys.edx.django.models import CourseKeyField
@@ -175,8 +170,8 @@ class AppendOnlyQuerySet(models.QuerySet):
 
 class AuditRecord(models.Model):
     """
-    One state change (of a certificate, an allowlist entry or a course's configuration, or a
-    refused creation), with what caused it.
+    One state change (of a certificate, a program credential, an allowlist entry or a course's
+    configuration, or a refused creation), with what caused it.
 
     Append-only: rows are never updated or deleted through the ORM.
 
@@ -187,9 +182,18 @@ class AuditRecord(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    course_key = CourseKeyField(max_length=255)
+    # The course run concerned; for a program credential, the course whose certificate caused the
+    # change (empty for a staff action on the program credential itself).
+    course_key = CourseKeyField(max_length=255, blank=True)
     certificate = models.ForeignKey(
         CourseCertificate, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_records"
+    )
+    program_credential = models.ForeignKey(
+        "credentials_plugin.ProgramCredential",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="audit_records",
     )
     old_status = models.CharField(max_length=32, blank=True)
     new_status = models.CharField(max_length=32, blank=True)
@@ -220,154 +224,6 @@ class AuditRecord(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The audit trail is append-only.")
-
-
-class LearnerCourseFacts(models.Model):
-    """
-    What the LMS told us about one learner in one course run, and when.
-
-    The issuance core locks this row for every change to that learner's certificate,
-    so that concurrent events and staff actions for the same learner and course run
-    one after the other. Each fact keeps the time of the event that set it, so an
-    older event arriving late changes nothing.
-
-    .. no_pii:
-    """
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    course_key = CourseKeyField(max_length=255)
-    enrollment_mode = models.CharField(max_length=100, blank=True)
-    enrollment_active = models.BooleanField(null=True)
-    enrollment_as_of = models.DateTimeField(null=True, blank=True)
-    is_passing = models.BooleanField(null=True)
-    passing_as_of = models.DateTimeField(null=True, blank=True)
-    percent_grade = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
-    letter_grade = models.CharField(max_length=64, blank=True)
-    grade_as_of = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name_plural = "learner course facts"
-        constraints = [
-            models.UniqueConstraint(fields=["user", "course_key"], name="credentials_plugin_one_facts_per_run"),
-        ]
-
-    def __str__(self):
-        return f"{self.course_key} user={self.user_id}"
-
-
-class LearnerFacts(models.Model):
-    """
-    The learner's names and ID verification, as events reported them (standalone backend).
-
-    .. pii: Full name and verified name of the learner.
-    .. pii_types: name
-    .. pii_retirement: local_api
-    """
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    full_name = models.CharField(max_length=255, blank=True)
-    verified_name = models.CharField(max_length=255, blank=True)
-    id_verified = models.BooleanField(default=False)
-    id_verified_until = models.DateTimeField(null=True, blank=True)
-    as_of = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name_plural = "learner facts"
-
-    def __str__(self):
-        return f"user={self.user_id}"
-
-
-class CourseFacts(models.Model):
-    """
-    A course run's catalog data, as events reported it (standalone backend).
-
-    .. no_pii:
-    """
-
-    course_key = CourseKeyField(max_length=255, unique=True)
-    name = models.CharField(max_length=255, blank=True)
-    org = models.CharField(max_length=255, blank=True)
-    start = models.DateTimeField(null=True, blank=True)
-    end = models.DateTimeField(null=True, blank=True)
-    pacing = models.CharField(max_length=16, blank=True)
-    as_of = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name_plural = "course facts"
-
-    def __str__(self):
-        return str(self.course_key)
-
-
-class CourseRoleFacts(models.Model):
-    """
-    A course access role a user holds, as events reported it (standalone backend).
-
-    .. no_pii:
-    """
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    course_key = CourseKeyField(max_length=255, db_index=True)
-    role = models.CharField(max_length=64)
-
-    class Meta:
-        verbose_name_plural = "course role facts"
-        constraints = [
-            models.UniqueConstraint(fields=["user", "course_key", "role"], name="credentials_plugin_one_role_row"),
-        ]
-
-    def __str__(self):
-        return f"{self.course_key} user={self.user_id} {self.role}"
-
-
-DEFAULT_PRIMARY_COLOUR, DEFAULT_ACCENT_COLOUR = "#1f3b57", "#8a6d3b"
-HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour as #RRGGBB."))
-IMAGE_FILE = FileExtensionValidator(["png", "jpg", "jpeg", "svg", "webp"])
-
-
-class Organization(TimeStamped):
-    """
-    An organization's branding on its certificates, found by the org part of course keys.
-
-    .. no_pii:
-    """
-
-    short_name = models.CharField(max_length=255, unique=True, help_text=_("The org of course keys, e.g. DemoX."))
-    display_name = models.CharField(max_length=255)
-    logo = models.FileField(upload_to="credentials_plugin/logos/", blank=True, validators=[IMAGE_FILE])
-    primary_colour = models.CharField(max_length=7, default=DEFAULT_PRIMARY_COLOUR, validators=[HEX_COLOUR])
-    accent_colour = models.CharField(max_length=7, default=DEFAULT_ACCENT_COLOUR, validators=[HEX_COLOUR])
-    linkedin_organization_id = models.CharField(
-        max_length=32,
-        blank=True,
-        validators=[RegexValidator(r"^[0-9]+$", _("The numeric id of the LinkedIn company page."))],
-    )
-
-    def __str__(self):
-        return self.display_name or self.short_name
-
-
-class Signatory(models.Model):
-    """
-    A person who signs a course run's certificates.
-
-    .. no_pii: A signatory's name and title are published on purpose, on every certificate.
-    """
-
-    course_key = CourseKeyField(max_length=255, db_index=True)
-    name = models.CharField(max_length=255)
-    title = models.CharField(max_length=255, blank=True)
-    organization_name = models.CharField(max_length=255, blank=True)
-    signature_image = models.FileField(upload_to="credentials_plugin/signatures/", blank=True, validators=[IMAGE_FILE])
-    order = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        verbose_name_plural = "signatories"
-        ordering = ["course_key", "order", "id"]
-
-    def __str__(self):
-        return f"{self.name} ({self.course_key})"
 
 
 class BulkRun(models.Model):

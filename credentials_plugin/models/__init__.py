@@ -1,0 +1,58 @@
+"""The plugin's own tables, one module per part of the domain."""
+
+from credentials_plugin.models.branding import (
+    DEFAULT_ACCENT_COLOUR,
+    DEFAULT_PRIMARY_COLOUR,
+    Organization,
+    ProgramSignatory,
+    Signatory,
+)
+from credentials_plugin.models.certificates import (
+    AllowlistEntry,
+    AppendOnlyQuerySet,
+    AuditRecord,
+    BulkRun,
+    CourseCertificate,
+    CourseConfiguration,
+    StaffRevocation,
+    TimeStamped,
+)
+from credentials_plugin.models.facts import CourseFacts, CourseRoleFacts, LearnerCourseFacts, LearnerFacts
+from credentials_plugin.models.programs import (
+    LearnerProgramLock,
+    Program,
+    ProgramCourseRun,
+    ProgramCredential,
+    ProgramRequirement,
+    RecordShareLink,
+)
+from credentials_plugin.models.verifiable import STATUS_LIST_SIZE, SignedCredential, StatusList
+
+__all__ = [
+    "DEFAULT_ACCENT_COLOUR",
+    "DEFAULT_PRIMARY_COLOUR",
+    "STATUS_LIST_SIZE",
+    "AllowlistEntry",
+    "AppendOnlyQuerySet",
+    "AuditRecord",
+    "BulkRun",
+    "CourseCertificate",
+    "CourseConfiguration",
+    "CourseFacts",
+    "CourseRoleFacts",
+    "LearnerCourseFacts",
+    "LearnerFacts",
+    "LearnerProgramLock",
+    "Organization",
+    "Program",
+    "ProgramCourseRun",
+    "ProgramCredential",
+    "ProgramRequirement",
+    "ProgramSignatory",
+    "RecordShareLink",
+    "Signatory",
+    "SignedCredential",
+    "StaffRevocation",
+    "StatusList",
+    "TimeStamped",
+]

@@ -1,0 +1,75 @@
+"""
+Verifiable credentials: the signed Open Badges 3.0 document of each certificate and program
+credential, and the revocation status lists they point to. Signing keys never live here.
+"""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+from credentials_plugin.models.certificates import CourseCertificate, TimeStamped
+from credentials_plugin.models.programs import ProgramCredential
+
+STATUS_LIST_SIZE = 131_072  # the spec's minimum, so an index tells a verifier nothing about the holder
+
+
+class StatusList(models.Model):
+    """
+    A BitstringStatusList of revocation bits; its signed credential is served at
+    ``/credentials/status/<id>/`` and rebuilt when a bit changed after it was signed.
+
+    .. no_pii:
+    """
+
+    purpose = models.CharField(max_length=32, default="revocation")
+    size = models.PositiveIntegerField(default=STATUS_LIST_SIZE)
+    created = models.DateTimeField(auto_now_add=True)
+    # When a bit last changed; the signed document is stale while it is newer than signed_at.
+    changed = models.DateTimeField(auto_now_add=True)
+    document = models.TextField(blank=True, help_text="The signed status list credential, as served.")
+    signed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"status list {self.pk} ({self.purpose})"
+
+
+class SignedCredential(TimeStamped):
+    """
+    The verifiable credential of a course certificate or a program credential: signed once and
+    served as stored. A certificate revoked and reinstated gets a new one (revocation bits are
+    never cleared, as the status list spec requires); a regenerated one is re-signed in place.
+
+    .. pii: The signed document holds the learner's name and a salted hash of their email.
+    .. pii_types: name, email_address
+    .. pii_retirement: local_api
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    certificate = models.ForeignKey(
+        CourseCertificate, null=True, blank=True, on_delete=models.CASCADE, related_name="signed_credentials"
+    )
+    program_credential = models.ForeignKey(
+        ProgramCredential, null=True, blank=True, on_delete=models.CASCADE, related_name="signed_credentials"
+    )
+    status_list = models.ForeignKey(StatusList, on_delete=models.PROTECT, related_name="entries")
+    status_index = models.PositiveIntegerField()
+    revoked = models.BooleanField(default=False)
+    document = models.TextField(blank=True, help_text="The signed credential, as served.")
+    key_id = models.CharField(max_length=255, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the credential's data changed (a regenerate): re-signed lazily or by a task.
+    needs_signing = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["status_list", "status_index"], name="credentials_plugin_one_status_bit"),
+            models.CheckConstraint(
+                condition=Q(certificate__isnull=False, program_credential__isnull=True)
+                | Q(certificate__isnull=True, program_credential__isnull=False),
+                name="credentials_plugin_credential_of_one_thing",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.uuid} ({'revoked' if self.revoked else 'valid'})"
