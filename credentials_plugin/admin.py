@@ -153,3 +153,24 @@ class LearnerProgramLockAdmin(ReadOnlyAdmin):
 class ProgramSignatoryAdmin(admin.ModelAdmin):
     list_display = ("program", "name", "title", "organization_name", "order")
     search_fields = ("program__title", "name")
+
+
+class ProgramCourseRunInline(admin.TabularInline):
+    model = models.ProgramCourseRun
+    extra = 1
+    exclude = ("program",)
+
+
+@admin.register(models.ProgramRequirement)
+class ProgramRequirementAdmin(admin.ModelAdmin):
+    list_display = ("program", "position", "title", "choose")
+    search_fields = ("program__title", "title")
+    inlines = (ProgramCourseRunInline,)
+
+    def save_formset(self, request, form, formset, change):
+        for run in formset.save(commit=False):
+            run.program_id = form.instance.program_id
+            run.save()
+        formset.save_m2m()
+        for run in formset.deleted_objects:
+            run.delete()
