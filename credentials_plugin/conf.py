@@ -40,6 +40,16 @@ DEFAULTS = {
     "BATCH_SIZE": 500,
     # Times a transaction is retried after a database deadlock or lock-wait timeout.
     "DEADLOCK_RETRIES": 3,
+    # Ed25519 keys that sign verifiable credentials, newest first: each a dict with "id" and
+    # "private_key" (multibase, as the signing_keys command writes it), or "public_key" alone for
+    # a retired key that still verifies. The first key with a private key signs.
+    "SIGNING_KEYS": [],
+    # A JSON file (outside the database, readable only by the LMS) holding more such keys,
+    # read after SIGNING_KEYS; the signing_keys command creates and rotates it.
+    "SIGNING_KEYS_FILE": "",
+    # A folder of JSON-LD context files served locally; empty: each allowed context is fetched
+    # once over HTTPS, checked against its pinned SHA-256, and cached.
+    "JSONLD_CONTEXTS_DIR": "",
 }
 
 

@@ -344,7 +344,7 @@ def regenerate_many(course_key, certificate_ids, *, cause):
             ]
         )
         for certificate in changed:
-            send_certificate_event_on_commit(certificate, certificate.status, learners.get(certificate.user_id))
+            _announce(certificate, certificate.status, learners.get(certificate.user_id))
         return outcomes
 
     return in_transaction(work)
@@ -408,7 +408,7 @@ def _apply_rules(learner, facts, certificate, cause, course_name):
     decision = decide(situation)
     if decision.new_status is None:
         if certificate is not None and _fill_missing_grade(certificate, facts, cause):
-            send_certificate_event_on_commit(certificate, certificate.status, learner)
+            _announce(certificate, certificate.status, learner)
             return Outcome(CourseCertificateData.from_model(certificate), True, "Grade recorded.")
         data = CourseCertificateData.from_model(certificate) if certificate else None
         return Outcome(data, False, decision.reason)
@@ -419,7 +419,7 @@ def _apply_rules(learner, facts, certificate, cause, course_name):
     certificate.status = decision.new_status
     certificate.save(update_fields=["status", "modified"])
     _audit(AuditAction.STATUS_CHANGED, cause, decision.reason, certificate=certificate, old_status=old_status)
-    send_certificate_event_on_commit(certificate, old_status, learner)
+    _announce(certificate, old_status, learner)
     return Outcome(CourseCertificateData.from_model(certificate), True, decision.reason)
 
 
@@ -491,8 +491,18 @@ def _create(learner, facts, decision, cause, *, mode, course_name):
         expires_at=now + timedelta(days=config.validity_days) if config.validity_days else None,
     )
     _audit(AuditAction.CREATED, cause, decision.reason, certificate=certificate)
-    send_certificate_event_on_commit(certificate, None, learner)
+    _announce(certificate, None, learner)
     return Outcome(CourseCertificateData.from_model(certificate), True, decision.reason)
+
+
+def _announce(certificate, old_status, learner=None):
+    """
+    What follows every change to a certificate, inside its transaction: the CERTIFICATE_* event
+    (sent on commit) and, when the status changed, what depends on it.
+    """
+    send_certificate_event_on_commit(certificate, old_status, learner)
+    if old_status == certificate.status:
+        return
 
 
 def _refuse(learner, course_key, cause, reason):
@@ -537,7 +547,7 @@ def _act_on_certificate(certificate_uuid, cause, action, act):
             setattr(certificate, name, value)
         certificate.save(update_fields=[*changes, "modified"])
         _audit(action, cause, reason, certificate=certificate, old_status=old_status)
-        send_certificate_event_on_commit(certificate, old_status)
+        _announce(certificate, old_status)
         return Outcome(CourseCertificateData.from_model(certificate), True, reason)
 
     return in_transaction(work)
