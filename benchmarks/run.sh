@@ -3,6 +3,9 @@
 #   bash benchmarks/run.sh [issuance] [--learners 10000] [--show-queries]   (the default benchmark)
 #   bash benchmarks/run.sh public_page [--rows 1000000] [--profile]
 #   bash benchmarks/run.sh staff_scale [--rows 100000] [--profile]
+#   bash benchmarks/run.sh programs [--learners 10000]
+#   bash benchmarks/run.sh credentials [--certificates 300]
+#   bash benchmarks/run.sh record_page [--rounds 300]
 # The first argument names the benchmark (benchmarks/<name>.py) unless it starts with "-".
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,7 +16,7 @@ if [[ $# -gt 0 && "$1" != -* ]]; then
     shift
 fi
 if [[ "$NAME" == */* || "$NAME" == urls || ! -f "$ROOT/benchmarks/$NAME.py" ]]; then
-    echo "run.sh: unknown benchmark '$NAME' (available: issuance, public_page, staff_scale)" >&2
+    echo "run.sh: unknown benchmark '$NAME' (available: issuance, programs, public_page, staff_scale, credentials, record_page)" >&2
     exit 2
 fi
 cd "$ROOT"

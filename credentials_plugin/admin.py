@@ -1,8 +1,12 @@
 """Django admin for every model. The audit trail and event facts are read-only here."""
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 
-from credentials_plugin import models
+from credentials_plugin import models, program_definitions
+from credentials_plugin.issuance import Cause
+from credentials_plugin.statuses import CauseKind
 
 
 @admin.register(models.CourseConfiguration)
@@ -96,8 +100,27 @@ class BulkRunAdmin(ReadOnlyAdmin):
     search_fields = ("course_key",)
 
 
+def _admin_cause(request):
+    return Cause(kind=CauseKind.STAFF, actor_id=request.user.pk, source="admin")
+
+
+class ProgramRequirementFormSet(BaseInlineFormSet):
+    """A program's requirements: each one's ``choose`` fits the courses it already has."""
+
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data or data.get("DELETE") or form.instance.pk is None or "choose" not in data:
+                continue
+            courses = form.instance.course_runs.values("course").distinct().count()
+            if message := program_definitions.choose_problem(data["choose"], courses):
+                form.add_error("choose", message)
+
+
 class ProgramRequirementInline(admin.TabularInline):
     model = models.ProgramRequirement
+    formset = ProgramRequirementFormSet
     extra = 0
 
 
@@ -112,6 +135,10 @@ class ProgramAdmin(admin.ModelAdmin):
     list_filter = ("state", "program_type")
     search_fields = ("title", "uuid")
     inlines = (ProgramRequirementInline, ProgramSignatoryInline)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        program_definitions.audit_change(form.instance, cause=_admin_cause(request), what="changed in the admin")
 
 
 @admin.register(models.ProgramCourseRun)
@@ -155,8 +182,30 @@ class ProgramSignatoryAdmin(admin.ModelAdmin):
     search_fields = ("program__title", "name")
 
 
+class ProgramCourseRunFormSet(BaseInlineFormSet):
+    """A requirement's course runs, held to the rules every program definition follows."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        requirement = self.instance
+        kept = [form.cleaned_data for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        other_runs = models.ProgramCourseRun.objects.filter(program_id=requirement.program_id)
+        if requirement.pk is not None:
+            other_runs = other_runs.exclude(requirement_id=requirement.pk)
+        keys = [*other_runs.values_list("course_key", flat=True), *(data["course_key"] for data in kept)]
+        keys = [program_definitions.parse_course_key(str(key)) for key in keys]  # the form may hold strings
+        problems = program_definitions.repeated_run_problems(keys)
+        if message := program_definitions.choose_problem(requirement.choose, len({data["course"] for data in kept})):
+            problems.append(message)
+        if problems:
+            raise ValidationError(problems)
+
+
 class ProgramCourseRunInline(admin.TabularInline):
     model = models.ProgramCourseRun
+    formset = ProgramCourseRunFormSet
     extra = 1
     exclude = ("program",)
 
@@ -174,3 +223,9 @@ class ProgramRequirementAdmin(admin.ModelAdmin):
         formset.save_m2m()
         for run in formset.deleted_objects:
             run.delete()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        requirement = form.instance
+        what = f"requirement {requirement.position} changed in the admin"
+        program_definitions.audit_change(requirement.program, cause=_admin_cause(request), what=what)

@@ -3,15 +3,19 @@ The public Python API (the contract in DESIGN.md). Other apps, operators' script
 our tests call these; they return frozen data objects, never model instances.
 """
 
+from uuid import UUID
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 
-from credentials_plugin import issuance
-from credentials_plugin.data import CourseCertificateData, CourseConfigurationData
+from credentials_plugin import issuance, program_definitions, programs
+from credentials_plugin.data import CourseCertificateData, CourseConfigurationData, ProgramCredentialData, ProgramData
 from credentials_plugin.issuance import CertificateNotFound, IssuanceError, UnknownLearner
-from credentials_plugin.models import AuditRecord, CourseCertificate, CourseConfiguration
+from credentials_plugin.models import AuditRecord, CourseCertificate, CourseConfiguration, Program, ProgramCredential
+from credentials_plugin.program_definitions import DefinitionError
+from credentials_plugin.programs import ProgramCredentialNotFound
 from credentials_plugin.statuses import AuditAction, CauseKind
 
 CONFIGURATION_OPTIONS = frozenset(
@@ -22,14 +26,21 @@ CONFIGURATION_OPTIONS = frozenset(
 
 __all__ = [
     "CertificateNotFound",
+    "DefinitionError",
     "IssuanceError",
+    "ProgramCredentialNotFound",
     "UnknownLearner",
     "configure_course",
+    "define_program",
     "get_certificates_for_user",
     "get_course_certificate",
     "get_course_configuration",
+    "get_program",
+    "get_program_credentials_for_user",
     "reinstate_certificate",
+    "reinstate_program_credential",
     "revoke_certificate",
+    "revoke_program_credential",
 ]
 
 
@@ -123,6 +134,52 @@ def reinstate_certificate(certificate_uuid, *, reason, actor=None):
     return issuance.reinstate(certificate_uuid, reason=reason, cause=_api_cause(actor)).certificate
 
 
-def _api_cause(actor):
+def define_program(*, title, requirements, program_type="", uuid=None, actor=None, reason="", **options):
+    """
+    Create a program, or redefine the one with UUID (its requirements are replaced); returns it.
+
+    REQUIREMENTS is a list of requirements, each a list of course run keys any one of which meets
+    it, or a dict {"title", "courses": [[runs], ...], "choose": N} for N of those courses. OPTIONS:
+    organizations, language, state ("active"/"retired"), on_course_loss ("revoke"/"keep"),
+    description. An unknown option raises TypeError, a bad value DefinitionError (a ValueError
+    listing every problem); either way nothing changes. Credentials are not re-checked: run
+    ``award_program_credentials`` after changing a program that learners already hold.
+    """
+    unknown = set(options) - program_definitions.PROGRAM_OPTIONS
+    if unknown:
+        raise TypeError(f"Unknown program options: {', '.join(sorted(unknown))}.")
+    raw = {"uuid": uuid, "title": title, "type": program_type, "requirements": requirements, **options}
+    definition = program_definitions.parse_program(raw, label="program")
+    (program,) = program_definitions.save([definition], cause=_api_cause(actor, reason))
+    return program
+
+
+def get_program(program_uuid):
+    """The program with this uuid, or None (a malformed uuid raises ValueError)."""
+    try:
+        program_uuid = UUID(str(program_uuid))
+    except ValueError as error:
+        raise ValueError(f"'{program_uuid}' is not a valid program uuid.") from error
+    program = Program.objects.filter(uuid=program_uuid).first()
+    return ProgramData.from_model(program) if program else None
+
+
+def get_program_credentials_for_user(user_id):
+    """Every program credential of the learner (awarded or revoked), newest first."""
+    credentials = ProgramCredential.objects.filter(user_id=user_id).select_related("program")
+    return [ProgramCredentialData.from_model(credential) for credential in credentials.order_by("-issued_at", "-id")]
+
+
+def revoke_program_credential(credential_uuid, *, reason, actor=None):
+    """Revoke a program credential (REASON required); it stays revoked until reinstated. Returns it."""
+    return programs.revoke(credential_uuid, reason=reason, cause=_api_cause(actor)).credential
+
+
+def reinstate_program_credential(credential_uuid, *, reason, actor=None):
+    """Lift a staff revocation (REASON required): awarded again when the program is complete. Returns it."""
+    return programs.reinstate(credential_uuid, reason=reason, cause=_api_cause(actor)).credential
+
+
+def _api_cause(actor, reason=""):
     actor_id = getattr(actor, "pk", actor)
-    return issuance.Cause(kind=CauseKind.API, actor_id=actor_id, source="credentials_plugin.api")
+    return issuance.Cause(kind=CauseKind.API, actor_id=actor_id, source="credentials_plugin.api", reason=reason)

@@ -45,7 +45,7 @@ DEFAULTS = {
     # a retired key that still verifies. The first key with a private key signs.
     "SIGNING_KEYS": [],
     # A JSON file (outside the database, readable only by the LMS) holding more such keys,
-    # read after SIGNING_KEYS; the signing_keys command creates and rotates it.
+    # read after SIGNING_KEYS; `manage.py signing_keys create|rotate|list|retire` writes it (mode 0600).
     "SIGNING_KEYS_FILE": "",
     # A folder of JSON-LD context files served locally; empty: each allowed context is fetched
     # once over HTTPS, checked against its pinned SHA-256, and cached.

@@ -29,6 +29,28 @@ def get_configuration(course_key) -> CourseConfigurationData | None:
     return config
 
 
+def get_configurations(course_keys) -> dict:
+    """
+    ``{course_key: configuration or None}`` for many course runs: one cache read, and at most
+    one query for those not cached (CCX courses follow their master course, as above).
+    """
+    wanted = set(course_keys)
+    masters = {key: key.to_course_locator() for key in wanted if isinstance(key, CCXLocator)}
+    keys = wanted | set(masters.values())
+    cached = cache.get_many([_cache_key(key) for key in keys])
+    found = {key: cached[_cache_key(key)] for key in keys if _cache_key(key) in cached}
+    missing = keys - set(found)
+    if missing:
+        rows = {row.course_key: row for row in CourseConfiguration.objects.filter(course_key__in=list(missing))}
+        loaded = {key: CourseConfigurationData.from_model(rows[key]) if key in rows else _MISSING for key in missing}
+        cache.set_many({_cache_key(key): value for key, value in loaded.items()}, plugin_settings.CONFIG_CACHE_SECONDS)
+        found.update(loaded)
+    configurations = {key: None if found[key] == _MISSING else found[key] for key in keys}
+    for key, master in masters.items():
+        configurations[key] = configurations[key] or configurations[master]
+    return {key: configurations[key] for key in wanted}
+
+
 def _cached_configuration(course_key):
     key = _cache_key(course_key)
     cached = cache.get(key)

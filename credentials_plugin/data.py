@@ -86,3 +86,92 @@ class CourseCertificateData:
             revoked_at=certificate.revoked_at,
             public_url=certificate_url(certificate.uuid),
         )
+
+
+@dataclass(frozen=True)
+class ProgramRequirementData:
+    """One requirement of a program: CHOOSE of its courses, each met by any one of its runs."""
+
+    title: str
+    choose: int
+    courses: tuple[tuple[CourseKey, ...], ...]
+
+
+@dataclass(frozen=True)
+class ProgramData:
+    """A program's definition."""
+
+    uuid: UUID
+    title: str
+    program_type: str
+    description: str
+    organizations: tuple[str, ...]
+    language: str
+    state: str
+    on_course_loss: str
+    source: str
+    requirements: tuple[ProgramRequirementData, ...]
+
+    @classmethod
+    def from_model(cls, program):
+        """From a Program row (its requirements and course runs are read, or taken from a prefetch)."""
+        runs_by_requirement = {}
+        for run in sorted(program.course_runs.all(), key=lambda run: (run.requirement_id, run.course, run.id)):
+            runs_by_requirement.setdefault(run.requirement_id, {}).setdefault(run.course, []).append(run.course_key)
+        requirements = tuple(
+            ProgramRequirementData(
+                title=requirement.title,
+                choose=requirement.choose,
+                courses=tuple(tuple(runs) for _, runs in sorted(runs_by_requirement.get(requirement.id, {}).items())),
+            )
+            for requirement in sorted(program.requirements.all(), key=lambda requirement: requirement.position)
+        )
+        return cls(
+            uuid=program.uuid,
+            title=program.title,
+            program_type=program.program_type,
+            description=program.description,
+            organizations=tuple(program.organizations or ()),
+            language=program.language,
+            state=program.state,
+            on_course_loss=program.on_course_loss,
+            source=program.source,
+            requirements=requirements,
+        )
+
+
+@dataclass(frozen=True)
+class ProgramCredentialData:
+    """A learner's credential for a program."""
+
+    uuid: UUID
+    program_uuid: UUID
+    program_title: str
+    user_id: int
+    status: str
+    learner_name: str
+    issued_at: datetime
+    revoked_at: datetime | None
+    revocation_reason: str
+    revoked_by_staff: bool
+    public_url: str
+
+    @classmethod
+    def from_model(cls, credential, program=None):
+        """From a ProgramCredential row; PROGRAM (anything with uuid and title) saves reading its program."""
+        from credentials_plugin.links import program_credential_url
+
+        program = program or credential.program
+        return cls(
+            uuid=credential.uuid,
+            program_uuid=program.uuid,
+            program_title=program.title,
+            user_id=credential.user_id,
+            status=credential.status,
+            learner_name=credential.learner_name,
+            issued_at=credential.issued_at,
+            revoked_at=credential.revoked_at,
+            revocation_reason=credential.revocation_reason,
+            revoked_by_staff=credential.revoked_by_staff,
+            public_url=program_credential_url(credential.uuid),
+        )

@@ -9,11 +9,24 @@ import logging
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from openedx_events.learning.data import CertificateData, CourseData, UserData, UserPersonalData
-from openedx_events.learning.signals import CERTIFICATE_CHANGED, CERTIFICATE_CREATED, CERTIFICATE_REVOKED
+from openedx_events.learning.data import (
+    CertificateData,
+    CourseData,
+    ProgramCertificateData,
+    UserData,
+    UserPersonalData,
+)
+from openedx_events.learning.data import ProgramData as EventProgramData
+from openedx_events.learning.signals import (
+    CERTIFICATE_CHANGED,
+    CERTIFICATE_CREATED,
+    CERTIFICATE_REVOKED,
+    PROGRAM_CERTIFICATE_AWARDED,
+    PROGRAM_CERTIFICATE_REVOKED,
+)
 
-from credentials_plugin.links import certificate_url
-from credentials_plugin.statuses import PLATFORM_STATUS_WORDS, CertificateStatus
+from credentials_plugin.links import certificate_url, program_credential_url
+from credentials_plugin.statuses import PLATFORM_STATUS_WORDS, CertificateStatus, ProgramCredentialStatus
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +79,42 @@ def _send(signal, snapshot, learner):
         )
     except Exception:
         log.exception("credentials_plugin could not send %s for certificate %s.", signal.event_type, snapshot["uuid"])
+
+
+def send_program_credential_event_on_commit(credential, program, learner=None):
+    """
+    Send PROGRAM_CERTIFICATE_AWARDED or _REVOKED (by the credential's new status) after commit.
+
+    PROGRAM is anything with ``uuid``, ``title`` and ``program_type`` (a row or a cached shape).
+    """
+    awarded = credential.status == ProgramCredentialStatus.AWARDED
+    signal = PROGRAM_CERTIFICATE_AWARDED if awarded else PROGRAM_CERTIFICATE_REVOKED
+    snapshot = {
+        "user_id": credential.user_id,
+        "uuid": str(credential.uuid),
+        "status": str(credential.status),
+        "program": EventProgramData(uuid=str(program.uuid), title=program.title, program_type=program.program_type),
+    }
+    transaction.on_commit(lambda: _send_program_event(signal, snapshot, learner), robust=True)
+
+
+def _send_program_event(signal, snapshot, learner):
+    """Send one program event; a failure is logged with the credential, never raised into the caller."""
+    try:
+        signal.send_event(
+            program_certificate=ProgramCertificateData(
+                user=_user_data(snapshot["user_id"], learner),
+                program=snapshot["program"],
+                uuid=snapshot["uuid"],
+                status=snapshot["status"],
+                url=program_credential_url(snapshot["uuid"]),
+                certificate_available_date=None,
+            )
+        )
+    except Exception:
+        log.exception(
+            "credentials_plugin could not send %s for program credential %s.", signal.event_type, snapshot["uuid"]
+        )
 
 
 def _user_data(user_id, learner):

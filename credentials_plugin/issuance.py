@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from ccx_keys.locator import CCXLocator
 from django.contrib.auth import get_user_model
@@ -38,6 +39,8 @@ from credentials_plugin.models import (
 from credentials_plugin.retry import in_transaction
 from credentials_plugin.rules import NEVER_ELIGIBLE_MODES, Situation, decide
 from credentials_plugin.statuses import PLATFORM_STATUS_WORDS, AuditAction, CauseKind, CertificateStatus
+from credentials_plugin.vc import issuing as credential_issuing
+from credentials_plugin.vc import status_lists
 
 log = logging.getLogger(__name__)
 
@@ -337,6 +340,7 @@ def regenerate_many(course_key, certificate_ids, *, cause):
             name for name in ("learner_name", "course_name", "percent_grade", "letter_grade") if name in changed_fields
         ]
         CourseCertificate.objects.bulk_update(changed, [*fields, "modified"], batch_size=500)
+        credential_issuing.mark_for_resigning([certificate.id for certificate in changed])  # one query
         AuditRecord.objects.bulk_create(
             [
                 _audit_record(AuditAction.REGENERATED, cause, reason, certificate, certificate.status)
@@ -419,7 +423,7 @@ def _apply_rules(learner, facts, certificate, cause, course_name):
     certificate.status = decision.new_status
     certificate.save(update_fields=["status", "modified"])
     _audit(AuditAction.STATUS_CHANGED, cause, decision.reason, certificate=certificate, old_status=old_status)
-    _announce(certificate, old_status, learner)
+    _announce(certificate, old_status, learner, cause=cause)
     return Outcome(CourseCertificateData.from_model(certificate), True, decision.reason)
 
 
@@ -491,11 +495,11 @@ def _create(learner, facts, decision, cause, *, mode, course_name):
         expires_at=now + timedelta(days=config.validity_days) if config.validity_days else None,
     )
     _audit(AuditAction.CREATED, cause, decision.reason, certificate=certificate)
-    _announce(certificate, None, learner)
+    _announce(certificate, None, learner, cause=cause)
     return Outcome(CourseCertificateData.from_model(certificate), True, decision.reason)
 
 
-def _announce(certificate, old_status, learner=None):
+def _announce(certificate, old_status, learner=None, *, cause=None):
     """
     What follows every change to a certificate, inside its transaction: the CERTIFICATE_* event
     (sent on commit) and, when the status changed, what depends on it.
@@ -503,6 +507,19 @@ def _announce(certificate, old_status, learner=None):
     send_certificate_event_on_commit(certificate, old_status, learner)
     if old_status == certificate.status:
         return
+    if old_status == CertificateStatus.AWARDED:  # no longer valid: its signed credential's revocation bit is set
+        status_lists.revoke_credentials_of(certificate=certificate)
+    if CertificateStatus.AWARDED in (old_status, certificate.status):  # programs count awarded certificates only
+        from credentials_plugin import programs  # here: programs builds on this module
+
+        check = partial(
+            programs.after_certificate_change,
+            certificate.user_id,
+            certificate.course_key,
+            cause=cause or Cause(kind=CauseKind.TASK, source=__name__),
+            learner=learner,
+        )
+        transaction.on_commit(check, robust=True)
 
 
 def _refuse(learner, course_key, cause, reason):
@@ -547,7 +564,7 @@ def _act_on_certificate(certificate_uuid, cause, action, act):
             setattr(certificate, name, value)
         certificate.save(update_fields=[*changes, "modified"])
         _audit(action, cause, reason, certificate=certificate, old_status=old_status)
-        _announce(certificate, old_status)
+        _announce(certificate, old_status, cause=cause)
         return Outcome(CourseCertificateData.from_model(certificate), True, reason)
 
     return in_transaction(work)

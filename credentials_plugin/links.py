@@ -15,3 +15,8 @@ def absolute_url(path):
 def certificate_url(certificate_uuid):
     """The public page of a course certificate."""
     return absolute_url(reverse("credentials_plugin:certificate", args=[certificate_uuid]))
+
+
+def program_credential_url(credential_uuid):
+    """The public page of a program credential (the path is fixed by the contract in DESIGN.md)."""
+    return absolute_url(f"/credentials/programs/{credential_uuid}/")

@@ -3,6 +3,10 @@ Who may do what. One table, read by the staff pages, the REST API and the tests.
 
 Roles come from the LMS backend: global staff, and a course's ``staff`` and ``instructor``
 (the LMS's admin role for a course) access roles. Learners see only their own certificates.
+
+A program credential belongs to no single course: an operation on it is allowed to global staff
+and to whoever holds the role the table asks for in any course run of the program
+(``can_in_program``), so an instructor of one of its courses may revoke or reinstate it.
 """
 
 from enum import Enum
@@ -30,6 +34,10 @@ OPERATIONS = {
     "allowlist": Access.INSTRUCTOR,  # add or remove learners, one by one or by CSV
     "configure": Access.INSTRUCTOR,  # change the course's certificate configuration
     "bulk": Access.INSTRUCTOR,  # start "issue all eligible" or "regenerate by status"
+    # Program credentials, asked of a course run of the program (see ``can_in_program``).
+    "view_program_credentials": Access.COURSE_STAFF,  # the programs of a course and their credential holders
+    "revoke_program_credential": Access.INSTRUCTOR,  # revoke one program credential, with a reason
+    "reinstate_program_credential": Access.INSTRUCTOR,  # lift that revocation, with a reason
 }
 
 
@@ -49,6 +57,19 @@ def can(user, operation, course_key):
     if needed is Access.INSTRUCTOR:
         return is_course_instructor(user, course_key)
     return is_course_staff(user, course_key)
+
+
+def can_in_program(user, operation, course_keys):
+    """
+    Whether USER may perform OPERATION on a program credential: global staff, or the role the table
+    asks for in any course run of the program (COURSE_KEYS). A program spans courses, and an
+    instructor of one of them answers for the program in that course's staff pages.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if get_backend().is_global_staff(user):
+        return True
+    return any(can(user, operation, course_key) for course_key in sorted(course_keys, key=str))
 
 
 def _has(user, course_key, roles):

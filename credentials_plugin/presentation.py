@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from credentials_plugin.backends import get_backend
 from credentials_plugin.conf import plugin_settings
-from credentials_plugin.configuration import get_configuration
+from credentials_plugin.configuration import get_configurations
 from credentials_plugin.links import absolute_url
 from credentials_plugin.models import (
     DEFAULT_ACCENT_COLOUR,
@@ -32,6 +32,7 @@ from credentials_plugin.models import (
     CourseConfiguration,
     CourseFacts,
     Organization,
+    ProgramSignatory,
     Signatory,
 )
 from credentials_plugin.rules import available_from
@@ -77,35 +78,62 @@ def look_version():
 
 def course_look(course_key) -> CourseLook:
     """The course's look, from the cache when it is there."""
+    return course_looks([course_key])[course_key]
+
+
+def course_looks(course_keys) -> dict:
+    """``{course_key: look}`` of many course runs: one cache read, the missing looks loaded together."""
     version = look_version()
-    key = f"credentials_plugin.look.{version}.{course_key}"
-    look = cache.get(key)
-    if look is None:
-        look = replace(_load_look(course_key), version=version)
-        cache.set(key, look, plugin_settings.CONFIG_CACHE_SECONDS)
-    return look
+    cache_keys = {course_key: f"credentials_plugin.look.{version}.{course_key}" for course_key in set(course_keys)}
+    cached = cache.get_many(list(cache_keys.values()))
+    looks = {course_key: cached[key] for course_key, key in cache_keys.items() if key in cached}
+    missing = [course_key for course_key in cache_keys if course_key not in looks]
+    if missing:
+        loaded = {course_key: replace(look, version=version) for course_key, look in _load_looks(missing).items()}
+        cache.set_many({cache_keys[key]: look for key, look in loaded.items()}, plugin_settings.CONFIG_CACHE_SECONDS)
+        looks.update(loaded)
+    return looks
 
 
-def _load_look(course_key):
-    config = get_configuration(course_key)
-    org = Organization.objects.filter(short_name=course_key.org).first()
-    branding = Branding(
-        short_name=course_key.org,
-        display_name=org.display_name if org else course_key.org,
-        logo_url=_file_url(org.logo) if org else "",
-        primary_colour=org.primary_colour if org else DEFAULT_PRIMARY_COLOUR,
-        accent_colour=org.accent_colour if org else DEFAULT_ACCENT_COLOUR,
-        linkedin_organization_id=org.linkedin_organization_id if org else "",
-    )
-    signatories = tuple(
-        SignatoryView(s.name, s.title, s.organization_name, _file_url(s.signature_image))
-        for s in Signatory.objects.filter(course_key=course_key)
-    )
-    course_end = None
-    if config is not None and config.availability == "course_end":
-        course = get_backend().get_course(course_key)
-        course_end = course.end if course else None
-    return CourseLook(config, branding, signatories, available_from(config, course_end))
+def _load_looks(course_keys):
+    """The looks of COURSE_KEYS in a fixed number of queries (plus the course end where availability needs it)."""
+    configs = get_configurations(course_keys)
+    brandings = organization_brandings({course_key.org for course_key in course_keys})
+    signatories = {}
+    for s in Signatory.objects.filter(course_key__in=list(course_keys)):
+        signatories.setdefault(s.course_key, []).append(
+            SignatoryView(s.name, s.title, s.organization_name, _file_url(s.signature_image))
+        )
+    looks = {}
+    for course_key in course_keys:
+        config = configs[course_key]
+        course_end = None
+        if config is not None and config.availability == "course_end":
+            course = get_backend().get_course(course_key)
+            course_end = course.end if course else None
+        looks[course_key] = CourseLook(
+            config,
+            brandings[course_key.org],
+            tuple(signatories.get(course_key, ())),
+            available_from(config, course_end),
+        )
+    return looks
+
+
+def organization_brandings(short_names) -> dict:
+    """``{short_name: Branding}`` of organizations (the defaults for one with no branding), in one query."""
+    rows = {org.short_name: org for org in Organization.objects.filter(short_name__in=list(short_names))}
+    return {
+        name: Branding(
+            short_name=name,
+            display_name=rows[name].display_name if name in rows else name,
+            logo_url=_file_url(rows[name].logo) if name in rows else "",
+            primary_colour=rows[name].primary_colour if name in rows else DEFAULT_PRIMARY_COLOUR,
+            accent_colour=rows[name].accent_colour if name in rows else DEFAULT_ACCENT_COLOUR,
+            linkedin_organization_id=rows[name].linkedin_organization_id if name in rows else "",
+        )
+        for name in short_names
+    }
 
 
 def _file_url(field):
@@ -134,6 +162,33 @@ def theme_template_names(course_key, mode, language, page="certificate.html"):
     ]
     names += [f"credentials_plugin/themes/modes/{mode}/{page}"] if mode else []
     return [*names, f"credentials_plugin/{page}"]
+
+
+def program_theme_template_names(program_uuid, organization, page="program.html"):
+    """Template lookup of a program page, most specific first: the program, its organization, default."""
+    names = [f"credentials_plugin/themes/programs/{program_uuid}/{page}"]
+    if organization:
+        names.append(f"credentials_plugin/themes/orgs/{organization}/{page}")
+    return [*names, f"credentials_plugin/{page}"]
+
+
+@dataclass(frozen=True)
+class ProgramLook:
+    """What every credential of a program shows alike: its first organization's branding and its signatories."""
+
+    branding: Branding
+    signatories: tuple[SignatoryView, ...]
+
+
+def program_look(program_id, organizations) -> ProgramLook:
+    """The look of a program (ORGANIZATIONS: its organizations' short names, the first one issuing it)."""
+    organization = organizations[0] if organizations else ""
+    branding = organization_brandings([organization])[organization]
+    signatories = tuple(
+        SignatoryView(s.name, s.title, s.organization_name, _file_url(s.signature_image))
+        for s in ProgramSignatory.objects.filter(program_id=program_id)
+    )
+    return ProgramLook(branding, signatories)
 
 
 def text_direction(language):
@@ -166,8 +221,21 @@ class PageState:
     since: date | None = None
 
 
-def certificate_context(certificate, look, *, language, state, is_owner, request=None):
-    """The template context of a certificate page (``certificate`` may be a sample for previews)."""
+def certificate_state(certificate, look) -> PageState:
+    """How an awarded certificate shows today: not yet public (the course's availability), expired, or awarded."""
+    now = timezone.now()
+    if look.available_from and look.available_from > now:
+        return PageState("not_yet_available", look.available_from)
+    if certificate.expires_at and certificate.expires_at <= now:
+        return PageState("expired", certificate.expires_at)
+    return PageState("awarded")
+
+
+def certificate_context(certificate, look, *, language, state, is_owner, request=None, verification=None):
+    """
+    The template context of a certificate page (``certificate`` may be a sample for previews).
+    VERIFICATION is its signed credential's check (``vc.verification``), shown as the "Verified" panel.
+    """
     config = look.config
     title = (config.title_override if config else "") or certificate.course_name
     issued_on = certificate.date_override or timezone.localtime(certificate.issued_at).date()
@@ -198,6 +266,10 @@ def certificate_context(certificate, look, *, language, state, is_owner, request
         "page_url": page_url,
         "verify_url": verify_url,
         "qr_code_url": reverse("credentials_plugin:certificate_qr", args=[certificate.uuid]),
+        # The signed credential: the "Verified" panel, its download and the QR code of its address.
+        "verification": verification,
+        "credential_url": absolute_url(reverse("credentials_plugin:certificate_credential", args=[certificate.uuid])),
+        "credential_qr_url": reverse("credentials_plugin:certificate_credential_qr", args=[certificate.uuid]),
         "share": share_links(
             title=title,
             organization_name=look.branding.display_name,

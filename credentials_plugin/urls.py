@@ -3,7 +3,7 @@
 from django.urls import include, path, register_converter
 
 from credentials_plugin.converters import CourseKeyConverter
-from credentials_plugin.views import public, staff
+from credentials_plugin.views import credentials, did, programs, public, records, staff
 
 app_name = "credentials_plugin"
 register_converter(CourseKeyConverter, "course_key")
@@ -12,7 +12,39 @@ STAFF = "credentials/courses/<course_key:course_key>/"
 urlpatterns = [
     path("credentials/certificates/<uuid:certificate_uuid>/", public.certificate_page, name="certificate"),
     path("credentials/certificates/<uuid:certificate_uuid>/qr.svg", public.certificate_qr, name="certificate_qr"),
-    path("credentials/verify/", public.verify_page, name="verify"),
+    # Verifiable credentials (views/credentials.py): signed credentials, status lists, verifying.
+    path(
+        "credentials/certificates/<uuid:certificate_uuid>/credential.json",
+        credentials.certificate_credential,
+        name="certificate_credential",
+    ),
+    path(
+        "credentials/certificates/<uuid:certificate_uuid>/credential-qr.svg",
+        credentials.credential_qr,
+        name="certificate_credential_qr",
+    ),
+    path(
+        "credentials/programs/<uuid:credential_uuid>/credential.json",
+        credentials.program_credential,
+        name="program_credential_json",
+    ),
+    path("credentials/status/<int:list_id>/", credentials.status_list, name="status_list"),
+    path("credentials/verify/", credentials.verify_page, name="verify"),
+    # The issuer's did:web document (views/did.py): at the host's root, where did:web resolvers look.
+    path(".well-known/did.json", did.did_json, name="did_document"),
+    path("credentials/programs/<uuid:credential_uuid>/", programs.program_credential_page, name="program_credential"),
+    # The learner record (views/records.py): the signed-in learner's own, its downloads and share links.
+    path("credentials/records/", records.record_page, name="record"),
+    path("credentials/records/record.csv", records.record_csv, name="record_csv"),
+    path("credentials/records/record.json", records.record_json, name="record_json"),
+    path("credentials/records/share-links/", records.share_link_create, name="record_share_create"),
+    path(
+        "credentials/records/share-links/<uuid:share_uuid>/revoke/",
+        records.share_link_revoke,
+        name="record_share_revoke",
+    ),
+    path("credentials/records/<uuid:share_uuid>/", records.shared_record_page, name="shared_record"),
+    path("credentials/records/<uuid:share_uuid>/record.json", records.shared_record_json, name="shared_record_json"),
     path("credentials/themes/<str:org>.css", public.organization_theme, name="organization_theme"),
     path(
         "credentials/courses/<course_key:course_key>/preview/",
@@ -34,5 +66,11 @@ urlpatterns = [
     path(f"{STAFF}bulk/", staff.bulk_runs, name="staff_bulk"),
     path(f"{STAFF}bulk/start/", staff.bulk_start, name="staff_bulk_start"),
     path(f"{STAFF}history/", staff.history, name="staff_history"),
+    path(f"{STAFF}programs/", staff.programs, name="staff_programs"),
+    path(
+        f"{STAFF}programs/credentials/<uuid:credential_uuid>/<slug:action>/",
+        staff.program_credential_action,
+        name="staff_program_credential_action",
+    ),
     path("api/credentials_plugin/v1/", include("credentials_plugin.rest_api.v1.urls")),
 ]

@@ -1,10 +1,14 @@
 """URLs of the host project (tests and demo): the plugin's come from its plugin_app config."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import path
 from edx_django_utils.plugins import get_plugin_url_patterns
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The LMS's sign-in and sign-out pages, as far as the plugin's pages need them.
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     *get_plugin_url_patterns("lms.djangoapp"),
 ]

@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
 from credentials_plugin import api, issuance
-from credentials_plugin.models import BulkRun, CourseCertificate
+from credentials_plugin.models import BulkRun, CourseCertificate, ProgramCredential, RecordShareLink
 from credentials_plugin.rest_api.v1.views import SchemaView
 from credentials_plugin.statuses import CauseKind
 from tests.conftest import COURSE, send_enrollment, send_passing
@@ -56,11 +56,15 @@ OPERATIONS = generated_operations()
 
 
 def seed(clock):
-    """A course with certificates awarded and revoked, an allowlisted learner and a finished bulk run."""
+    """
+    A course with certificates awarded and revoked, an allowlisted learner, a finished bulk run, a
+    program of the course (so its passing learners hold credentials) and a record share link.
+    """
     api.configure_course(COURSE, show_grade=True)
     users = get_user_model().objects
     staff = users.create_user("fuzzstaff", "staff@example.com", "pw", is_staff=True)
     learners = [users.create_user(f"fuzz{n}", f"fuzz{n}@example.com", "pw", first_name=f"F{n}") for n in range(4)]
+    program = api.define_program(title="Fuzz program", organizations=["DemoX"], requirements=[[COURSE]])
     for learner in learners:
         send_enrollment(learner, time=clock.tick())
     for learner in learners[:3]:
@@ -74,6 +78,9 @@ def seed(clock):
         "uuid": [str(certificate.uuid) for certificate in certificates],
         "learner": [learner.username for learner in learners] + [str(learners[0].pk), learners[2].email],
         "run_id": [run.pk],
+        "program_uuid": [str(program.uuid)],
+        "credential_uuid": [str(credential.uuid) for credential in ProgramCredential.objects.order_by("id")],
+        "share_uuid": [str(RecordShareLink.objects.create(user=learners[0]).uuid)],
     }
 
 

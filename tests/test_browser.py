@@ -390,3 +390,86 @@ def test_a_right_to_left_course_renders_right_to_left(tab, learner, clock):
     tab.screenshot("rtl")
     axe_check(tab, "right-to-left")
     tab.assert_clean()
+
+
+# --- The learner record ----------------------------------------------------------------------
+
+RECORD_LEARNER = ("rec_private_login", "rec.private@example.net")
+
+
+@pytest.fixture
+def record_holder(make_learner, clock):
+    """A learner with a completed two-course program (real events), known by a distinctive username and email."""
+    from opaque_keys.edx.keys import CourseKey
+
+    from tests.conftest import send_enrollment
+
+    username, email = RECORD_LEARNER
+    learner = make_learner(username, enroll=False)
+    learner.email, learner.first_name, learner.last_name = email, "Lin", "Mbeki"
+    learner.save()
+    courses = [CourseKey.from_string(f"course-v1:DemoX+Rec{n}+2026") for n in (1, 2)]
+    api.define_program(title="Cloud Foundations", organizations=["DemoX"], requirements=[[key] for key in courses])
+    for key in courses:
+        api.configure_course(key, show_grade=True)
+        send_enrollment(learner, course_key=key, time=clock.tick())
+        send_grade(learner, percent=0.88, course_key=key, time=clock.tick())
+        send_passing(learner, course_key=key, time=clock.tick())
+    assert len(api.get_program_credentials_for_user(learner.id)) == 1
+    return learner
+
+
+def signed_in(tab, user, live_server):
+    """The tab's context carries a real session of USER (as after signing in)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    tab.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+
+
+def test_the_record_page_renders_with_no_console_error_and_passes_axe(tab, record_holder, live_server):
+    signed_in(tab, record_holder, live_server)
+    page = tab.open("/credentials/records/")
+    assert page.get_by_role("heading", level=1).inner_text() == "My learner record"
+    assert "Cloud Foundations" in page.locator("#programs-title + article").inner_text()
+    assert "2 of 2 courses done" in page.locator("main").inner_text()
+    assert page.locator(".record-table tbody tr").count() == 2
+    tab.screenshot("record")
+    axe_check(tab, "record")
+    tab.assert_clean()
+
+
+def test_a_share_link_opens_without_a_session_shows_no_private_detail_and_stops_when_revoked(
+    tab, browser, record_holder, live_server
+):
+    signed_in(tab, record_holder, live_server)
+    page = tab.open("/credentials/records/")
+    page.get_by_role("button", name="Create a share link").click()
+    page.wait_for_load_state("networkidle")
+    address = page.locator(".share-address").input_value()
+    assert address.startswith(f"{live_server.url}/credentials/records/")
+    page.get_by_role("button", name="Copy link").click()
+    page.wait_for_function("document.querySelector('.copy-status').textContent === 'Link copied'")
+    assert page.evaluate("navigator.clipboard.readText()") == address
+
+    stranger_context = browser.new_context(base_url=live_server.url, locale="en-US")
+    try:
+        stranger = Tab(stranger_context, live_server.url)
+        shared = stranger.open(address)
+        html = shared.content()
+        assert "Lin Mbeki" in html and "Cloud Foundations" in html
+        for private in RECORD_LEARNER:
+            assert private not in html
+        assert shared.locator('meta[name="robots"]').get_attribute("content").startswith("noindex")
+        axe_check(stranger, "shared record")
+        stranger.assert_clean()
+
+        page.get_by_role("button", name=re.compile("^Revoke")).click()
+        page.wait_for_load_state("networkidle")
+        assert page.locator(".share-address").count() == 0
+        gone = stranger.open(address, status=404)
+        assert gone.get_by_role("heading", level=1).inner_text() == "Record not found"
+    finally:
+        stranger_context.close()
+    tab.assert_clean()

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
+from opaque_keys.edx.keys import CourseKey
 
 from tests.conftest import COURSE, COURSE_NAME, send_enrollment, send_grade, send_passing, user_data
 
@@ -120,6 +121,8 @@ def _send(action, learner, arg):
         )
     elif action == "passing":
         send_passing(learner)
+    elif action == "passing_in":
+        send_passing(learner, course_key=CourseKey.from_string(arg))
     elif action == "upgrade":
         COURSE_ENROLLMENT_CHANGED.send_event(
             enrollment=CourseEnrollmentData(
@@ -143,14 +146,18 @@ def _worker(results, barrier, db_name, index, plan, crash):
     started = time.monotonic()
     try:
         _setup_django_in_worker(db_name)
-        from openedx_events.learning.signals import CERTIFICATE_CREATED
+        from openedx_events.learning.signals import CERTIFICATE_CREATED, PROGRAM_CERTIFICATE_AWARDED
 
-        created = []
+        created, programs_awarded = [], []
 
         def count_created(signal=None, sender=None, certificate=None, metadata=None, **kwargs):
             created.append(certificate.user.id)
 
+        def count_program_awarded(signal=None, sender=None, program_certificate=None, metadata=None, **kwargs):
+            programs_awarded.append(program_certificate.user.id)
+
         CERTIFICATE_CREATED.connect(count_created, weak=False)
+        PROGRAM_CERTIFICATE_AWARDED.connect(count_program_awarded, weak=False)
         capture = _LogCapture()
         logging.getLogger("credentials_plugin").addHandler(capture)
         if crash:
@@ -166,6 +173,7 @@ def _worker(results, barrier, db_name, index, plan, crash):
                 "events": len(plan),
                 "created": len(created),
                 "created_user_ids": created,
+                "program_awarded_user_ids": programs_awarded,
                 "retries": capture.retries,
                 "errors": capture.errors,
                 "seconds": time.monotonic() - began,
@@ -416,3 +424,40 @@ def test_a_crash_after_the_insert_leaves_no_certificate_and_a_retry_issues_exact
 
     counts = assert_one_certificate_each(retried, learners)
     report(capsys, f"crash ({crash}) then retry x2", retried, learners, counts)
+
+
+def test_finishing_both_courses_of_a_program_at_once_awards_one_program_credential_per_learner(make_learner, capsys):
+    """Each worker passes one of the two courses: the program checks after both commits race for the lock row."""
+    from django.db.models import Count
+
+    from credentials_plugin import api
+    from credentials_plugin.models import AuditRecord, ProgramCredential
+
+    second_course = "course-v1:DemoX+Cert102+2026"
+    api.configure_course(COURSE, enabled=True)
+    api.configure_course(second_course, enabled=True)
+    api.define_program(title="Two courses", requirements=[[str(COURSE)], [second_course]])
+    users = [make_learner() for _ in range(LEARNERS)]
+    for user in users:
+        send_enrollment(user, course_key=CourseKey.from_string(second_course))
+    learners = [LearnerRef.of(user) for user in users]
+    first = [("passing_in", learner, str(COURSE)) for learner in learners]
+    second = [("passing_in", learner, second_course) for learner in learners]
+
+    run = run_workers([first, second, second, first])
+
+    assert run.problems() == []
+    credentials = ProgramCredential.objects.filter(user_id__in=[learner.id for learner in learners])
+    per_user = dict(credentials.values("user_id").annotate(n=Count("id")).values_list("user_id", "n"))
+    assert per_user == {learner.id: 1 for learner in learners}
+    assert set(credentials.values_list("status", flat=True)) == {"awarded"}
+    awarded = [user_id for result in run.results for user_id in result["program_awarded_user_ids"]]
+    assert sorted(awarded) == sorted(learner.id for learner in learners)
+    audits = AuditRecord.objects.filter(program_credential__in=credentials, action="created")
+    assert audits.count() == len(learners)
+    with capsys.disabled():
+        print(
+            f"\nconcurrency[program, two courses at once]: {run.events} events from {len(run.exit_codes)} workers "
+            f"-> {credentials.count()} program credentials, {len(awarded)} PROGRAM_CERTIFICATE_AWARDED, "
+            f"{run.row_lock_waits} row-lock waits, {run.retries} deadlock retries"
+        )

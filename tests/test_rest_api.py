@@ -790,6 +790,15 @@ def test_the_openapi_schema_documents_every_endpoint(world):
         "/courses/{course_key}/bulk-runs/",
         "/courses/{course_key}/bulk-runs/{run_id}/",
         "/courses/{course_key}/history/",
+        "/verify/",
+        "/programs/",
+        "/programs/{program_uuid}/",
+        "/program-credentials/{credential_uuid}/",
+        "/program-credentials/{credential_uuid}/revoke/",
+        "/program-credentials/{credential_uuid}/reinstate/",
+        "/me/record/",
+        "/me/record/share-links/",
+        "/me/record/share-links/{share_uuid}/",
     }
     revoke = schema["paths"][f"{API}certificates/{{uuid}}/revoke/"]["post"]
     assert revoke["requestBody"]["required"] is True

@@ -93,3 +93,11 @@ class Backend(ABC):
     @abstractmethod
     def enrolled_among(self, course_key: CourseKey, user_ids: list[int]) -> set[int]:
         """Which of USER_IDS are actively enrolled in the course."""
+
+    def program_definitions(self) -> list[dict] | None:
+        """
+        The LMS's course catalog's programs, as the catalog describes them (dicts with uuid, title,
+        type, status, authoring_organizations and courses with their course_runs), or None when
+        there is no catalog: programs are then defined here only.
+        """
+        return None

@@ -164,3 +164,19 @@ class EdxPlatformBackend(Backend):
 
         rows = CourseEnrollment.objects.filter(course_id=course_key, is_active=True, user_id__gt=after)
         return list(rows.order_by("user_id").values_list("user_id", flat=True)[:limit])
+
+    @fail_closed(None)
+    def program_definitions(self):
+        """The programs of the catalog's cache for the current site (the LMS's cache_programs fills it)."""
+        from django.contrib.sites.models import Site
+        from openedx.core.djangoapps.catalog.models import CatalogIntegration
+        from openedx.core.djangoapps.catalog.utils import get_programs
+
+        if not CatalogIntegration.current().is_enabled():
+            return None
+        try:
+            programs = get_programs(site=Site.objects.get_current())
+        except Exception:  # the catalog helpers change between releases: report, never crash the caller
+            log.exception("credentials_plugin could not read programs from the LMS's course catalog.")
+            return None
+        return list(programs or [])

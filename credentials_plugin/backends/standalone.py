@@ -77,6 +77,10 @@ class StandaloneBackend(Backend):
         rows = LearnerCourseFacts.objects.filter(course_key=course_key, enrollment_active=True, user_id__in=user_ids)
         return set(rows.values_list("user_id", flat=True))
 
+    def program_definitions(self):
+        """No course catalog: programs are defined in the plugin's own tables only."""
+        return None
+
     def enrolled_user_ids(self, course_key, *, after, limit):
         rows = LearnerCourseFacts.objects.filter(course_key=course_key, enrollment_active=True, user_id__gt=after)
         return list(rows.order_by("user_id").values_list("user_id", flat=True)[:limit])

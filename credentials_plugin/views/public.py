@@ -1,10 +1,8 @@
-"""Public pages anyone can open: the certificate, and checking a certificate by its ID."""
-
-from uuid import UUID
+"""Public pages anyone can open: the certificate, its QR code and its organization's colours."""
 
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from openedx_filters.learning.filters import CertificateRenderStarted
@@ -14,8 +12,8 @@ from credentials_plugin.links import absolute_url
 from credentials_plugin.models import DEFAULT_ACCENT_COLOUR, DEFAULT_PRIMARY_COLOUR, CourseCertificate, Organization
 from credentials_plugin.permissions import is_course_staff
 from credentials_plugin.presentation import (
-    PageState,
     certificate_context,
+    certificate_state,
     course_look,
     localized_date,
     page_language,
@@ -25,6 +23,7 @@ from credentials_plugin.presentation import (
 )
 from credentials_plugin.rendering import render
 from credentials_plugin.statuses import CertificateStatus
+from credentials_plugin.vc.verification import verify_certificate_credential
 
 GONE_STATUSES = (CertificateStatus.REVOKED, CertificateStatus.NOT_PASSING)
 
@@ -54,12 +53,15 @@ def certificate_page(request, certificate_uuid):
         if certificate.status in GONE_STATUSES:
             return _not_valid_page(certificate, language)
         is_owner = request.user.is_authenticated and request.user.pk == certificate.user_id
-        state = _state(certificate, look)
+        state = certificate_state(certificate, look)
         if state.kind == "not_yet_available" and not (
             is_owner or is_course_staff(request.user, certificate.course_key)
         ):
             return not_found(language)
-        context = certificate_context(certificate, look, language=language, state=state, is_owner=is_owner)
+        checked = verify_certificate_credential(certificate) if state.kind != "not_yet_available" else None
+        context = certificate_context(
+            certificate, look, language=language, state=state, is_owner=is_owner, verification=checked
+        )
         names = theme_template_names(certificate.course_key, certificate.mode, language)
         response = render_certificate(context, names)
     if cache_key and not is_owner and response.status_code == 200:
@@ -82,15 +84,6 @@ def render_certificate(context, template_names):
     return render_page(template_names, context)
 
 
-def _state(certificate, look):
-    now = timezone.now()
-    if look.available_from and look.available_from > now:
-        return PageState("not_yet_available", look.available_from)
-    if certificate.expires_at and certificate.expires_at <= now:
-        return PageState("expired", certificate.expires_at)
-    return PageState("awarded")
-
-
 def _not_valid_page(certificate, language):
     since = certificate.revoked_at if certificate.status == CertificateStatus.REVOKED else certificate.modified
     context = {
@@ -101,44 +94,6 @@ def _not_valid_page(certificate, language):
         "course_name": certificate.course_name,
     }
     return render_page(["credentials_plugin/not_valid.html"], context, status=410)
-
-
-@require_safe
-def verify_page(request):
-    """Check a certificate by its ID: says in plain words whether it is valid today."""
-    raw = request.GET.get("certificate", "").strip().rstrip("/").rsplit("/", 1)[-1]
-    result = None
-    if raw:
-        try:
-            certificate = CourseCertificate.objects.filter(uuid=UUID(raw)).first()
-        except ValueError:
-            certificate = None
-        result = _verification(certificate)
-    language = translation.get_language() or "en"
-    context = {"language": language, "text_direction": text_direction(language), "query": raw, "result": result}
-    return render_page(
-        ["credentials_plugin/verify.html"], context, status=200 if result is None or result["found"] else 404
-    )
-
-
-def _verification(certificate):
-    if certificate is None or certificate.status == CertificateStatus.UNVERIFIED:
-        return {"found": False, "valid": False}
-    look = course_look(certificate.course_key)
-    if _state(certificate, look).kind == "not_yet_available":
-        return {"found": False, "valid": False}
-    if certificate.status in GONE_STATUSES:
-        valid = False
-    else:
-        valid = not (certificate.expires_at and certificate.expires_at <= timezone.now())
-    return {
-        "found": True,
-        "valid": valid,
-        "status": certificate.status,
-        "learner_name": certificate.learner_name if valid else "",
-        "course_name": certificate.course_name,
-        "expired": bool(certificate.expires_at and certificate.expires_at <= timezone.now()),
-    }
 
 
 @require_safe
@@ -157,3 +112,4 @@ def certificate_qr(request, certificate_uuid):
     """The QR code of a certificate's page address (the same forever: it encodes the URL alone)."""
     page_url = absolute_url(reverse("credentials_plugin:certificate", args=[certificate_uuid]))
     return HttpResponse(qr_code_svg(page_url), content_type="image/svg+xml")
+

@@ -20,6 +20,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.urls import reverse
@@ -29,6 +30,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from credentials_plugin import allowlist as allowlist_csv
 from credentials_plugin import api, bulk, issuance, queries
+from credentials_plugin import programs as program_domain
 from credentials_plugin.backends import get_backend
 from credentials_plugin.configuration import get_configuration
 from credentials_plugin.forms import (
@@ -45,13 +47,14 @@ from credentials_plugin.forms import (
     ReasonForm,
     mode_choices,
 )
-from credentials_plugin.links import certificate_url
+from credentials_plugin.links import certificate_url, program_credential_url
 from credentials_plugin.models import (
     AllowlistEntry,
     BulkRun,
     CourseCertificate,
     CourseConfiguration,
     LearnerCourseFacts,
+    ProgramCredential,
 )
 from credentials_plugin.permissions import OPERATIONS, can
 from credentials_plugin.presentation import (
@@ -63,7 +66,7 @@ from credentials_plugin.presentation import (
     theme_template_names,
 )
 from credentials_plugin.rendering import render
-from credentials_plugin.statuses import CauseKind, CertificateStatus
+from credentials_plugin.statuses import CauseKind, CertificateStatus, ProgramCredentialStatus
 from credentials_plugin.views.public import render_certificate
 
 PAGE_SIZE = 50
@@ -478,8 +481,21 @@ def _learner_page(request, course_key, user, *, forms=None, status=200):
         },
         "history": history,
         "actions_labels": AUDIT_ACTIONS,
+        "program_credentials": _learner_program_credentials(course_key, user),
+        "program_credential_url": program_credential_url,
+        "credential_status_label": _credential_status_label,
     }
     return _page(request, course_key, "learner.html", context, active="certificates", status=status)
+
+
+def _learner_program_credentials(course_key, user):
+    """The learner's credentials of the programs this course belongs to (shown when they hold a certificate here)."""
+    program_ids = [shape.program_id for shape in program_domain.programs_containing(course_key)]
+    return list(_course_program_credentials(course_key, program_ids).filter(user=user))
+
+
+def _credential_status_label(status):
+    return str(ProgramCredentialStatus(status).label)
 
 
 @require_safe
@@ -746,6 +762,95 @@ def history(request, course_key):
         "cause_label": lambda cause: str(CauseKind(cause).label) if cause in CauseKind.values else cause,
     }
     return _page(request, course_key, "history.html", context, active="history")
+
+
+# ---------------------------------------------------------------------------
+# Programs
+# ---------------------------------------------------------------------------
+
+
+def _course_program_credentials(course_key, program_ids):
+    """Credentials of these programs held by learners with a certificate in this course (staff see no one else)."""
+    in_course = CourseCertificate.objects.filter(course_key=course_key, user=OuterRef("user"))
+    return (
+        ProgramCredential.objects.filter(program_id__in=program_ids)
+        .filter(Exists(in_course))
+        .select_related("user", "program")
+        .order_by("-issued_at", "-id")
+    )
+
+
+@require_safe
+@staff_page("view_program_credentials")
+def programs(request, course_key):
+    """The programs this course belongs to, and their credential holders, with revoke and reinstate."""
+    shapes = program_domain.programs_containing(course_key)
+    page = Paginator(_course_program_credentials(course_key, [s.program_id for s in shapes]), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    perms = permitted(request, course_key)
+    rows = [
+        {
+            "credential": credential,
+            "public_url": program_credential_url(credential.uuid),
+            "action": "reinstate" if credential.revoked_by_staff else "revoke",
+            "form": ReasonForm(prefix=f"{'reinstate' if credential.revoked_by_staff else 'revoke'}-{credential.uuid}"),
+        }
+        for credential in page.object_list
+    ]
+    context = {
+        "programs": shapes,
+        "page": page,
+        "rows": rows,
+        "pagination": _pagination(request, page),
+        "may_act": {"revoke": perms["revoke_program_credential"], "reinstate": perms["reinstate_program_credential"]},
+        "credential_status_label": _credential_status_label,
+    }
+    return _page(request, course_key, "programs.html", context, active="programs")
+
+
+@require_POST
+@staff_page("view_program_credentials")
+def program_credential_action(request, course_key, credential_uuid, action):
+    """Revoke or reinstate one program credential (a reason required), through the programs domain core."""
+    if action not in ("revoke", "reinstate"):
+        raise Http404("No such action.")
+    _require(request, f"{action}_program_credential", course_key)
+    shapes = program_domain.programs_containing(course_key)
+    credential = (
+        _course_program_credentials(course_key, [s.program_id for s in shapes]).filter(uuid=credential_uuid).first()
+    )
+    if credential is None:
+        return _not_found(
+            request, course_key, _("No program credential of this course has that id."), course_known=True
+        )
+    form = ReasonForm(request.POST, prefix=f"{action}-{credential.uuid}")
+    if not form.is_valid():
+        messages.error(request, _("Nothing was changed: give a reason."))
+        return _redirect("staff_programs", course_key)
+    reason = form.cleaned_data["reason"]
+    act = program_domain.revoke if action == "revoke" else program_domain.reinstate
+    try:
+        outcome = act(credential.uuid, reason=reason, cause=_cause(request, reason))
+    except issuance.IssuanceError as error:
+        messages.error(request, _("Nothing was changed: %s") % error)
+        return _redirect("staff_programs", course_key)
+    name = credential.learner_name or credential.user.username
+    if not outcome.changed:
+        messages.warning(request, _("Nothing was changed: %s") % outcome.reason)
+    elif action == "revoke":
+        messages.success(
+            request,
+            _("%(name)s's credential for %(program)s is revoked.")
+            % {"name": name, "program": credential.program.title},
+        )
+    else:
+        messages.success(
+            request,
+            _("%(name)s's credential for %(program)s: %(outcome)s")
+            % {"name": name, "program": credential.program.title, "outcome": outcome.reason or _("reinstated.")},
+        )
+    return _redirect("staff_programs", course_key)
 
 
 # ---------------------------------------------------------------------------

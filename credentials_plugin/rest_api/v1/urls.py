@@ -9,7 +9,8 @@ from django.urls import path, re_path, register_converter
 from django.urls.converters import get_converters
 
 from credentials_plugin.converters import CourseKeyConverter
-from credentials_plugin.rest_api.v1 import views
+from credentials_plugin.rest_api.v1 import programs, views
+from credentials_plugin.rest_api.v1.verify import VerifyView
 
 if "course_key" not in get_converters():  # normally registered by credentials_plugin.urls
     register_converter(CourseKeyConverter, "course_key")
@@ -33,6 +34,32 @@ urlpatterns = [
     path(COURSE + "bulk-runs/", views.BulkRunsView.as_view(), name="api-v1-course-bulk-runs"),
     path(COURSE + "bulk-runs/<int:run_id>/", views.BulkRunView.as_view(), name="api-v1-course-bulk-run"),
     path(COURSE + "history/", views.HistoryView.as_view(), name="api-v1-course-history"),
+    path("verify/", VerifyView.as_view(), name="api-v1-verify"),
+    # Programs, program credentials and the learner record (programs.py).
+    path("programs/", programs.ProgramsView.as_view(), name="api-v1-programs"),
+    path("programs/<uuid:program_uuid>/", programs.ProgramView.as_view(), name="api-v1-program"),
+    path(
+        "program-credentials/<uuid:credential_uuid>/",
+        programs.ProgramCredentialDetailView.as_view(),
+        name="api-v1-program-credential",
+    ),
+    path(
+        "program-credentials/<uuid:credential_uuid>/revoke/",
+        programs.ProgramCredentialRevokeView.as_view(),
+        name="api-v1-program-credential-revoke",
+    ),
+    path(
+        "program-credentials/<uuid:credential_uuid>/reinstate/",
+        programs.ProgramCredentialReinstateView.as_view(),
+        name="api-v1-program-credential-reinstate",
+    ),
+    path("me/record/", programs.MyRecordView.as_view(), name="api-v1-my-record"),
+    path("me/record/share-links/", programs.MyShareLinksView.as_view(), name="api-v1-my-share-links"),
+    path(
+        "me/record/share-links/<uuid:share_uuid>/",
+        programs.MyShareLinkView.as_view(),
+        name="api-v1-my-share-link",
+    ),
     # Anything else under the API: a JSON 404 (naming a malformed course run key), never an HTML page.
     re_path(r"^courses/(?P<course_id>[^/]+)/", views.not_found),
     re_path(r"", views.not_found),

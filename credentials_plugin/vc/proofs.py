@@ -1,0 +1,194 @@
+"""
+Data Integrity proofs with the ``eddsa-rdfc-2022`` cryptosuite (W3C vc-di-eddsa).
+
+A proof signs ``SHA-256(canonical proof configuration) || SHA-256(canonical document)`` with
+Ed25519, both canonicalized with RDFC-1.0 (URDNA2015) N-Quads; the proof configuration carries the
+document's ``@context``. Canonicalization drops terms no context defines, and a dropped term would
+go unsigned, so signing refuses such a document and verifying rejects it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pyld import jsonld
+
+from credentials_plugin.vc.contexts import document_loader
+from credentials_plugin.vc.keys import SigningKey
+from credentials_plugin.vc.multibase import MultibaseError, decode_base58btc, encode_base58btc
+
+PROOF_TYPE = "DataIntegrityProof"
+CRYPTOSUITE = "eddsa-rdfc-2022"
+PROOF_PURPOSE = "assertionMethod"
+SIGNATURE_LENGTH = 64
+
+
+class UndefinedTerms(ValueError):
+    """A document uses terms (properties or types) that none of its contexts defines."""
+
+    def __init__(self, terms):
+        self.terms = sorted(set(terms))
+        super().__init__(
+            "These terms are not defined by the document's contexts, so they would not be signed: "
+            + ", ".join(self.terms)
+        )
+
+
+@dataclass(frozen=True)
+class ProofCheck:
+    """The outcome of checking a proof: ok, why (in plain words), and the key it names."""
+
+    ok: bool
+    reason: str
+    verification_method: str
+
+
+def canonicalize(document: dict) -> str:
+    """The RDFC-1.0 canonical N-Quads of a JSON-LD document (contexts through the pinned loader)."""
+    return jsonld.normalize(document, _options(algorithm="URDNA2015", format="application/n-quads"))
+
+
+def hash_data(unsecured_document: dict, proof_options: dict) -> bytes:
+    """
+    The 64 bytes an eddsa-rdfc-2022 proof signs: SHA-256 of the canonical proof configuration (the
+    proof without its value, with the document's @context), then SHA-256 of the canonical document.
+    UndefinedTerms if either uses a term its contexts do not define.
+    """
+    configuration = {name: value for name, value in proof_options.items() if name != "proofValue"}
+    configuration["@context"] = unsecured_document.get("@context")
+    return _canonical_hash(configuration) + _canonical_hash(unsecured_document)
+
+
+def sign(document: dict, key: SigningKey, *, created: datetime | None = None) -> dict:
+    """A copy of DOCUMENT with a DataIntegrityProof by KEY; UndefinedTerms if it uses undefined terms."""
+    if key.private_key is None:
+        raise ValueError(f"The key {key.key_id} is retired: it verifies but cannot sign.")
+    if "proof" in document:
+        raise ValueError("The document already has a proof.")
+    proof = {
+        "type": PROOF_TYPE,
+        "cryptosuite": CRYPTOSUITE,
+        "created": xsd_datetime(created or timezone.now()),
+        "verificationMethod": key.verification_method,
+        "proofPurpose": PROOF_PURPOSE,
+    }
+    signature = key.private_key.sign(hash_data(document, proof))
+    return {**document, "proof": {**proof, "proofValue": encode_base58btc(signature)}}
+
+
+def verify_proof(document: dict, resolve: Callable[[str], Ed25519PublicKey | None]) -> ProofCheck:
+    """
+    Check DOCUMENT's eddsa-rdfc-2022 proof with the key RESOLVE finds for its verification method.
+    Never raises on bad input: a malformed document or proof is a failed check with its reason.
+    """
+    proof = document.get("proof") if isinstance(document, dict) else None
+    method = proof.get("verificationMethod") if isinstance(proof, dict) else None
+    method = method if isinstance(method, str) else ""
+    problem = _proof_problem(document, proof, method)
+    if problem:
+        return ProofCheck(False, problem, method)
+    try:
+        signature = decode_base58btc(proof["proofValue"])
+    except MultibaseError:
+        signature = b""
+    if len(signature) != SIGNATURE_LENGTH:
+        return ProofCheck(False, _("The proof value is not an Ed25519 signature in base58btc."), method)
+    public_key = resolve(method)
+    if public_key is None:
+        return ProofCheck(False, _("The proof names a key this site does not know: {key}.").format(key=method), method)
+    unsecured = {name: value for name, value in document.items() if name != "proof"}
+    try:
+        data = hash_data(unsecured, proof)
+    except UndefinedTerms as undefined:
+        return ProofCheck(
+            False,
+            _("The credential uses terms that no context defines: {terms}.").format(terms=", ".join(undefined.terms)),
+            method,
+        )
+    except Exception as error:  # noqa: BLE001 (pyld raises many kinds of errors on malformed JSON-LD)
+        return ProofCheck(False, _("The credential is not valid JSON-LD: {error}.").format(error=_plain(error)), method)
+    try:
+        public_key.verify(signature, data)
+    except InvalidSignature:
+        return ProofCheck(
+            False, _("The signature does not match: the credential was changed after it was signed."), method
+        )
+    return ProofCheck(True, _("The signature is valid."), method)
+
+
+def expand_defined(document: dict) -> list:
+    """DOCUMENT expanded; UndefinedTerms if a property, type or id in it does not expand to an absolute IRI."""
+    dropped = []
+    # No base IRI: pyld would otherwise resolve an undefined type or id against a made-up base.
+    expanded = jsonld.expand(document, _options(base=None), on_property_dropped=dropped.append)
+    undefined = [str(term) for term in dropped] + list(_relative_iris(expanded))
+    if undefined:
+        raise UndefinedTerms(undefined)
+    return expanded
+
+
+def xsd_datetime(moment: datetime) -> str:
+    """An aware datetime as an XSD dateTime in UTC, to the second ("2026-11-01T12:00:00Z")."""
+    if moment.tzinfo is None:
+        raise ValueError("A proof's creation time must carry its time zone.")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _proof_problem(document, proof, method):
+    """Why the proof cannot be checked at all, or ""."""
+    if not isinstance(document, dict):
+        return _("The credential is not a JSON object.")
+    if proof is None:
+        return _("The credential has no proof.")
+    if not isinstance(proof, dict):
+        return _("The credential's proof is not a single proof object.")
+    if "@context" not in document:
+        return _("The credential has no @context.")
+    if proof.get("type") != PROOF_TYPE or proof.get("cryptosuite") != CRYPTOSUITE:
+        return _("The proof is not a {type} with the {suite} cryptosuite.").format(type=PROOF_TYPE, suite=CRYPTOSUITE)
+    if proof.get("proofPurpose") != PROOF_PURPOSE:
+        return _("The proof's purpose is not {purpose}.").format(purpose=PROOF_PURPOSE)
+    if not method:
+        return _("The proof does not name its key (verificationMethod).")
+    if not isinstance(proof.get("proofValue"), str):
+        return _("The proof has no proof value.")
+    return ""
+
+
+def _relative_iris(node):
+    """Ids and types (in expanded JSON-LD, expanded without a base) that are not absolute IRIs: undefined."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _relative_iris(item)
+    elif isinstance(node, dict):
+        for name, value in node.items():
+            if name in ("@id", "@type"):
+                yield from (iri for iri in jsonld.JsonLdProcessor.arrayify(value) if ":" not in str(iri))
+            elif name != "@value":
+                yield from _relative_iris(value)
+
+
+def _canonical_hash(document):
+    return _sha256(canonicalize(expand_defined(document)))
+
+
+def _options(**options):
+    return {"documentLoader": document_loader, **options}
+
+
+def _sha256(text):
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+def _plain(error):
+    """The innermost message of a (pyld) error chain, for people."""
+    while error.__cause__ is not None:
+        error = error.__cause__
+    return str(error.args[0]).rstrip(".") if error.args else type(error).__name__

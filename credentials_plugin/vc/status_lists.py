@@ -1,0 +1,230 @@
+"""
+Revocation status lists (W3C Bitstring Status List v1.0).
+
+Each signed credential owns one bit, at a random index of a list of 131,072 bits; the bit is set
+when the credential is revoked and never cleared. A list's signed credential is stored and served
+as stored; setting a bit marks it stale (``signed_at`` cleared, in the same transaction), and the
+next request rebuilds and re-signs it.
+
+Bit order, as the spec defines it: index 0 is the most significant bit of the first byte.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import secrets
+from urllib.parse import urlsplit
+
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
+
+from credentials_plugin.links import absolute_url
+from credentials_plugin.models import SignedCredential, StatusList
+from credentials_plugin.retry import in_transaction
+from credentials_plugin.vc.did import issuer_did
+from credentials_plugin.vc.keys import signing_key
+from credentials_plugin.vc.proofs import sign, xsd_datetime
+
+PURPOSE = "revocation"
+ENTRY_TYPE = "BitstringStatusListEntry"
+# A list takes new credentials until it is half full, so a random free index is found in a try or two.
+FILL_LIMIT = 0.5
+CANDIDATES_PER_TRY = 8
+TRIES = 20
+
+
+class NoFreeIndex(RuntimeError):
+    """Every candidate index was taken (only under extreme contention)."""
+
+
+# ---------------------------------------------------------------------------
+# Entries: a credential's bit
+# ---------------------------------------------------------------------------
+
+
+def status_list_url(list_id):
+    """The public URL of a status list credential."""
+    return absolute_url(reverse("credentials_plugin:status_list", args=[list_id]))
+
+
+def status_entry(signed_credential) -> dict:
+    """The ``credentialStatus`` of a credential: its bit in its list."""
+    list_url = status_list_url(signed_credential.status_list_id)
+    return {
+        "id": f"{list_url}#{signed_credential.status_index}",
+        "type": ENTRY_TYPE,
+        "statusPurpose": PURPOSE,
+        "statusListIndex": str(signed_credential.status_index),
+        "statusListCredential": list_url,
+    }
+
+
+def assign_entry(**owner) -> SignedCredential:
+    """
+    A new SignedCredential for OWNER (``certificate=`` or ``program_credential=``) at a free random
+    index of the open list (a new list once the newest is half full). Needs signing.
+    """
+    status_list = _open_list()
+    for _ in range(TRIES):
+        candidates = list(dict.fromkeys(secrets.randbelow(status_list.size) for _ in range(CANDIDATES_PER_TRY)))
+        taken = set(
+            SignedCredential.objects.filter(status_list=status_list, status_index__in=candidates).values_list(
+                "status_index", flat=True
+            )
+        )
+        for index in (index for index in candidates if index not in taken):
+            try:
+                with transaction.atomic():
+                    return SignedCredential.objects.create(status_list=status_list, status_index=index, **owner)
+            except IntegrityError:  # taken meanwhile by another process
+                continue
+    raise NoFreeIndex(f"No free index found in status list {status_list.pk}.")
+
+
+def _open_list():
+    newest = StatusList.objects.filter(purpose=PURPOSE).order_by("-id").first()
+    if newest is None or SignedCredential.objects.filter(status_list=newest).count() >= newest.size * FILL_LIMIT:
+        newest = StatusList.objects.create(purpose=PURPOSE)
+    return newest
+
+
+def set_revoked(credentials) -> int:
+    """
+    Set the revocation bit of each credential of the queryset CREDENTIALS not yet revoked, and mark
+    their lists stale, in the caller's transaction. Returns how many bits were set.
+    """
+
+    def work():
+        # A locking read sees rows committed since the transaction began (a credential signed meanwhile).
+        rows = list(credentials.select_for_update().filter(revoked=False).values_list("id", "status_list_id"))
+        if not rows:
+            return 0
+        now = timezone.now()
+        SignedCredential.objects.filter(pk__in=[pk for pk, _ in rows]).update(revoked=True, modified=now)
+        StatusList.objects.filter(pk__in={list_id for _, list_id in rows}).update(changed=now, signed_at=None)
+        return len(rows)
+
+    return in_transaction(work)
+
+
+def revoke_credentials_of(*, certificate=None, program_credential=None) -> int:
+    """Set the revocation bits of the signed credentials of a course certificate or a program credential."""
+    if (certificate is None) == (program_credential is None):
+        raise TypeError("Give either a certificate or a program credential.")
+    owner = {"certificate": certificate} if certificate is not None else {"program_credential": program_credential}
+    return set_revoked(SignedCredential.objects.filter(**owner))
+
+
+# ---------------------------------------------------------------------------
+# The list's own credential
+# ---------------------------------------------------------------------------
+
+
+def status_list_document(list_id) -> bytes:
+    """
+    The signed status list credential, as served: the stored one, or rebuilt and re-signed when a
+    bit changed after it was signed. Raises StatusList.DoesNotExist for an unknown list.
+    """
+    row = StatusList.objects.filter(pk=list_id).values_list("document", "signed_at").first()
+    if row is None:
+        raise StatusList.DoesNotExist(f"No status list {list_id}.")
+    document, signed_at = row
+    if document and signed_at is not None:
+        return document.encode()
+    return _rebuild(list_id).encode()
+
+
+def _rebuild(list_id):
+    from credentials_plugin.vc.documents import CREDENTIALS_V2  # documents import this module
+
+    def work():
+        status_list = StatusList.objects.select_for_update().get(pk=list_id)
+        if status_list.document and status_list.signed_at is not None:  # rebuilt by another request
+            return status_list.document
+        revoked = SignedCredential.objects.filter(status_list=status_list, revoked=True)
+        encoded = encode_bits(revoked.values_list("status_index", flat=True), status_list.size)
+        now = timezone.now()
+        list_url = status_list_url(list_id)
+        unsigned = {
+            "@context": [CREDENTIALS_V2],
+            "id": list_url,
+            "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+            "issuer": issuer_did(),
+            "validFrom": xsd_datetime(now),
+            "credentialSubject": {
+                "id": f"{list_url}#list",
+                "type": "BitstringStatusList",
+                "statusPurpose": status_list.purpose,
+                "encodedList": encoded,
+            },
+        }
+        text = json.dumps(sign(unsigned, signing_key(), created=now), separators=(",", ":"))
+        StatusList.objects.filter(pk=list_id).update(document=text, signed_at=now)
+        return text
+
+    return in_transaction(work)
+
+
+# ---------------------------------------------------------------------------
+# Encoding, and reading a bit
+# ---------------------------------------------------------------------------
+
+
+def encode_bits(indices, size) -> str:
+    """The spec's ``encodedList``: "u" (multibase base64url) + base64url, unpadded, of the GZIP'd bits."""
+    bits = bytearray(size // 8)
+    for index in indices:
+        bits[index // 8] |= 0x80 >> (index % 8)
+    compressed = gzip.compress(bytes(bits), compresslevel=9, mtime=0)
+    return "u" + base64.urlsafe_b64encode(compressed).rstrip(b"=").decode()
+
+
+def decode_bits(encoded) -> bytes:
+    """The bits of an ``encodedList``; raises ValueError when it is not one."""
+    if not isinstance(encoded, str) or not encoded.startswith("u"):
+        raise ValueError("The encoded list is not multibase base64url (it must start with 'u').")
+    payload = encoded[1:]
+    try:
+        return gzip.decompress(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (ValueError, OSError, EOFError) as error:
+        raise ValueError(f"The encoded list cannot be decoded: {error}") from error
+
+
+def bit_is_set(bits: bytes, index: int) -> bool:
+    return bool(bits[index // 8] & (0x80 >> (index % 8)))
+
+
+def local_list_id(list_url) -> int | None:
+    """The id of one of our status lists from its URL, or None when the URL is not one of ours."""
+    if not isinstance(list_url, str):
+        return None
+    ours = urlsplit(absolute_url("/"))
+    parts = urlsplit(list_url)
+    if (parts.scheme, parts.netloc) != (ours.scheme, ours.netloc) or parts.query or parts.fragment:
+        return None
+    try:
+        match = resolve(parts.path)
+    except Resolver404:
+        return None
+    if match.view_name != "credentials_plugin:status_list":
+        return None
+    return match.kwargs["list_id"]
+
+
+def is_revoked(list_url, index) -> bool | None:
+    """
+    Whether the bit INDEX of one of our lists is set, read from our own records (no HTTP to
+    ourselves); None when the list is not ours or the index is outside it.
+    """
+    list_id = local_list_id(list_url)
+    if list_id is None:
+        return None
+    bit = SignedCredential.objects.filter(status_list_id=OuterRef("pk"), status_index=index, revoked=True)
+    row = StatusList.objects.filter(pk=list_id).annotate(bit=Exists(bit)).values_list("size", "bit").first()
+    if row is None or not 0 <= index < row[0]:
+        return None
+    return row[1]

@@ -1,0 +1,257 @@
+"""
+Verifying a credential as any verifier would, and saying each check's result in plain words:
+the proof, the key against our DID document, the revocation bit, the validity dates.
+
+Credentials of this site are checked against our own keys and status lists, read locally (no
+HTTP to ourselves); a credential of another issuer can't be checked here (no network).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+from django.core.cache import cache
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from credentials_plugin.models import CourseCertificate, ProgramCredential, SignedCredential
+from credentials_plugin.statuses import CertificateStatus
+from credentials_plugin.vc.did import issuer_did, resolve_verification_method
+from credentials_plugin.vc.issuing import (
+    NotIssuable,
+    current_credential,
+    is_public,
+    signed_credential_for_certificate,
+    signed_credential_for_program_credential,
+)
+from credentials_plugin.vc.keys import SigningKeyMissing, verification_keys
+from credentials_plugin.vc.proofs import ProofCheck, verify_proof
+from credentials_plugin.vc.status_lists import ENTRY_TYPE, PURPOSE, is_revoked
+
+UUID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+PROOF_CACHE_SECONDS = 24 * 3600
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check: ``name`` is format, issuer, key, signature, status or dates."""
+
+    name: str
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    """Every check made, and what the credential says (to show next to the result)."""
+
+    checks: tuple[Check, ...]
+    issuer_id: str = ""
+    issuer_name: str = ""
+    subject_name: str = ""
+    achievement_name: str = ""
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    revoked: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(check.ok for check in self.checks)
+
+    @property
+    def failures(self) -> tuple[Check, ...]:
+        return tuple(check for check in self.checks if not check.ok)
+
+    def check(self, name) -> Check | None:
+        return next((check for check in self.checks if check.name == name), None)
+
+
+def verify_credential(document) -> VerificationResult:
+    """Check a credential (a parsed JSON document); never raises on bad input."""
+    if not isinstance(document, dict):
+        return VerificationResult((Check("format", False, _("This is not a credential: a JSON object is expected.")),))
+    facts = _described(document)
+    our_did = issuer_did()
+    if facts["issuer_id"] != our_did:
+        message = _(
+            "Issued by %(issuer)s, not by this site (%(did)s): it can't be checked here, "
+            "because this site checks only its own credentials and calls no other site."
+        ) % {"issuer": facts["issuer_id"] or _("an unnamed issuer"), "did": our_did}
+        return VerificationResult((Check("issuer", False, message),), **facts)
+    checks = [_key_check(document.get("proof"), our_did), _signature_check(document)]
+    status_check, revoked = _status_check(document.get("credentialStatus"))
+    checks += [status_check, _dates_check(facts["valid_from"], facts["valid_until"])]
+    return VerificationResult(tuple(checks), revoked=revoked, **facts)
+
+
+def verify_certificate_id(text) -> VerificationResult | None:
+    """
+    Verify by ID or URL: a certificate's or program credential's (its current credential, signed
+    now if need be) or a credential's own (``urn:uuid:…``). None when no public one has it.
+    """
+    match = UUID_PATTERN.search(text or "")
+    if match is None:
+        return None
+    uuid = UUID(match.group(0))
+    certificate = CourseCertificate.objects.select_related("user").filter(uuid=uuid).first()
+    if certificate is not None:
+        if certificate.status == CertificateStatus.UNVERIFIED or not is_public(certificate):
+            return None
+        return _verify_holder(certificate, signed_credential_for_certificate, certificate=certificate)
+    program_credential = ProgramCredential.objects.select_related("user", "program").filter(uuid=uuid).first()
+    if program_credential is not None:
+        return _verify_holder(
+            program_credential, signed_credential_for_program_credential, program_credential=program_credential
+        )
+    credential = SignedCredential.objects.filter(uuid=uuid).exclude(document="").first()
+    return verify_stored(credential) if credential else None
+
+
+def verify_stored(credential) -> VerificationResult:
+    """Verify one of our stored signed credentials."""
+    return verify_credential(json.loads(credential.document))
+
+
+def _verify_holder(holder, signed_credential_for, **owner):
+    try:
+        return verify_stored(signed_credential_for(holder))
+    except NotIssuable:
+        pass
+    credential = current_credential(**owner)
+    if credential is not None and credential.document:
+        return verify_stored(credential)  # its bit was set when it stopped being awarded
+    when = holder.revoked_at or holder.modified
+    message = _("Not valid since %(date)s: the issuer revoked it or the learner no longer meets its requirements.")
+    return VerificationResult((Check("status", False, message % {"date": _date(when)}),), revoked=True)
+
+
+# ---------------------------------------------------------------------------
+# The checks
+# ---------------------------------------------------------------------------
+
+
+def _key_check(proof, our_did):
+    method = proof.get("verificationMethod") if isinstance(proof, dict) else None
+    if not isinstance(method, str) or not method:
+        return Check("key", False, _("The credential names no signing key (it has no single, complete proof)."))
+    if resolve_verification_method(method) is None:
+        message = _("The key %(key)s is not in the issuer's DID document (%(did)s).")
+        return Check("key", False, message % {"key": method, "did": our_did})
+    return Check("key", True, _("Signed by the issuer's key %(key)s.") % {"key": method})
+
+
+def _signature_check(document):
+    result = _cached_proof_check(document)
+    if result.ok:
+        return Check("signature", True, _("The signature matches the document: nothing changed since it was signed."))
+    return Check("signature", False, result.reason)
+
+
+def _cached_proof_check(document) -> ProofCheck:
+    """
+    ``verify_proof``, remembered for the same document and the same keys: verifying canonicalizes
+    the document, which costs milliseconds, and the certificate page shows the result every time.
+    """
+    keys = sorted((key_id, key.multikey) for key_id, key in verification_keys().items())
+    fingerprint = json.dumps([document, keys], sort_keys=True, ensure_ascii=False, default=str)
+    cache_key = "credentials_plugin.vc.proof.v1." + hashlib.sha256(fingerprint.encode()).hexdigest()
+    result = cache.get(cache_key)
+    if result is None:
+        result = verify_proof(document, resolve_verification_method)
+        cache.set(cache_key, result, PROOF_CACHE_SECONDS)
+    return result
+
+
+def _status_check(status):
+    """The revocation entry, read from our own lists. Returns (check, revoked)."""
+    entries = status if isinstance(status, list) else [status]
+    entry = next((e for e in entries if isinstance(e, dict) and e.get("statusPurpose") == PURPOSE), None)
+    if entry is None:
+        return Check("status", False, _("The credential has no revocation status, so it can't be checked.")), False
+    index_text, list_url = entry.get("statusListIndex"), entry.get("statusListCredential")
+    if entry.get("type") != ENTRY_TYPE or not (isinstance(index_text, str) and index_text.isdecimal()):
+        return Check("status", False, _("The credential's revocation status is malformed.")), False
+    revoked = is_revoked(list_url, int(index_text))
+    if revoked is None:
+        message = _("The status list %(url)s is not one of this site's.") % {"url": list_url}
+        return Check("status", False, message), False
+    if revoked:
+        return Check("status", False, _("Revoked by the issuer.")), True
+    return Check("status", True, _("Not revoked.")), False
+
+
+def _dates_check(valid_from, valid_until):
+    now = timezone.now()
+    if valid_from is None:
+        return Check("dates", False, _("The credential has no valid date of issue (validFrom)."))
+    if valid_from > now:
+        return Check("dates", False, _("Not valid before %(date)s.") % {"date": _date(valid_from)})
+    if valid_until is not None and valid_until <= now:
+        return Check("dates", False, _("Expired on %(date)s.") % {"date": _date(valid_until)})
+    if valid_until is not None:
+        message = _("Valid from %(start)s until %(end)s.")
+        return Check("dates", True, message % {"start": _date(valid_from), "end": _date(valid_until)})
+    return Check("dates", True, _("Valid from %(date)s.") % {"date": _date(valid_from)})
+
+
+# ---------------------------------------------------------------------------
+# Reading what a credential says
+# ---------------------------------------------------------------------------
+
+
+def _described(document):
+    issuer = document.get("issuer")
+    issuer = issuer if isinstance(issuer, dict) else {"id": issuer}
+    subject = document.get("credentialSubject")
+    subject = subject if isinstance(subject, dict) else {}
+    achievement = subject.get("achievement")
+    achievement = achievement if isinstance(achievement, dict) else {}
+    return {
+        "issuer_id": _text(issuer.get("id")),
+        "issuer_name": _text(issuer.get("name")),
+        "subject_name": _text(subject.get("name")),
+        "achievement_name": _text(achievement.get("name")) or _text(document.get("name")),
+        "valid_from": _datetime(document.get("validFrom")),
+        "valid_until": _datetime(document.get("validUntil")),
+    }
+
+
+def _text(value):
+    return value if isinstance(value, str) else ""
+
+
+def _datetime(value):
+    """An XSD dateTime with a time zone, or None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _date(value):
+    return formats.date_format(timezone.localtime(value.astimezone(UTC)).date(), "DATE_FORMAT")
+
+
+def verify_certificate_credential(certificate) -> VerificationResult | None:
+    """
+    The check the certificate page shows: its current credential (signed now if need be),
+    verified as any other. None when it has none to serve, or when this site has no signing key.
+    """
+    try:
+        return verify_stored(signed_credential_for_certificate(certificate))
+    except NotIssuable:
+        return None
+    except SigningKeyMissing as error:
+        log.warning("Certificate %s shows no verified panel: %s", certificate.uuid, error)
+        return None
