@@ -36,6 +36,10 @@ export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 echo "demo: creating a fresh database, demo/db.sqlite3"
 rm -f demo/db.sqlite3
 "$PYTHON" -m django migrate --noinput --verbosity 0
+if [ ! -f demo/signing-keys.json ]; then
+    echo "demo: creating the demo's credential signing key, demo/signing-keys.json"
+    "$PYTHON" -m django signing_keys create
+fi
 "$PYTHON" -m django seed_demo
 
 cat <<'MSG'

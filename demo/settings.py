@@ -63,6 +63,13 @@ STATIC_URL = "static/"
 # openedx-events that seed_demo sends; the standalone backend keeps what they report.
 CREDENTIALS_PLUGIN_BACKEND = "credentials_plugin.backends.standalone.StandaloneBackend"
 
+# Verifiable credentials: the demo's signing key lives in a file beside its database (run.sh
+# creates it once with `signing_keys create`); the JSON-LD contexts come from the reference
+# copies beside the checkout when they are there, else from their pinned HTTPS addresses.
+CREDENTIALS_PLUGIN_SIGNING_KEYS_FILE = str(BASE_DIR / "signing-keys.json")
+_LOCAL_CONTEXTS = BASE_DIR.parent.parent / "shared" / "vc" / "contexts"
+CREDENTIALS_PLUGIN_JSONLD_CONTEXTS_DIR = str(_LOCAL_CONTEXTS) if _LOCAL_CONTEXTS.is_dir() else ""
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

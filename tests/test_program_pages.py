@@ -79,6 +79,20 @@ def test_an_awarded_program_credential_shows_who_earned_what_with_which_courses(
     assert "Congratulations" not in html  # only the owner is congratulated
 
 
+def test_the_program_page_shows_its_signed_credential_verified_and_downloadable(client, credential):
+    html = client.get(page_of(credential)).content.decode()
+
+    assert '<h2 id="credential-title">Verified</h2>' in html
+    address = f"http://testserver/credentials/programs/{credential.uuid}/credential.json"
+    assert f'href="{address}" download="credential-{credential.uuid}.json"' in html
+    document = client.get(address).json()
+    assert document["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    assert document["credentialSubject"]["achievement"]["name"] == "Machine Learning Professional Certificate"
+
+    api.revoke_program_credential(credential.uuid, reason="Academic misconduct")
+    assert client.get(address).status_code == 410
+
+
 def test_the_owner_is_congratulated_on_their_own_page(client, credential):
     client.force_login(get_user_model().objects.get(pk=credential.user_id))
     assert "Congratulations, Amara Okafor!" in client.get(page_of(credential)).content.decode()

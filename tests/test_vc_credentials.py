@@ -473,7 +473,7 @@ def test_the_certificate_page_shows_the_verified_panel_download_and_qr(client, c
     assert '<h2 id="credential-title">Verified</h2>' in body
     assert "Signed by Demo University (did:web:testserver), not revoked." in body
     address = f"http://testserver{credential_url(certificate)}"
-    assert f'href="{address}" download="certificate-{certificate.uuid}.json"' in body
+    assert f'href="{address}" download="credential-{certificate.uuid}.json"' in body
     qr_path = f"/credentials/certificates/{certificate.uuid}/credential-qr.svg"
     assert f'src="{qr_path}"' in body
     qr = client.get(qr_path)

@@ -248,10 +248,19 @@ def verify_certificate_credential(certificate) -> VerificationResult | None:
     The check the certificate page shows: its current credential (signed now if need be),
     verified as any other. None when it has none to serve, or when this site has no signing key.
     """
+    return _panel_check(certificate, signed_credential_for_certificate)
+
+
+def verify_program_credential(program_credential) -> VerificationResult | None:
+    """The same check for the program credential page."""
+    return _panel_check(program_credential, signed_credential_for_program_credential)
+
+
+def _panel_check(holder, signed_credential_for):
     try:
-        return verify_stored(signed_credential_for_certificate(certificate))
+        return verify_stored(signed_credential_for(holder))
     except NotIssuable:
         return None
     except SigningKeyMissing as error:
-        log.warning("Certificate %s shows no verified panel: %s", certificate.uuid, error)
+        log.warning("%s %s shows no verified panel: %s", type(holder).__name__, holder.uuid, error)
         return None

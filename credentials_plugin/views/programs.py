@@ -21,6 +21,7 @@ from credentials_plugin.program_rules import progress
 from credentials_plugin.rendering import render
 from credentials_plugin.sharing import share_links
 from credentials_plugin.statuses import CertificateStatus, ProgramCredentialStatus
+from credentials_plugin.vc.verification import verify_program_credential
 from credentials_plugin.views.public import not_found, render_page
 
 
@@ -39,6 +40,7 @@ def program_credential_page(request, credential_uuid):
         look = program_look(program.pk, shape.organizations)
         is_owner = request.user.is_authenticated and request.user.pk == credential.user_id
         context = program_context(credential, shape, look, language=language, is_owner=is_owner)
+        context["verification"] = verify_program_credential(credential)
         organization = shape.organizations[0] if shape.organizations else ""
         html = render(program_theme_template_names(program.uuid, organization), context)
     return HttpResponse(html)
@@ -61,6 +63,7 @@ def program_context(credential, shape, look, *, language, is_owner):
         "courses": _earned_with(credential.user_id, shape),
         "credential_id": str(credential.uuid),
         "page_url": page_url,
+        "credential_url": absolute_url(reverse("credentials_plugin:program_credential_json", args=[credential.uuid])),
         "share": share_links(
             title=shape.title,
             organization_name=organization_name,

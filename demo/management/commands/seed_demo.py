@@ -35,11 +35,12 @@ from openedx_events.learning.signals import (
     PERSISTENT_GRADE_SUMMARY_CHANGED,
 )
 
-from credentials_plugin import api, issuance
-from credentials_plugin.models import CourseCertificate, Organization, Signatory
+from credentials_plugin import api, issuance, records
+from credentials_plugin.models import CourseCertificate, Organization, Program, ProgramSignatory, Signatory
 from credentials_plugin.statuses import CauseKind, CertificateStatus
 
 DEFAULT_PASSWORD = "demo-staff-2026"  # noqa: S105  (a demo bound to 127.0.0.1)
+LEARNER_PASSWORD = "demo-learner-2026"  # noqa: S105  (the two learners who sign in to see their record)
 PASSING_CUTOFF = 0.60  # the LMS's grading policy of both courses: 60% passes
 
 
@@ -106,6 +107,9 @@ LEARNERS = [
     ("Amara", "Okafor", DATA, "verified", 0.86, "passes"),
     ("Priya", "Raman", DATA, "verified", 0.74, "passes"),
 ]
+PROGRAM_TITLE = "Professional Certificate in Data Foundations"
+PROGRAM_GRADUATE = ("Amara", "Okafor")  # passes both courses of the program
+PROGRAM_HALF_WAY = ("Lucas", "Moreau")  # passes Python only
 REVOKED = ("Mateo", "García")
 REGRADED = ("Chloé", "Dubois")
 ALLOWLISTED = ("Sofia", "Rossi")
@@ -188,6 +192,19 @@ class Command(BaseCommand):
                 ),
             )
 
+        self.say(f"A program: '{PROGRAM_TITLE}' needs {PYTHON.name} and {DATA.name}")
+        program = api.define_program(
+            title=PROGRAM_TITLE,
+            program_type="Professional Certificate",
+            organizations=["DemoX"],
+            language="en",
+            description="Programming and data literacy for working analysts.",
+            requirements=[[PYTHON.key], [DATA.key]],
+        )
+        ProgramSignatory.objects.create(
+            program=Program.objects.get(uuid=program.uuid), name="Dr. Helena Marsh", title="Dean of Online Learning"
+        )
+
         self.say("Staff: creating 'staff' and sending COURSE_ACCESS_ROLE_ADDED (instructor)")
         staff = User.objects.create_user(
             username="staff",
@@ -212,10 +229,11 @@ class Command(BaseCommand):
             user = users.get((first, last))
             if user is None:
                 username = username_for(first, last)
+                signs_in = (first, last) in (PROGRAM_GRADUATE, PROGRAM_HALF_WAY)
                 user = User.objects.create_user(
                     username=username,
                     email=f"{username}@learners.example.com",
-                    password=None,  # learners never sign in to the demo
+                    password=LEARNER_PASSWORD if signs_in else None,  # the others never sign in
                     first_name=first,
                     last_name=last,
                 )
@@ -250,7 +268,13 @@ class Command(BaseCommand):
             raise CommandError("Mateo García should have a certificate by now; the plugin did not issue it.")
         api.revoke_certificate(to_revoke.uuid, reason="Academic integrity review", actor=staff)
 
-        self.print_summary(staff, password, users)
+        self.say(f"{PROGRAM_GRADUATE[0]} {PROGRAM_GRADUATE[1]} shares her learner record")
+        share = records.create_share_link(
+            users[PROGRAM_GRADUATE].id,
+            cause=issuance.Cause(kind=CauseKind.COMMAND, source="seed_demo", actor_id=users[PROGRAM_GRADUATE].id),
+        )
+
+        self.print_summary(staff, password, users, share)
 
     def send_grade(self, clock, user, course, grade):
         """What the LMS sends when a learner's course grade is recomputed."""
@@ -276,7 +300,7 @@ class Command(BaseCommand):
             ),
         )
 
-    def print_summary(self, staff, password, users):
+    def print_summary(self, staff, password, users, share):
         certificates = CourseCertificate.objects.filter(course_key__in=[c.key for c in COURSES])
         counts = Counter(certificates.values_list("status", flat=True))
         enrollments = len(LEARNERS)
@@ -321,11 +345,39 @@ class Command(BaseCommand):
             f"  staff preview of {DATA.name}'s certificate with sample data (log in as staff first):",
             f"    {settings.LMS_ROOT_URL}/credentials/courses/{DATA.key}/preview/",
             "",
+            "Program and learner records",
+            *self.program_lines(users, share),
+            "",
+            "Verifiable credentials (Open Badges 3.0, signed with the demo's key in demo/signing-keys.json)",
+            f"  Amara Okafor's {PYTHON.name} credential, to download or paste into the verify page:",
+            f"    {url_of(('Amara', 'Okafor'), PYTHON)}credential.json",
+            f"  verify page:  {settings.LMS_ROOT_URL}/credentials/verify/",
+            f"  issuer DID:   {settings.LMS_ROOT_URL}/.well-known/did.json",
+            "",
             "No certificate, by the rules: Noah Williams passed in audit mode; Liam O'Connor passed",
             f"with 66%, below {DATA.name}'s certificate minimum of 70%; the others failed.",
             "=" * 78,
         ]
         self.stdout.write("\n".join(lines))
+
+    def program_lines(self, users, share):
+        graduate, half_way = users[PROGRAM_GRADUATE], users[PROGRAM_HALF_WAY]
+        credentials = api.get_program_credentials_for_user(graduate.id)
+        record_url = f"{settings.LMS_ROOT_URL}/credentials/records/"
+        login_url = f"{settings.LMS_ROOT_URL}/login/?next=/credentials/records/"
+        lines = [f"  '{PROGRAM_TITLE}' ({PYTHON.name} + {DATA.name}):"]
+        lines += [f"    awarded to Amara Okafor: {c.public_url}" for c in credentials] or [
+            "    (not awarded to Amara Okafor: the plugin did not award it)"
+        ]
+        lines += [
+            f"  learner records: sign in at {login_url}",
+            f"    {graduate.username} / {LEARNER_PASSWORD}  completed the program",
+            f"    {half_way.username} / {LEARNER_PASSWORD}  half-way: {PYTHON.name} done, {DATA.name} to go",
+            f"    then {record_url}",
+            "  Amara Okafor's shared record (no sign-in; shows no email or username):",
+            f"    {record_url}{share.uuid}/",
+        ]
+        return lines
 
     def say(self, message):
         self.stdout.write(f"- {message}")
