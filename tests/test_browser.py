@@ -196,7 +196,7 @@ def test_the_awarded_page_renders_with_no_console_error_and_no_failed_request(ta
     assert page.locator(".signatory-name").inner_text() == "Dr. Ada Byron"
     # The stylesheets applied (not only requested): the certificate has its double border.
     assert page.locator("article.certificate").evaluate("e => getComputedStyle(e).borderTopStyle") == "double"
-    assert page.locator("img.qr").evaluate("image => image.complete && image.naturalWidth > 0")
+    assert page.locator("footer img.qr").evaluate("image => image.complete && image.naturalWidth > 0")
     tab.screenshot("awarded")
     tab.assert_clean()
 
@@ -352,7 +352,7 @@ def test_axe_finds_no_serious_violation_on_the_not_found_page(tab, db):
 def test_axe_finds_no_serious_violation_on_the_verify_page(tab, certificate):
     page = tab.open("/credentials/verify/")
     page.get_by_label("Certificate ID or address").fill(certificate.public_url)
-    page.get_by_role("button", name="Verify").click()
+    page.get_by_role("button", name="Verify", exact=True).click()
     page.wait_for_load_state("networkidle")
     assert "Valid." in page.get_by_role("status").inner_text()
     tab.screenshot("verify")
@@ -472,4 +472,16 @@ def test_a_share_link_opens_without_a_session_shows_no_private_detail_and_stops_
         assert gone.get_by_role("heading", level=1).inner_text() == "Record not found"
     finally:
         stranger_context.close()
+    tab.assert_clean()
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+def test_the_program_page_is_clean_accessible_and_prints_on_one_page(tab, record_holder, paper):
+    [credential] = api.get_program_credentials_for_user(record_holder.id)
+    page = tab.open(credential.public_url)
+    assert page.get_by_role("heading", level=1).is_visible()
+    assert "Lin Mbeki" in page.locator("main").inner_text()
+    assert page.locator(".credential-panel.verified").is_visible()
+    axe_check(tab, "program credential")
+    assert_prints_on_one_page(page, paper)
     tab.assert_clean()

@@ -112,4 +112,3 @@ def certificate_qr(request, certificate_uuid):
     """The QR code of a certificate's page address (the same forever: it encodes the URL alone)."""
     page_url = absolute_url(reverse("credentials_plugin:certificate", args=[certificate_uuid]))
     return HttpResponse(qr_code_svg(page_url), content_type="image/svg+xml")
-
