@@ -18,5 +18,10 @@ def certificate_url(certificate_uuid):
 
 
 def program_credential_url(credential_uuid):
-    """The public page of a program credential (the path is fixed by the contract in DESIGN.md)."""
-    return absolute_url(f"/credentials/programs/{credential_uuid}/")
+    """The public page of a program credential."""
+    return absolute_url(reverse("credentials_plugin:program_credential", args=[credential_uuid]))
+
+
+def verify_url(credential_uuid):
+    """The verify page, checking a certificate or program credential by its ID."""
+    return absolute_url(reverse("credentials_plugin:verify")) + f"?certificate={credential_uuid}"

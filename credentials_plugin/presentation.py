@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from credentials_plugin.backends import get_backend
 from credentials_plugin.conf import plugin_settings
 from credentials_plugin.configuration import get_configurations
-from credentials_plugin.links import absolute_url
+from credentials_plugin.links import absolute_url, verify_url
 from credentials_plugin.models import (
     DEFAULT_ACCENT_COLOUR,
     DEFAULT_PRIMARY_COLOUR,
@@ -240,7 +240,6 @@ def certificate_context(certificate, look, *, language, state, is_owner, request
     title = (config.title_override if config else "") or certificate.course_name
     issued_on = certificate.date_override or timezone.localtime(certificate.issued_at).date()
     page_url = absolute_url(reverse("credentials_plugin:certificate", args=[certificate.uuid]))
-    verify_url = absolute_url(reverse("credentials_plugin:verify")) + f"?certificate={certificate.uuid}"
     show_grade = bool(config and config.show_grade and certificate.percent_grade is not None)
     description = _("%(name)s earned a certificate in %(course)s from %(org)s.") % {
         "name": certificate.learner_name,
@@ -264,7 +263,7 @@ def certificate_context(certificate, look, *, language, state, is_owner, request
         "signatories": look.signatories,
         "certificate_id": str(certificate.uuid),
         "page_url": page_url,
-        "verify_url": verify_url,
+        "verify_url": verify_url(certificate.uuid),
         "qr_code_url": reverse("credentials_plugin:certificate_qr", args=[certificate.uuid]),
         # The signed credential: the "Verified" panel, its download and the QR code of its address.
         "verification": verification,

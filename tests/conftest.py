@@ -21,6 +21,8 @@ from openedx_events.learning.signals import (
     COURSE_ENROLLMENT_CREATED,
     COURSE_PASSING_STATUS_UPDATED,
     PERSISTENT_GRADE_SUMMARY_CHANGED,
+    PROGRAM_CERTIFICATE_AWARDED,
+    PROGRAM_CERTIFICATE_REVOKED,
 )
 
 COURSE = CourseKey.from_string("course-v1:DemoX+Cert101+2026")
@@ -116,18 +118,16 @@ def make_learner(db):
     return make
 
 
-class EmittedEvents:
-    """Records CERTIFICATE_* events the plugin sends."""
+class EventRecorder:
+    """Records the events of SIGNALS (kind -> signal) the plugin sends: (kind, payload) pairs."""
 
-    SIGNALS = {"created": CERTIFICATE_CREATED, "changed": CERTIFICATE_CHANGED, "revoked": CERTIFICATE_REVOKED}
-
-    def __init__(self):
+    def __init__(self, signals, payload):
         self.sent = []
         self._receivers = []
-        for kind, signal in self.SIGNALS.items():
+        for kind, signal in signals.items():
 
-            def receiver(signal=None, sender=None, certificate=None, metadata=None, _kind=kind, **kwargs):
-                self.sent.append((_kind, certificate))
+            def receiver(signal=None, sender=None, metadata=None, _kind=kind, **data):
+                self.sent.append((_kind, data[payload]))
 
             signal.connect(receiver, weak=False)
             self._receivers.append((signal, receiver))
@@ -142,7 +142,20 @@ class EmittedEvents:
 
 @pytest.fixture
 def emitted():
-    recorder = EmittedEvents()
+    """The CERTIFICATE_* events sent."""
+    recorder = EventRecorder(
+        {"created": CERTIFICATE_CREATED, "changed": CERTIFICATE_CHANGED, "revoked": CERTIFICATE_REVOKED}, "certificate"
+    )
+    yield recorder
+    recorder.disconnect()
+
+
+@pytest.fixture
+def program_events():
+    """The PROGRAM_CERTIFICATE_* events sent."""
+    recorder = EventRecorder(
+        {"awarded": PROGRAM_CERTIFICATE_AWARDED, "revoked": PROGRAM_CERTIFICATE_REVOKED}, "program_certificate"
+    )
     yield recorder
     recorder.disconnect()
 

@@ -137,6 +137,11 @@ def _send(action, learner, arg):
         send_enrollment(learner, mode="verified")
     elif action == "grade":
         send_grade(learner, percent=arg, letter="B")
+    elif action == "sign":  # what a first request of the certificate's credential.json does
+        from credentials_plugin.models import CourseCertificate
+        from credentials_plugin.vc.issuing import signed_credential_for_certificate
+
+        signed_credential_for_certificate(CourseCertificate.objects.get(user_id=learner.id, course_key=COURSE))
     else:  # pragma: no cover
         raise ValueError(action)
 
@@ -460,4 +465,36 @@ def test_finishing_both_courses_of_a_program_at_once_awards_one_program_credenti
             f"\nconcurrency[program, two courses at once]: {run.events} events from {len(run.exit_codes)} workers "
             f"-> {credentials.count()} program credentials, {len(awarded)} PROGRAM_CERTIFICATE_AWARDED, "
             f"{run.row_lock_waits} row-lock waits, {run.retries} deadlock retries"
+        )
+
+
+def test_first_requests_of_a_credential_at_once_sign_one_credential_per_certificate(make_learner, capsys):
+    """Four workers ask for the signed credential of the same certificates at the same moment."""
+    from django.db.models import Count
+
+    from credentials_plugin import api
+    from credentials_plugin.models import SignedCredential
+
+    api.configure_course(COURSE, enabled=True)
+    users = [make_learner() for _ in range(LEARNERS)]
+    for user in users:
+        send_passing(user)
+    learners = [LearnerRef.of(user) for user in users]
+    signing = [("sign", learner, None) for learner in learners]
+
+    run = run_workers([signing, signing, signing, signing])
+
+    assert run.problems() == []
+    credentials = SignedCredential.objects.filter(certificate__user_id__in=[learner.id for learner in learners])
+    per_certificate = set(credentials.values("certificate_id").annotate(n=Count("id")).values_list("n", flat=True))
+    assert per_certificate == {1}
+    assert credentials.count() == len(learners)
+    assert credentials.filter(document="").count() == 0
+    indices = list(credentials.values_list("status_list_id", "status_index"))
+    assert len(set(indices)) == len(indices)
+    with capsys.disabled():
+        print(
+            f"\nconcurrency[first credential requests x4]: {run.events} requests from {len(run.exit_codes)} workers "
+            f"on {len(learners)} certificates -> {credentials.count()} signed credentials, 0 duplicates, "
+            f"{len(set(indices))} distinct status bits, {run.row_lock_waits} row-lock waits, {run.retries} retries"
         )

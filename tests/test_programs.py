@@ -8,7 +8,6 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from opaque_keys.edx.keys import CourseKey
-from openedx_events.learning.signals import PROGRAM_CERTIFICATE_AWARDED, PROGRAM_CERTIFICATE_REVOKED
 
 from credentials_plugin import api, programs
 from credentials_plugin.issuance import Cause, IssuanceError
@@ -23,35 +22,6 @@ LATER_RUN_OF_FIRST = CourseKey.from_string("course-v1:ProgX+Part1+2027")
 ELECTIVES = [CourseKey.from_string(f"course-v1:ProgX+Elective{number}+2026") for number in range(1, 4)]
 OUTSIDE = CourseKey.from_string("course-v1:OtherX+Alone+2026")
 COMMAND_CAUSE = Cause(kind=CauseKind.COMMAND, source="tests")
-
-
-class ProgramEvents:
-    """Records the PROGRAM_CERTIFICATE_* events the plugin sends."""
-
-    def __init__(self):
-        self.sent = []
-        self._receivers = []
-        for kind, signal in (("awarded", PROGRAM_CERTIFICATE_AWARDED), ("revoked", PROGRAM_CERTIFICATE_REVOKED)):
-
-            def receiver(signal=None, sender=None, program_certificate=None, metadata=None, _kind=kind, **kwargs):
-                self.sent.append((_kind, program_certificate))
-
-            signal.connect(receiver, weak=False)
-            self._receivers.append((signal, receiver))
-
-    def kinds(self):
-        return [kind for kind, _ in self.sent]
-
-    def disconnect(self):
-        for signal, receiver in self._receivers:
-            signal.disconnect(receiver)
-
-
-@pytest.fixture
-def program_events():
-    recorder = ProgramEvents()
-    yield recorder
-    recorder.disconnect()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from credentials_plugin import programs
-from credentials_plugin.links import absolute_url, program_credential_url
+from credentials_plugin.links import absolute_url, program_credential_url, verify_url
 from credentials_plugin.models import CourseCertificate, ProgramCredential
 from credentials_plugin.presentation import localized_date, program_look, program_theme_template_names, text_direction
 from credentials_plugin.program_rules import progress
@@ -63,6 +63,7 @@ def program_context(credential, shape, look, *, language, is_owner):
         "courses": _earned_with(credential.user_id, shape),
         "credential_id": str(credential.uuid),
         "page_url": page_url,
+        "verify_url": verify_url(credential.uuid),
         "credential_url": absolute_url(reverse("credentials_plugin:program_credential_json", args=[credential.uuid])),
         "share": share_links(
             title=shape.title,
