@@ -35,20 +35,16 @@ Exit status 0 when everything answered as expected, 2 otherwise.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import io
 import json
 import os
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from benchmarks.common import stats, table
+from benchmarks.common import Client, argument_parser, scratch_folder, setup_django, stats, table
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ORG = "BenchX"
 COURSE_ID = f"course-v1:{ORG}+Cred101+2026"
 COURSE_NAME = "Benchmarking Credentials"
@@ -56,29 +52,12 @@ ISSUED_AT = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("--certificates", type=int, default=300, help="certificates signed and served (default 300)")
     args = parser.parse_args(argv)
     if args.certificates < 10:
         parser.error("--certificates must be at least 10")
     return args
-
-
-def setup_django(db_path):
-    sys.path.insert(0, REPO_ROOT)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "test_settings"
-    os.environ.pop("CREDENTIALS_PLUGIN_TEST_DB", None)
-    from django.conf import settings
-
-    settings.DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": db_path, "CONN_MAX_AGE": None}}
-    settings.DEBUG = False
-    settings.ROOT_URLCONF = "benchmarks.urls"
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 100_000}}
-    }
-    import django
-
-    django.setup()
 
 
 def make_certificates(count):
@@ -123,68 +102,25 @@ def timed(function, items):
     return times
 
 
-def environ_for(method, path, body=b""):
-    return {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "SCRIPT_NAME": "",
-        "QUERY_STRING": "",
-        "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": str(len(body)),
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_HOST": "testserver",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
-
-
-class Client:
-    """Django's WSGI handler in-process; keeps every answer that was not a 200."""
-
-    def __init__(self):
-        from django.core.handlers.wsgi import WSGIHandler
-
-        self.handler = WSGIHandler()
-        self.wrong = []
-
-    def call(self, method, path, body=b""):
-        status = []
-        response = self.handler(environ_for(method, path, body), lambda line, headers, exc=None: status.append(line))
-        try:
-            content = b"".join(response)
-        finally:
-            response.close()
-        if not status[0].startswith("200"):
-            self.wrong.append((method, path, status[0]))
-        return content
-
-
-def alternate(client, requests_a, requests_b):
-    """Two series of (method, path, body), one request at a time, order reversed every other round."""
+def alternate(client, paths_a, paths_b):
+    """Two series of GETs, one request at a time, order reversed every other round."""
     times_a, times_b = [], []
-    for number, (a, b) in enumerate(zip(requests_a, requests_b, strict=True)):
+    for number, (a, b) in enumerate(zip(paths_a, paths_b, strict=True)):
         pairs = [(a, times_a), (b, times_b)]
-        for (method, path, body), times in pairs if number % 2 == 0 else reversed(pairs):
+        for path, times in pairs if number % 2 == 0 else reversed(pairs):
             start, cpu_start = time.perf_counter_ns(), time.thread_time_ns()
-            client.call(method, path, body)
+            client.get(path)
             times.append((time.perf_counter_ns() - start, time.thread_time_ns() - cpu_start))
     return times_a, times_b
 
 
-def queries_per_request(client, method, path, body=b""):
+def queries_per_request(request, *args):
+    """How many queries REQUEST(*ARGS) makes (a client's get or post)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as queries:
-        client.call(method, path, body)
+        request(*args)
     return len(queries)
 
 
@@ -195,8 +131,8 @@ def row(name, result, baseline=None, queries=""):
 
 def main(argv=None):
     args = parse_args(argv)
-    with tempfile.TemporaryDirectory() as folder:
-        setup_django(os.path.join(folder, "bench.sqlite3"))
+    with scratch_folder("credentials_plugin_bench_vc_") as folder:
+        setup_django(os.path.join(folder, "bench.sqlite3"), cache_entries=100_000)
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
@@ -225,13 +161,13 @@ def run(args):
 
     # The endpoint of already-signed certificates against the trivial view.
     client = Client()
-    credential_paths = [("GET", f"/credentials/certificates/{c.uuid}/credential.json", b"") for c in certificates]
-    trivial_paths = [("GET", "/trivial/", b"")] * len(certificates)
-    for request in credential_paths[:10] + trivial_paths[:10]:  # warm-up: imports, caches
-        client.call(*request)
+    credential_paths = [f"/credentials/certificates/{c.uuid}/credential.json" for c in certificates]
+    trivial_paths = ["/trivial/"] * len(certificates)
+    for path in credential_paths[:10] + trivial_paths[:10]:  # warm-up: imports, caches
+        client.get(path)
     endpoint, trivial = alternate(client, credential_paths, trivial_paths)
-    endpoint_queries = queries_per_request(client, *credential_paths[0])
-    trivial_queries = queries_per_request(client, *trivial_paths[0])
+    endpoint_queries = queries_per_request(client.get, credential_paths[0])
+    trivial_queries = queries_per_request(client.get, trivial_paths[0])
 
     # The verify API: each credential first (its proof canonicalized and checked), then again.
     api_path = "/api/credentials_plugin/v1/verify/"
@@ -239,16 +175,15 @@ def run(args):
     answers = []
 
     def verify(body):
-        answers.append(json.loads(client.call("POST", api_path, body)))
+        answers.append(json.loads(client.post(api_path, body)[1]))
 
     first_check = timed(verify, bodies)
     again = timed(verify, bodies)
     by_id = timed(verify, [json.dumps({"certificate": str(c.uuid)}).encode() for c in certificates])
-    verify_queries = queries_per_request(client, "POST", api_path, bodies[0])
+    verify_queries = queries_per_request(client.post, api_path, bodies[0])
     if len(answers) != 3 * len(certificates) or not all(answer.get("ok") for answer in answers):
         problems.append("a credential did not verify")
-    if client.wrong:
-        problems.append(f"{len(client.wrong)} answers were not 200, e.g. {client.wrong[:3]}")
+    problems += client.problems()
 
     plain_stats, trivial_stats = stats(plain), stats(trivial)
     print(f"Verifiable credentials: {len(certificates)} certificates, SQLite file, one thread, this host's CPU.\n")

@@ -28,17 +28,28 @@ Exit status 0 when every target passes, 1 when a target fails, 2 when the result
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
-import shutil
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 
-from benchmarks.common import FastInserts, PluginLogProblems, table
-from benchmarks.issuance import data_statements, make_learners, send_passing, setup_django
+from benchmarks.common import (
+    FastInserts,
+    PluginLogProblems,
+    add_keep_db,
+    add_learner_options,
+    argument_parser,
+    check_learner_options,
+    data_statements,
+    exit_status,
+    print_run_end,
+    print_targets,
+    scratch_folder,
+    setup_django,
+    table,
+)
+from benchmarks.issuance import make_learners, send_passing
 
 TARGET_RATIO = 2.0  # program path time / course path time (the program check adds one small transaction)
 BLOCK = 500
@@ -49,14 +60,11 @@ COURSE_NAME = "Benchmarking Programs"
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--learners", type=int, default=2_000, help="learners who complete the program (2000)")
-    parser.add_argument("--sample", type=int, default=200, help="sends whose queries are counted (default: 200)")
-    parser.add_argument("--keep-db", action="store_true", help="keep the SQLite file and print its path")
+    parser = argument_parser(__doc__)
+    add_learner_options(parser, "learners who complete the program (2000)")
+    add_keep_db(parser)
     args = parser.parse_args(argv)
-    if args.learners < 1:
-        parser.error("--learners must be at least 1")
-    args.sample = max(1, min(args.sample, args.learners))
+    check_learner_options(parser, args)
     return args
 
 
@@ -209,10 +217,9 @@ def verify(learners, program, courses, events):
 def main(argv=None):
     args = parse_args(argv)
     wall_start = time.perf_counter()
-    tmpdir = tempfile.mkdtemp(prefix="credentials_plugin_bench_")
-    db_path = os.path.join(tmpdir, "bench.sqlite3")
-    try:
-        setup_django(db_path)
+    with scratch_folder("credentials_plugin_bench_", keep=args.keep_db) as tmpdir:
+        db_path = os.path.join(tmpdir, "bench.sqlite3")
+        setup_django(db_path, serve_requests=False)
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
@@ -224,11 +231,7 @@ def main(argv=None):
         events = AwardedEvents()
         with PluginLogProblems() as logged:
             run_interleaved(learners, program_course, baseline_course, measurement)
-        problems = verify(learners, program, [program_course, baseline_course], events)
-        if logged.records:
-            problems.insert(
-                0, f"the plugin logged {len(logged.records):,} problems; the first: {logged.records[0].getMessage()}"
-            )
+        problems = [*logged.problems(), *verify(learners, program, [program_course, baseline_course], events)]
 
         baseline_seconds, program_seconds = measurement.seconds["baseline"], measurement.seconds["program"]
         ratio = program_seconds / baseline_seconds
@@ -289,20 +292,9 @@ def main(argv=None):
             (f"program path <= {TARGET_RATIO:g}x the course path alone ({ratio:.2f}x)", ratio <= TARGET_RATIO),
             (f"correct: exactly {count:,} program credentials, one per learner, one event each", not problems),
         ]
-        print("\ntargets:")
-        for text, ok in verdicts:
-            print(f"  {'PASS' if ok else 'FAIL'}  {text}")
-        for problem in problems:
-            print(f"  WRONG: {problem}")
-        print(f"\ntotal run time {time.perf_counter() - wall_start:.1f}s")
-        if args.keep_db:
-            print(f"database kept at {db_path}")
-        if problems:
-            return 2
-        return 0 if all(ok for _, ok in verdicts) else 1
-    finally:
-        if not args.keep_db:
-            shutil.rmtree(tmpdir, ignore_errors=True)
+        print_targets(verdicts, problems)
+        print_run_end(time.perf_counter() - wall_start, [db_path] if args.keep_db else [])
+        return exit_status(verdicts, problems)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@ Run it with ``bash benchmarks/run.sh record_page`` (``--rounds 100`` for a quick
 
 The host is the test host (``test_settings``, the standalone backend) with DEBUG off, Django's
 LocMem cache, a SQLite FILE database with a persistent connection, and this folder's ``urls.py``
-(the host's URLs plus ``/trivial/``), as in ``staff_scale.py``, whose settings and in-process WSGI
-client this benchmark uses.
+(the host's URLs plus ``/trivial/``), as in ``staff_scale.py``, and the same in-process WSGI client
+(``common.py``).
 
 Scenario:
 
@@ -31,16 +31,21 @@ Exit status 0 when the query counts are equal, 1 when they differ, 2 when a resu
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
-import shutil
 import sys
-import tempfile
 from datetime import UTC, datetime
 
-from benchmarks.common import FastInserts, stats, table
-from benchmarks.staff_scale import Client, setup_django
+from benchmarks.common import (
+    Client,
+    FastInserts,
+    argument_parser,
+    scratch_folder,
+    session_cookie,
+    setup_django,
+    stats,
+    table,
+)
 
 COURSES = 190
 PROGRAMS = 10
@@ -51,7 +56,7 @@ TRIVIAL, FEW, MANY = "trivial view", "record, 10 credentials", "record, 200 cred
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("--rounds", type=int, default=300, help="timed requests of each row (default 300)")
     return parser.parse_args(argv)
 
@@ -60,19 +65,6 @@ def course_keys():
     from opaque_keys.edx.keys import CourseKey
 
     return [CourseKey.from_string(f"course-v1:BenchX+C{number:03d}+2026") for number in range(COURSES)]
-
-
-def session_cookie(user):
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
 
 def setup_records(keys):
@@ -157,8 +149,7 @@ def count_queries(client, *, cold):
 
 def main(argv=None):
     args = parse_args(argv)
-    tmpdir = tempfile.mkdtemp(prefix="credentials_plugin_bench_record_")
-    try:
+    with scratch_folder("credentials_plugin_bench_record_") as tmpdir:
         setup_django(os.path.join(tmpdir, "bench.sqlite3"))
         from django.core.management import call_command
 
@@ -212,8 +203,6 @@ def main(argv=None):
             print("WRONG:", *problems, sep="\n  ")
             return 2
         return 0 if equal else 1
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

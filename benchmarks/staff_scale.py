@@ -70,27 +70,38 @@ Exit status 0 when every target passes, 1 when a target fails, 2 when the result
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import gc
-import io
 import json
 import os
-import pstats
 import re
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from benchmarks.common import FastInserts, PluginLogProblems, rss_bytes, stats, table
-
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from benchmarks.common import (
+    Client,
+    FastInserts,
+    PluginLogProblems,
+    add_keep_db,
+    argument_parser,
+    exit_status,
+    print_run_end,
+    print_targets,
+    profile_text,
+    rss_bytes,
+    scratch_folder,
+    session_cookie,
+    setup_django,
+    sqlite_settings,
+    stats,
+    table,
+    user_rows,
+)
 
 TARGET_REGENERATE_RATIO = 5.0
 # Browsing the list must not slow down with the course's size: 'vs trivial' at N rows at most this
@@ -133,7 +144,7 @@ TIMED_AGAINST_GROWTH = (PAGE_DEFAULT, PAGE_NAME, API_LIST)
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argument_parser(__doc__)
     parser.add_argument(
         "--rows", type=int, default=100_000, help="certificates in the course at the big size (default: 100000)"
     )
@@ -141,28 +152,13 @@ def parse_args(argv=None):
         "--requests", type=int, default=100, help="timed requests per row of a comparison (default: 100)"
     )
     parser.add_argument("--profile", action="store_true", help="always print the cProfile of the requests and pages")
-    parser.add_argument("--keep-db", action="store_true", help="keep the SQLite file and print its path")
+    add_keep_db(parser)
     args = parser.parse_args(argv)
     if args.rows < 2 * SMALL_ROWS:
         parser.error(f"--rows must be at least {2 * SMALL_ROWS:,}")
     if args.requests < 1:
         parser.error("--requests must be at least 1")
     return args
-
-
-def setup_django(db_path):
-    """The test host's settings, with a SQLite file database, a persistent connection and DEBUG off."""
-    sys.path.insert(0, REPO_ROOT)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "test_settings"
-    os.environ.pop("CREDENTIALS_PLUGIN_TEST_DB", None)
-    from django.conf import settings
-
-    settings.DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": db_path, "CONN_MAX_AGE": None}}
-    settings.DEBUG = False
-    settings.ROOT_URLCONF = "benchmarks.urls"
-    import django
-
-    django.setup()
 
 
 # ---------------------------------------------------------------------------
@@ -183,9 +179,7 @@ def learner_name(number):
 
 def setup_course(course):
     """The configured course, known to the backend (name and org), and a signed-in global staff user."""
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.auth import get_user_model
 
     from credentials_plugin import api
     from credentials_plugin.models import CourseFacts
@@ -195,12 +189,7 @@ def setup_course(course):
     staff = get_user_model().objects.create_user(
         STAFF_USERNAME, f"{STAFF_USERNAME}@example.com", "bench-password", is_staff=True
     )
-    session = SessionStore()
-    session[SESSION_KEY] = str(staff.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = staff.get_session_auth_hash()
-    session.create()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    return session_cookie(staff)
 
 
 def insert_learners(course, first, last):
@@ -216,18 +205,7 @@ def insert_learners(course, first, last):
     numbers = {}
     for start in range(first, last, INSERT_CHUNK):
         chunk = range(start, min(start + INSERT_CHUNK, last))
-        user_model.objects.bulk_create(
-            [
-                user_model(
-                    username=f"learner{number}",
-                    email=f"learner{number}@example.com",
-                    first_name="Ada",
-                    last_name=f"Learner{number}",
-                    password="!unusable",
-                )
-                for number in chunk
-            ]
-        )
+        user_model.objects.bulk_create(user_rows("learner", chunk))
         names = [f"learner{number}" for number in chunk]
         ids = {}
         for batch in range(0, len(names), 500):
@@ -272,79 +250,6 @@ def insert_learners(course, first, last):
 # ---------------------------------------------------------------------------
 # Requests
 # ---------------------------------------------------------------------------
-
-
-def environ_for(path, cookie, accept):
-    """What a WSGI server hands Django for a plain GET (PATH may carry a query string)."""
-    path, _, query = path.partition("?")
-    return {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": path,
-        "SCRIPT_NAME": "",
-        "QUERY_STRING": query,
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_HOST": "testserver",
-        "HTTP_ACCEPT": accept,
-        "HTTP_COOKIE": cookie,
-        "HTTP_USER_AGENT": "credentials-plugin-benchmark",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
-
-
-class Client:
-    """Calls Django's WSGI handler in-process, as a WSGI server would, with the staff session cookie."""
-
-    def __init__(self, cookie):
-        from django.core.handlers.wsgi import WSGIHandler
-
-        self.handler = WSGIHandler()
-        self.cookie = cookie
-        self.wrong = []  # (path, status) of timed answers that were not 200
-
-    @staticmethod
-    def accept(path):
-        return "application/json" if path.startswith("/api/") else "text/html"
-
-    def get(self, path):
-        """(status code, body) of one request."""
-        status = []
-
-        def start_response(line, headers, exc_info=None):
-            status.append(line)
-
-        response = self.handler(environ_for(path, self.cookie, self.accept(path)), start_response)
-        try:
-            body = b"".join(response)
-        finally:
-            response.close()  # sends request_finished, as a WSGI server does
-        return int(status[0].split()[0]), body
-
-    def timed(self, path):
-        """(wall, CPU) nanoseconds of one request; the answer must be a 200."""
-        environ = environ_for(path, self.cookie, self.accept(path))
-        status = []
-
-        def start_response(line, headers, exc_info=None):
-            status.append(line)
-
-        clock, cpu_clock = time.perf_counter_ns, time.thread_time_ns
-        start, cpu_start = clock(), cpu_clock()
-        response = self.handler(environ, start_response)
-        b"".join(response)
-        response.close()
-        times = (clock() - start, cpu_clock() - cpu_start)
-        if not status[0].startswith("200"):
-            self.wrong.append((path, status[0]))
-        return times
 
 
 def endpoint_paths(course):
@@ -460,12 +365,6 @@ def profile_requests(client, paths, count, top=25):
     return profile_text(profiler, top)
 
 
-def profile_text(profiler, top):
-    out = io.StringIO()
-    pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("cumulative").print_stats(top)
-    return out.getvalue().strip("\n")
-
-
 # ---------------------------------------------------------------------------
 # Bulk regenerate against bulk_update
 # ---------------------------------------------------------------------------
@@ -473,9 +372,6 @@ def profile_text(profiler, top):
 
 def mib(value):
     return f"{value / 2**20:+.1f} MiB"
-
-
-TRANSACTION_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT)\b", re.IGNORECASE)
 
 
 def normalize_sql(sql):
@@ -717,16 +613,14 @@ def print_tally(title, sqls):
         print(f"  {count:>5}  {sql[:SQL_WIDTH]}{' ...' if len(sql) > SQL_WIDTH else ''}")
 
 
-def main(argv=None):  # noqa: PLR0912, PLR0915
+def main(argv=None):  # noqa: PLR0915
     args = parse_args(argv)
     wall_start = time.perf_counter()
-    tmpdir = tempfile.mkdtemp(prefix="credentials_plugin_bench_staff_")
-    db_path = os.path.join(tmpdir, "bench.sqlite3")
-    try:
+    with scratch_folder("credentials_plugin_bench_staff_", keep=args.keep_db) as tmpdir:
+        db_path = os.path.join(tmpdir, "bench.sqlite3")
         setup_django(db_path)
         from django.conf import settings
         from django.core.management import call_command
-        from django.db import connection
         from django.utils import timezone
 
         from credentials_plugin.conf import plugin_settings
@@ -785,22 +679,13 @@ def main(argv=None):  # noqa: PLR0912, PLR0915
         with PluginLogProblems() as logged:
             memory = MemoryPhase()
             run_bulk(measurement, pages, memory)
-        bulk_problems = verify_bulk(measurement, numbers, regenerated_since)
-        if logged.records:
-            bulk_problems.insert(
-                0,
-                f"the plugin logged {len(logged.records):,} warnings or errors; "
-                f"the first: {logged.records[0].getMessage()}",
-            )
-        problems += bulk_problems
-        if client.wrong:
-            path, status = client.wrong[0]
-            problems.insert(0, f"{len(client.wrong):,} timed requests did not answer 200; the first: {path} {status}")
-
-        with connection.cursor() as cursor:
-            sqlite_version = cursor.execute("select sqlite_version()").fetchone()[0]
-            journal = cursor.execute("pragma journal_mode").fetchone()[0]
-            synchronous = cursor.execute("pragma synchronous").fetchone()[0]
+        problems = [
+            *client.problems(),
+            *problems,
+            *logged.problems(),
+            *verify_bulk(measurement, numbers, regenerated_since),
+        ]
+        sqlite_version, journal, synchronous = sqlite_settings()
 
         print(
             f"credentials_plugin staff-at-scale benchmark: SQLite {sqlite_version} file "
@@ -929,19 +814,17 @@ def main(argv=None):  # noqa: PLR0912, PLR0915
                 not problems,
             )
         )
-        print("\ntargets:")
-        for text, ok in verdicts:
-            print(f"  {'PASS' if ok else 'FAIL'}  {text}")
-        for label in ENDPOINTS[1:]:
-            held = (
-                "" if label in TIMED_AGAINST_GROWTH else " (a substring search reads every row: not held to a target)"
-            )
-            print(
-                f"  info  {label} vs the trivial view: {ratio_at(small, label):.1f}x at {SMALL_ROWS:,} rows, "
-                f"{ratio_at(big, label):.1f}x at {big_rows:,} (growth {growth[label]:.2f}x){held}"
-            )
-        for problem in problems:
-            print(f"  WRONG: {problem}")
+        not_held = " (a substring search reads every row: not held to a target)"
+        print_targets(
+            verdicts,
+            problems,
+            info=[
+                f"{label} vs the trivial view: {ratio_at(small, label):.1f}x at {SMALL_ROWS:,} rows, "
+                f"{ratio_at(big, label):.1f}x at {big_rows:,} (growth {growth[label]:.2f}x)"
+                + ("" if label in TIMED_AGAINST_GROWTH else not_held)
+                for label in ENDPOINTS[1:]
+            ],
+        )
 
         for label in ENDPOINTS[1:]:
             print_sql(f"SQL of one request, {label}, {big_rows:,} rows", big.sqls[label])
@@ -950,7 +833,6 @@ def main(argv=None):  # noqa: PLR0912, PLR0915
             "SQL of one sampled regenerate page, its on_commit callbacks included", measurement.sqls["regenerate"]
         )
 
-        failed = not all(ok for _, ok in verdicts)
         if args.profile or any(growth[label] > TARGET_PAGE_GROWTH for label in TIMED_AGAINST_GROWTH):
             if not args.profile:
                 request_profile = profile_requests(client, paths, 10)
@@ -960,16 +842,8 @@ def main(argv=None):  # noqa: PLR0912, PLR0915
             print(f"\ncProfile of {PROFILE_PAGES} regenerate pages of {batch_size} (cumulative):")
             print(profile_regenerate(course, cause))
 
-        wall_seconds = time.perf_counter() - wall_start
-        print(f"\ntotal run time {wall_seconds:.1f}s")
-        if args.keep_db:
-            print(f"database kept at {db_path}")
-        if problems:
-            return 2
-        return 1 if failed else 0
-    finally:
-        if not args.keep_db:
-            shutil.rmtree(tmpdir, ignore_errors=True)
+        print_run_end(time.perf_counter() - wall_start, [db_path] if args.keep_db else [])
+        return exit_status(verdicts, problems)
 
 
 if __name__ == "__main__":

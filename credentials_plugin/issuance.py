@@ -509,6 +509,8 @@ def _announce(certificate, old_status, learner=None, *, cause=None):
         return
     if old_status == CertificateStatus.AWARDED:  # no longer valid: its signed credential's revocation bit is set
         status_lists.revoke_credentials_of(certificate=certificate)
+    elif certificate.status == CertificateStatus.AWARDED:
+        credential_issuing.sign_when_awarded(certificate)
     if CertificateStatus.AWARDED in (old_status, certificate.status):  # programs count awarded certificates only
         from credentials_plugin import programs  # here: programs builds on this module
 

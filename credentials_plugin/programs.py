@@ -49,6 +49,8 @@ from credentials_plugin.statuses import (
     ProgramCredentialStatus,
     ProgramState,
 )
+from credentials_plugin.vc import issuing as credential_issuing
+from credentials_plugin.vc import status_lists
 
 log = logging.getLogger(__name__)
 
@@ -291,7 +293,7 @@ def _create(change, user_id, certificates, progress, reason):
         issued_at=timezone.now(),
     )
     _audit(change, AuditAction.CREATED, credential, "", reason)
-    send_program_credential_event_on_commit(credential, change.program, change.learner)
+    _announce(change, credential, None)
     return Outcome(_data(credential, change.program), True, reason)
 
 
@@ -305,8 +307,17 @@ def _change_status(change, credential, new_status, reason, action=AuditAction.ST
     credential.save(update_fields=["status", "revoked_at", "revocation_reason", "revoked_by_staff", "modified"])
     _audit(change, action, credential, old_status, reason)
     if old_status != new_status:
-        send_program_credential_event_on_commit(credential, change.program, change.learner)
+        _announce(change, credential, old_status)
     return Outcome(_data(credential, change.program), True, reason)
+
+
+def _announce(change, credential, old_status):
+    """What follows a status change, inside its transaction: the event on commit, and the signed credential."""
+    send_program_credential_event_on_commit(credential, change.program, change.learner)
+    if old_status == AWARDED:  # no longer valid: its signed credential's revocation bit is set
+        status_lists.revoke_credentials_of(program_credential=credential)
+    elif credential.status == AWARDED:
+        credential_issuing.sign_when_awarded(credential)
 
 
 # ---------------------------------------------------------------------------

@@ -29,10 +29,27 @@ def sign_pending_credentials():
     issuing.sign_pending()
 
 
+@shared_task(name="credentials_plugin.sign_credential", ignore_result=True, acks_late=True)
+def sign_credential(model_name, pk):
+    """Sign the credential of a newly awarded certificate or program credential."""
+    issuing.sign_now(model_name, pk)
+
+
 def enqueue_signing():
     """
-    Queue the re-signing on the workers. Without a broker (or when tasks run eagerly) nothing is
-    queued: credentials are re-signed lazily on request, so a bulk regenerate keeps its speed.
+    Queue the re-signing on the workers. Without workers nothing is queued: credentials are
+    re-signed lazily on request, so a bulk regenerate keeps its speed.
     """
-    if getattr(settings, "CELERY_BROKER_URL", "") and not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+    if _has_workers():
         sign_pending_credentials.apply_async()
+
+
+def enqueue_signing_of(model_name, pk):
+    """Queue the signing of one newly awarded credential; without workers it is signed on first request."""
+    if _has_workers():
+        sign_credential.apply_async(args=[model_name, pk])
+
+
+def _has_workers():
+    """A broker is configured and tasks are not run eagerly (in the request that asks for them)."""
+    return bool(getattr(settings, "CELERY_BROKER_URL", "")) and not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)

@@ -8,6 +8,7 @@ verify page, the verify API and the certificate page's "Verified" panel.
 import base64
 import gzip
 import hashlib
+import io
 import json
 import uuid
 from datetime import timedelta
@@ -19,6 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
@@ -26,7 +28,7 @@ from django.utils import timezone
 from pyld import jsonld
 
 from credentials_plugin import api, issuance
-from credentials_plugin.models import Organization, Program, ProgramCredential, SignedCredential
+from credentials_plugin.models import Organization, SignedCredential
 from credentials_plugin.statuses import CauseKind
 from credentials_plugin.vc import status_lists
 from credentials_plugin.vc.did import resolve_verification_method
@@ -182,6 +184,23 @@ def test_a_document_with_an_undefined_term_is_refused_at_signing(client, certifi
     unsigned["credentialSubject"] = {**unsigned["credentialSubject"], "favouriteColour": "blue"}
     with pytest.raises(UndefinedTerms, match="favouriteColour"):
         sign(unsigned, signing_key())
+
+
+def test_the_signing_task_signs_a_new_certificate_so_its_first_request_does_no_canonicalization(
+    client, certificate, normalizations
+):
+    """What the LMS's Celery workers do after an award when a broker is configured."""
+    from credentials_plugin import tasks
+    from credentials_plugin.models import CourseCertificate
+
+    tasks.sign_credential("CourseCertificate", CourseCertificate.objects.get(uuid=certificate.uuid).pk)
+    assert normalizations  # the task signed it
+    normalizations.clear()
+
+    document = fetch(client, f"/credentials/certificates/{certificate.uuid}/credential.json")
+
+    assert normalizations == []
+    assert verify_credential(document).ok
 
 
 def test_serving_an_already_signed_credential_does_no_canonicalization(client, certificate, normalizations):
@@ -388,21 +407,23 @@ def test_a_credential_signed_by_a_retired_key_still_verifies_after_rotation(clie
 # ---------------------------------------------------------------------------
 
 
-def test_a_program_credential_verifies_and_revokes(client, learner):
-    program = Program.objects.create(title="Data Science", organizations=["DemoX"], program_type="XSeries")
-    requirement = program.requirements.create(position=0, title="Foundations")
-    requirement.course_runs.create(program=program, course_key=COURSE)
-    held = ProgramCredential.objects.create(
-        user=learner, program=program, status="awarded", learner_name="Grace Hopper", issued_at=timezone.now()
-    )
+def test_a_program_credential_verifies_and_its_bit_is_set_when_a_course_it_needs_is_revoked(
+    client, certificate, learner
+):
+    api.define_program(title="Data Science", program_type="XSeries", organizations=["DemoX"], requirements=[[COURSE]])
+    call_command("award_program_credentials", stdout=io.StringIO())  # the course was passed before the program existed
+    [held] = api.get_program_credentials_for_user(learner.id)
     document = fetch(client, f"/credentials/programs/{held.uuid}/credential.json")
     achievement = document["credentialSubject"]["achievement"]
-    assert achievement["id"] == f"urn:uuid:{program.uuid}" and achievement["achievementType"] == "LearningProgram"
+    assert achievement["id"] == f"urn:uuid:{held.program_uuid}" and achievement["achievementType"] == "LearningProgram"
     assert str(COURSE) in achievement["criteria"]["narrative"]
     assert verify_credential(document).ok and checked_independently(document)
 
-    ProgramCredential.objects.filter(pk=held.pk).update(status="revoked")
-    assert status_lists.revoke_credentials_of(program_credential=held) == 1
+    api.revoke_certificate(certificate.uuid, reason="Plagiarism")  # the program's policy revokes the program too
+
+    assert api.get_program_credentials_for_user(learner.id)[0].status == "revoked"
+    index = int(document["credentialStatus"]["statusListIndex"])
+    assert bit(status_bits(client, document), index) == 1
     assert verify_credential(document).revoked
     assert client.get(f"/credentials/programs/{held.uuid}/credential.json").status_code == 410
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -99,21 +100,40 @@ def mark_for_resigning(certificate_ids) -> int:
     return marked
 
 
+# What can hold a signed credential, by model name (as tasks pass it), and the status that signs.
+HOLDERS = {
+    "CourseCertificate": (CourseCertificate, CertificateStatus.AWARDED),
+    "ProgramCredential": (ProgramCredential, ProgramCredentialStatus.AWARDED),
+}
+
+
+def sign_when_awarded(holder):
+    """HOLDER just became awarded: after commit its credential is signed on the workers (else on first request)."""
+    from credentials_plugin.tasks import enqueue_signing_of  # tasks import the domain core, which imports us
+
+    transaction.on_commit(partial(enqueue_signing_of, type(holder).__name__, holder.pk), robust=True)
+
+
+def sign_now(model_name, pk) -> bool:
+    """Sign (or re-sign) the current credential of one holder; False when it is no longer awarded."""
+    model, awarded = HOLDERS[model_name]
+    try:
+        in_transaction(lambda: _sign_locked(model, pk, awarded))
+    except NotIssuable:
+        return False  # its status changed meanwhile; that change set its bit
+    return True
+
+
 def sign_pending(limit=None) -> int:
     """Re-sign credentials marked for re-signing (the task's work). Returns how many were signed."""
     pending = SignedCredential.objects.filter(needs_signing=True, revoked=False).order_by("id")
     rows = pending.values_list("certificate_id", "program_credential_id")
     signed = 0
     for certificate_id, program_credential_id in rows[:limit] if limit else rows:
-        model, pk = (
-            (CourseCertificate, certificate_id) if certificate_id else (ProgramCredential, program_credential_id)
-        )
-        awarded = CertificateStatus.AWARDED if certificate_id else ProgramCredentialStatus.AWARDED
-        try:
-            in_transaction(lambda model=model, pk=pk, awarded=awarded: _sign_locked(model, pk, awarded))
-        except NotIssuable:
-            continue  # its status changed meanwhile; the status change set its bit
-        signed += 1
+        if certificate_id:
+            signed += sign_now("CourseCertificate", certificate_id)
+        else:
+            signed += sign_now("ProgramCredential", program_credential_id)
     return signed
 
 
@@ -146,4 +166,7 @@ def _sign_locked(model, pk, awarded):
     credential.needs_signing = False
     credential.save(update_fields=["document", "key_id", "signed_at", "needs_signing", "modified"])
     log.info("Signed credential %s of %s %s with key %s.", credential.uuid, model.__name__, holder.uuid, key.key_id)
+    from credentials_plugin.vc.verification import check_proof  # verification builds on this module
+
+    check_proof(document)  # checked once here (on the workers, when there are), remembered for the pages
     return credential

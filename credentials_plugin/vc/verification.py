@@ -149,16 +149,17 @@ def _key_check(proof, our_did):
 
 
 def _signature_check(document):
-    result = _cached_proof_check(document)
+    result = check_proof(document)
     if result.ok:
         return Check("signature", True, _("The signature matches the document: nothing changed since it was signed."))
     return Check("signature", False, result.reason)
 
 
-def _cached_proof_check(document) -> ProofCheck:
+def check_proof(document) -> ProofCheck:
     """
     ``verify_proof``, remembered for the same document and the same keys: verifying canonicalizes
     the document, which costs milliseconds, and the certificate page shows the result every time.
+    Signing checks each new credential once, so a page's first view finds the answer here.
     """
     keys = sorted((key_id, key.multikey) for key_id, key in verification_keys().items())
     fingerprint = json.dumps([document, keys], sort_keys=True, ensure_ascii=False, default=str)
