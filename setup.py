@@ -29,7 +29,7 @@ setup(
     license="AGPL-3.0",
     python_requires=">=3.11",
     packages=[
-        *find_packages(include=["credentials_plugin", "credentials_plugin.*"]),
+        *find_packages(include=["credentials_plugin", "credentials_plugin.*", "tutor_credentials_plugin"]),
         # The design card keeps templates at the top level; they install inside the package.
         "credentials_plugin.templates",
         "credentials_plugin.templates.credentials_plugin",
@@ -37,12 +37,15 @@ setup(
     package_dir={"credentials_plugin.templates": "templates"},
     package_data={
         "credentials_plugin.templates": ["**/*.html", "**/*.txt"],
-        "credentials_plugin": ["static/credentials_plugin/*"],
+        # Compiled catalogs ship with the package: a pip install needs no build step (scripts/messages.sh).
+        "credentials_plugin": ["static/credentials_plugin/*", "locale/*/LC_MESSAGES/*.mo", "locale/*/LC_MESSAGES/*.po"],
     },
     include_package_data=True,
     install_requires=read_requirements("base.in"),
     entry_points={
         "lms.djangoapp": ["credentials_plugin = credentials_plugin.apps:CredentialsPluginConfig"],
+        # The Tutor plugin (`tutor plugins enable credentials_plugin`); only Tutor loads it.
+        "tutor.plugin.v1": ["credentials_plugin = tutor_credentials_plugin.plugin"],
     },
     classifiers=[
         "Framework :: Django",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from credentials_plugin import issuance
 
@@ -32,7 +33,11 @@ class RowError:
     message: str
 
     def __str__(self):
-        return f"line {self.line} ({self.identifier or 'empty'}): {self.message}"
+        return _("line %(line)s (%(identifier)s): %(message)s") % {
+            "line": self.line,
+            "identifier": self.identifier or _("empty"),
+            "message": self.message,
+        }
 
 
 def parse_csv(content):
@@ -41,12 +46,18 @@ def parse_csv(content):
         try:
             content = content.decode("utf-8-sig")
         except UnicodeDecodeError:
-            return [], [RowError(0, "", "The file is not UTF-8 text.")]
+            return [], [RowError(0, "", _("The file is not UTF-8 text."))]
     lines = [(number, row) for number, row in enumerate(csv.reader(io.StringIO(content)), start=1) if any(row)]
     if lines and lines[0][1][0].strip().lower() in HEADER_NAMES:
         lines = lines[1:]
     if len(lines) > MAX_ROWS:
-        return [], [RowError(0, "", f"At most {MAX_ROWS} rows per file; this one has {len(lines)}.")]
+        return [], [
+            RowError(
+                0,
+                "",
+                _("At most %(max)s rows per file; this one has %(count)s.") % {"max": MAX_ROWS, "count": len(lines)},
+            )
+        ]
     users = _users_by_identifier([row[0].strip() for _, row in lines])
     rows, errors, seen = [], [], set()
     for number, row in lines:
@@ -54,13 +65,15 @@ def parse_csv(content):
         notes = ",".join(row[1:]).strip()
         user_id = users.get(identifier.lower())
         if not identifier:
-            errors.append(RowError(number, identifier, "No username or email."))
+            errors.append(RowError(number, identifier, _("No username or email.")))
         elif user_id is None:
-            errors.append(RowError(number, identifier, "No learner has this username or email."))
+            errors.append(RowError(number, identifier, _("No learner has this username or email.")))
         elif user_id in seen:
-            errors.append(RowError(number, identifier, "This learner is already on an earlier line."))
+            errors.append(RowError(number, identifier, _("This learner is already on an earlier line.")))
         elif len(notes) > MAX_NOTES:
-            errors.append(RowError(number, identifier, f"Notes are limited to {MAX_NOTES} characters."))
+            errors.append(
+                RowError(number, identifier, _("Notes are limited to %(max)s characters.") % {"max": MAX_NOTES})
+            )
         else:
             seen.add(user_id)
             rows.append(AllowlistRow(number, identifier, user_id, notes))

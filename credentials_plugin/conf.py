@@ -27,8 +27,12 @@ DEFAULTS = {
         "paid-bootcamp",
     ],
     "HONOR_CERTIFICATES": False,
-    # Handle openedx-events in the process that sends them. Turn off on the LMS web
-    # processes when an event-bus consumer handles them instead, so no event is handled twice.
+    # Where the receivers act on the LMS's openedx-events, the same value on every LMS process:
+    # "in_process": in the process that sends them (events re-sent by an event-bus consumer are ignored);
+    # "event_bus": only in a `consume_events` worker fed by the event bus (the senders' own copies are
+    # ignored). Either way each event is handled once. See docs/scale-out.md.
+    "EVENT_HANDLING": "in_process",
+    # Deprecated: False means EVENT_HANDLING = "event_bus".
     "HANDLE_EVENTS_IN_PROCESS": True,
     # Absolute base of public URLs ("https://lms.example.com"); empty means LMS_ROOT_URL.
     "PUBLIC_BASE_URL": "",
@@ -50,6 +54,10 @@ DEFAULTS = {
     # A folder of JSON-LD context files served locally; empty: each allowed context is fetched
     # once over HTTPS, checked against its pinned SHA-256, and cached.
     "JSONLD_CONTEXTS_DIR": "",
+    # Verifications each client (a signed-in user, else an IP address) may ask for, through the
+    # verify API and the verify page together: "<number>/<second|minute|hour|day>"; None: unlimited.
+    # Counted in Django's default cache (shared by every LMS process when it is memcached or Redis).
+    "VERIFY_RATE_LIMIT": "60/minute",
 }
 
 

@@ -21,6 +21,7 @@ from credentials_plugin.statuses import AuditAction, Availability, CertificateSt
 
 MAX_REASON = 1_000
 MAX_CSV_BYTES = 2 * 1024 * 1024
+MAX_USER_ID = 2**31 - 1  # the LMS's auth_user.id is a 32-bit integer; a larger one must not reach the database
 #: The kinds of change the audit trail records (the ``action`` column), for the history filter.
 AUDIT_ACTIONS = dict(AuditAction.choices)
 PERCENT = Decimal(100)
@@ -206,7 +207,7 @@ class AllowlistAddForm(forms.Form):
 
 
 class AllowlistRemoveForm(forms.Form):
-    user_id = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    user_id = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_USER_ID)
 
 
 class AllowlistUploadForm(forms.Form):

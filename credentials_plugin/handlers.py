@@ -3,11 +3,15 @@ Thin openedx-events receivers: translate the event's data, call the domain core.
 
 A receiver never raises into the LMS request that sent the event: a failure is logged
 with the event's type, id, learner and course (``reconcile_certificates`` heals it).
+
+Each event is handled in one place only, chosen by ``CREDENTIALS_PLUGIN_EVENT_HANDLING``: in the
+LMS process that sends it, or in an event-bus consumer that re-sends it (``acts_on``).
 """
 
 import logging
 from functools import wraps
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from openedx_events.content_authoring.signals import COURSE_CATALOG_INFO_CHANGED
 from openedx_events.learning.signals import (
@@ -29,10 +33,39 @@ from credentials_plugin.statuses import CertificateStatus
 
 log = logging.getLogger(__name__)
 
+IN_PROCESS = "in_process"
+EVENT_BUS = "event_bus"
+EVENT_HANDLING_CHOICES = (IN_PROCESS, EVENT_BUS)
+
+# Studio sends these: an LMS only ever receives them from the event bus, so they cannot arrive twice.
+STUDIO_SIGNALS = frozenset({COURSE_CATALOG_INFO_CHANGED})
+
+
+def event_handling():
+    """The configured EVENT_HANDLING; the deprecated HANDLE_EVENTS_IN_PROCESS=False means "event_bus"."""
+    mode = plugin_settings.EVENT_HANDLING
+    if mode not in EVENT_HANDLING_CHOICES:
+        raise ImproperlyConfigured(
+            f"CREDENTIALS_PLUGIN_EVENT_HANDLING must be one of {', '.join(EVENT_HANDLING_CHOICES)}, not {mode!r}"
+        )
+    return mode if plugin_settings.HANDLE_EVENTS_IN_PROCESS else EVENT_BUS
+
+
+def acts_on(signal, *, from_event_bus):
+    """
+    Whether this process handles SIGNAL's event, sent in-process or re-sent by an event-bus consumer.
+
+    The one rule that keeps an event from being handled twice: "in_process" takes the sender's
+    copy and ignores the consumer's, "event_bus" the other way round.
+    """
+    if signal in STUDIO_SIGNALS:
+        return True
+    return from_event_bus == (event_handling() == EVENT_BUS)
+
 
 def event_receiver(handle):
     """
-    Wrap HANDLE(data, metadata) as a receiver: honour the in-process setting, never raise.
+    Wrap HANDLE(data, metadata) as a receiver: act only where ``acts_on`` says, never raise.
 
     Inside the sender's transaction (an LMS request or task), the work waits for its commit:
     it then sees what the LMS committed, runs in a transaction of its own that can be retried,
@@ -41,8 +74,8 @@ def event_receiver(handle):
 
     @wraps(handle)
     def receiver(sender=None, signal=None, metadata=None, **kwargs):
-        from_bus = kwargs.pop(SIGNAL_PROCESSED_FROM_EVENT_BUS, False)
-        if not (from_bus or plugin_settings.HANDLE_EVENTS_IN_PROCESS):
+        from_event_bus = kwargs.pop(SIGNAL_PROCESSED_FROM_EVENT_BUS, False)
+        if not acts_on(signal, from_event_bus=from_event_bus):
             return None
         (data,) = kwargs.values()
         if connection.in_atomic_block:

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext
 from openedx_filters.learning.filters import CertificateCreationRequested
 
 from credentials_plugin.backends import get_backend
@@ -28,6 +29,7 @@ from credentials_plugin.backends.base import Enrollment, as_grade_fraction
 from credentials_plugin.conf import plugin_settings
 from credentials_plugin.configuration import get_configuration
 from credentials_plugin.data import CourseCertificateData
+from credentials_plugin.decision_log import log_decision
 from credentials_plugin.emitted_events import send_certificate_event_on_commit
 from credentials_plugin.models import (
     AllowlistEntry,
@@ -257,7 +259,7 @@ def remove_from_allowlist(user_id, course_key, *, cause):
 def revoke(certificate_uuid, *, reason, cause):
     """Revoke a certificate; it stays revoked, whatever the grades, until reinstated."""
     if not (reason or "").strip():
-        raise IssuanceError("A reason is required to revoke a certificate.")
+        raise IssuanceError(gettext("A reason is required to revoke a certificate."))
 
     def act(certificate, facts):
         if certificate.status == CertificateStatus.REVOKED:
@@ -274,7 +276,7 @@ def revoke(certificate_uuid, *, reason, cause):
 def reinstate(certificate_uuid, *, reason, cause):
     """Lift a staff revocation; the certificate takes the status the rules give it today."""
     if not (reason or "").strip():
-        raise IssuanceError("A reason is required to reinstate a certificate.")
+        raise IssuanceError(gettext("A reason is required to reinstate a certificate."))
 
     def act(certificate, facts):
         if certificate.status != CertificateStatus.REVOKED:
@@ -314,7 +316,10 @@ def regenerate_many(course_key, certificate_ids, *, cause):
         )
         locked = LearnerCourseFacts.objects.select_for_update().filter(course_key=course_key, user_id__in=user_ids)
         list(locked.order_by("id").values_list("id", flat=True))
-        certificates = list(CourseCertificate.objects.filter(id__in=certificate_ids).order_by("id"))
+        # A retired learner's certificate keeps its erased name (the retirement's one rule).
+        certificates = list(
+            CourseCertificate.objects.filter(id__in=certificate_ids, retired_at__isnull=True).order_by("id")
+        )
         backend = get_backend()
         names, learners = _certificate_names(backend, user_ids)
         grades = backend.current_grades(course_key, user_ids)
@@ -399,7 +404,11 @@ def _change(learner, course_key, cause, *, update_facts=None, course_name="", dr
         certificate = None
         if facts.has_certificate:
             certificate = CourseCertificate.objects.filter(user_id=learner.user_id, course_key=course_key).first()
+        if certificate is not None and certificate.retired_at is not None:
+            return Outcome(CourseCertificateData.from_model(certificate), False, "The learner's account is retired.")
+        old_status = certificate.status if certificate is not None else None
         outcome = _apply_rules(learner, facts, certificate, cause, course_name)
+        _log_decision(learner.user_id, course_key, old_status, outcome, cause, dry_run=dry_run)
         if dry_run:
             transaction.set_rollback(True)
         return outcome
@@ -567,9 +576,26 @@ def _act_on_certificate(certificate_uuid, cause, action, act):
         certificate.save(update_fields=[*changes, "modified"])
         _audit(action, cause, reason, certificate=certificate, old_status=old_status)
         _announce(certificate, old_status, cause=cause)
-        return Outcome(CourseCertificateData.from_model(certificate), True, reason)
+        outcome = Outcome(CourseCertificateData.from_model(certificate), True, reason)
+        _log_decision(key["user_id"], key["course_key"], old_status, outcome, cause, reason=f"{action} by staff")
+        return outcome
 
     return in_transaction(work)
+
+
+def _log_decision(user_id, course_key, old_status, outcome, cause, *, reason=None, dry_run=False):
+    """The structured log record of one decision on a certificate (REASON replaces staff's own words)."""
+    new_status = outcome.certificate.status if outcome.certificate is not None else None
+    log_decision(
+        subject={"course_key": course_key},
+        user_id=user_id,
+        old_status=old_status,
+        new_status=new_status,
+        changed=outcome.changed,
+        reason=reason or outcome.reason,
+        cause=cause,
+        dry_run=dry_run,
+    )
 
 
 def _lock_facts(user_id, course_key):

@@ -25,11 +25,13 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
+from django.utils.translation import gettext
 from opaque_keys.edx.keys import CourseKey
 
 from credentials_plugin import program_rules
 from credentials_plugin.conf import plugin_settings
 from credentials_plugin.data import ProgramCredentialData
+from credentials_plugin.decision_log import log_decision
 from credentials_plugin.emitted_events import send_program_credential_event_on_commit
 from credentials_plugin.issuance import Cause, IssuanceError, Learner
 from credentials_plugin.models import (
@@ -230,13 +232,27 @@ def settle(user_id, program, *, cause, course_key=None, learner=None, dry_run=Fa
         certificates = _awarded_certificates(user_id, program)
         progress = program_rules.progress(program, certificates)
         credential = ProgramCredential.objects.filter(user_id=user_id, program_id=program.program_id).first()
-        new_status, reason = _decide(progress, credential, course_key)
+        old_status = credential.status if credential is not None else None
+        if credential is not None and credential.retired_at is not None:
+            new_status, reason = None, "The learner's account is retired."
+        else:
+            new_status, reason = _decide(progress, credential, course_key)
         if new_status is None:
             outcome = Outcome(_data(credential, program), False, reason)
         elif credential is None:
             outcome = _create(change, user_id, certificates, progress, reason)
         else:
             outcome = _change_status(change, credential, new_status, reason)
+        log_decision(
+            subject={"program_uuid": program.uuid},
+            user_id=user_id,
+            old_status=old_status,
+            new_status=outcome.credential.status if outcome.credential is not None else None,
+            changed=outcome.changed,
+            reason=reason,
+            cause=cause,
+            dry_run=dry_run,
+        )
         if dry_run:
             transaction.set_rollback(True)
         return outcome
@@ -328,7 +344,7 @@ def _announce(change, credential, old_status):
 def revoke(credential_uuid, *, reason, cause) -> Outcome:
     """Revoke a program credential; it stays revoked, whatever the learner completes, until reinstated."""
     if not (reason or "").strip():
-        raise IssuanceError("A reason is required to revoke a program credential.")
+        raise IssuanceError(gettext("A reason is required to revoke a program credential."))
 
     def act(change, credential):
         if credential.revoked_by_staff:
@@ -345,7 +361,7 @@ def reinstate(credential_uuid, *, reason, cause) -> Outcome:
     the program is complete (or its policy keeps credentials), else it stays revoked, saying why.
     """
     if not (reason or "").strip():
-        raise IssuanceError("A reason is required to reinstate a program credential.")
+        raise IssuanceError(gettext("A reason is required to reinstate a program credential."))
 
     def act(change, credential):
         program = change.program
@@ -467,7 +483,7 @@ def _lock(user_id, program_id):
 def _awarded_certificates(user_id, program):
     """{course run: (learner name, issued at)} of the learner's awarded certificates in the program's runs."""
     rows = CourseCertificate.objects.filter(
-        user_id=user_id, course_key__in=program.course_keys, status=CertificateStatus.AWARDED
+        user_id=user_id, course_key__in=program.course_keys, status=CertificateStatus.AWARDED, retired_at__isnull=True
     ).values_list("course_key", "learner_name", "issued_at")
     return {course_key: (name, issued_at) for course_key, name, issued_at in rows}
 

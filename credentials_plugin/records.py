@@ -16,6 +16,7 @@ from uuid import UUID
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from credentials_plugin import programs
 from credentials_plugin.links import certificate_url, program_credential_url
@@ -36,13 +37,13 @@ MAX_ACTIVE_SHARE_LINKS = 20
 
 #: What each state of a certificate or program is called on the record, in plain words.
 STATE_LABELS = {
-    "awarded": _("Awarded"),
-    "expired": _("Expired"),
-    "not_yet_available": _("Awarded, not yet public"),
-    CertificateStatus.NOT_PASSING: _("No longer valid: not passing"),
-    CertificateStatus.REVOKED: _("Revoked"),
-    CertificateStatus.UNVERIFIED: _("Awaiting identity verification"),
-    "in_progress": _("In progress"),
+    "awarded": gettext_lazy("Awarded"),
+    "expired": gettext_lazy("Expired"),
+    "not_yet_available": gettext_lazy("Awarded, not yet public"),
+    CertificateStatus.NOT_PASSING: gettext_lazy("No longer valid: not passing"),
+    CertificateStatus.REVOKED: gettext_lazy("Revoked"),
+    CertificateStatus.UNVERIFIED: gettext_lazy("Awaiting identity verification"),
+    "in_progress": gettext_lazy("In progress"),
 }
 
 

@@ -62,6 +62,7 @@ class AuditAction(models.TextChoices):
     ALLOWLISTED = "allowlisted", _("Allowlisted")
     UNALLOWLISTED = "unallowlisted", _("Removed from the allowlist")
     CONFIGURED = "configured", _("Configuration changed")
+    LEARNER_RETIRED = "learner_retired", _("Learner retired")
 
 
 class CauseKind(models.TextChoices):

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up the developer / CI environment from a fresh clone (Debian 12, as root):
-#   - Debian packages: pkg-config and libmariadb-dev (to build mysqlclient), mariadb-server;
+#   - Debian packages: pkg-config and libmariadb-dev (to build mysqlclient), mariadb-server,
+#     redis-server (the event-bus tests' Redis, scripts/redis.sh);
 #     chromium and two font families (DejaVu: Latin, Arabic, ...; Liberation: metric twins of
 #     Times/Arial) for the browser tests, which drive /usr/bin/chromium with Playwright;
 #   - a virtualenv in .venv with the test requirements and the package installed editable
@@ -30,6 +31,9 @@ if ! { command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; } \
     || ! command -v mariadb-install-db >/dev/null 2>&1; then
     need_apt+=(mariadb-server)
 fi
+if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
+    need_apt+=(redis-server)
+fi
 # The browser tests' packages: without them (and without root) those tests are skipped locally;
 # in CI (root) they are installed, and tests/test_browser.py fails when CI is set and they are not.
 need_browser=()
@@ -55,7 +59,7 @@ if ((${#missing[@]})); then
         log="$(mktemp)"
         # The complete set, so a partial earlier install ends up whole.
         if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends \
-            pkg-config libmariadb-dev mariadb-server chromium fonts-dejavu-core fonts-liberation; } \
+            pkg-config libmariadb-dev mariadb-server redis-server chromium fonts-dejavu-core fonts-liberation; } \
             </dev/null >"$log" 2>&1; then
             cat "$log" >&2
             rm -f "$log"

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The project's test command (`make test`, and CI through .ci/run):
 #   1. set up the environment (scripts/bootstrap.sh: apt packages, .venv, requirements);
-#   2. lint: ruff check, ruff format --check;
+#   2. lint: ruff check, ruff format --check; security: bandit, pip-audit (known vulnerabilities);
 #   3. no model change without its migration (makemigrations --check);
-#   4. the test suite on SQLite (tests marked mysql_only are skipped there), with branch coverage;
+#   4. the test suite on SQLite (tests marked mysql_only are skipped there), with branch coverage,
+#      after starting Redis (scripts/redis.sh) for the event-bus tests;
 #   5. the test suite again on MariaDB (scripts/mariadb.sh), appending to the same coverage data;
 #      `slow` tests (packaging) and `browser` tests (headless Chromium against a live server) ran
 #      in step 4 and test nothing database-specific, so they are not repeated;
 #   6. the coverage report of the package, failing under 90%.
 #
-# Environment: KEEP_MARIADB=1 leaves a MariaDB server this script started running afterwards.
+# Environment: KEEP_MARIADB=1 (KEEP_REDIS=1) leaves a MariaDB (Redis) server this script started running.
 # Extra arguments go to both pytest runs (e.g. `bash scripts/test.sh -x -k concurrency`).
 set -euo pipefail
 
@@ -42,6 +43,24 @@ step "ruff format --check"
 ruff format --check .
 done_step
 
+step "bandit (security linter; reviewed exceptions are marked # nosec with their reason)"
+bandit -q -r credentials_plugin -c pyproject.toml
+done_step
+
+# pip-audit asks PyPI's per-release JSON API about every package installed in .venv (the runtime
+# requirements at the versions tested, and the test tools). Known vulnerabilities fail the run; a
+# package it could not look up (the API unreachable) is listed and reported, never taken as clean.
+step "pip-audit (known vulnerabilities in the installed packages)"
+audit_report="$(mktemp)"
+pip-audit --local --skip-editable --progress-spinner off 2>&1 | tee "$audit_report"
+unaudited="$(grep -c "could not be audited" "$audit_report" || true)"
+rm -f "$audit_report"
+if [ "$unaudited" -gt 0 ]; then
+    echo "test.sh: WARNING: pip-audit could not look up $unaudited packages (is PyPI's JSON API reachable?);" \
+        "they were NOT checked for known vulnerabilities" >&2
+fi
+done_step
+
 step "makemigrations --check"
 python -m django makemigrations --check --dry-run
 done_step
@@ -63,6 +82,20 @@ run_pytest() {
 rm -f "$COVERAGE_FILE" "$COVERAGE_FILE".*
 COV_ARGS=(--cov=credentials_plugin --cov-branch --cov-report=)
 
+step "Redis"
+started_redis=0
+if ! bash scripts/redis.sh status >/dev/null 2>&1; then
+    started_redis=1
+fi
+stop_redis() {
+    if [ "$started_redis" -eq 1 ] && [ "${KEEP_REDIS:-0}" != 1 ]; then
+        bash scripts/redis.sh stop || true
+    fi
+}
+trap stop_redis EXIT
+bash scripts/redis.sh start
+done_step
+
 step "pytest on SQLite"
 run_pytest "${COV_ARGS[@]}" "$@"
 done_step
@@ -77,7 +110,7 @@ stop_mariadb() {
         bash scripts/mariadb.sh stop || true
     fi
 }
-trap stop_mariadb EXIT
+trap 'stop_mariadb; stop_redis' EXIT
 bash scripts/mariadb.sh start
 done_step
 

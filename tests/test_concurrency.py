@@ -110,15 +110,18 @@ def _send(action, learner, arg):
 
     if action == "same_passing_event":
         # One event (same id, same time), delivered to every worker: what an event bus with
-        # at-least-once delivery and several consumers does.
-        COURSE_PASSING_STATUS_UPDATED.send_event_with_custom_metadata(
-            arg,
-            course_passing_status=CoursePassingStatusData(
-                is_passing=True,
-                course=CourseData(course_key=COURSE, display_name=COURSE_NAME),
-                user=user_data(learner),
-            ),
-        )
+        # at-least-once delivery and several consumers does (the workers are its consumers).
+        from django.test import override_settings
+
+        with override_settings(CREDENTIALS_PLUGIN_EVENT_HANDLING="event_bus"):
+            COURSE_PASSING_STATUS_UPDATED.send_event_with_custom_metadata(
+                arg,
+                course_passing_status=CoursePassingStatusData(
+                    is_passing=True,
+                    course=CourseData(course_key=COURSE, display_name=COURSE_NAME),
+                    user=user_data(learner),
+                ),
+            )
     elif action == "passing":
         send_passing(learner)
     elif action == "passing_in":

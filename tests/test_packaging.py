@@ -115,7 +115,10 @@ def test_the_wheel_carries_the_templates_migrations_and_entry_point(wheel):
     assert "credentials_plugin/migrations/0001_initial.py" in names
     assert "[lms.djangoapp]" in entry_points
     assert "credentials_plugin = credentials_plugin.apps:CredentialsPluginConfig" in entry_points
-    sources = {str(path.relative_to(ROOT)) for path in (ROOT / "credentials_plugin").rglob("*.py")}
+    assert "[tutor.plugin.v1]" in entry_points
+    assert "credentials_plugin = tutor_credentials_plugin.plugin" in entry_points
+    packages = ("credentials_plugin", "tutor_credentials_plugin")
+    sources = {str(path.relative_to(ROOT)) for package in packages for path in (ROOT / package).rglob("*.py")}
     assert {name for name in names if name.endswith(".py")} == sources
     top_level = {name.split("/")[0] for name in names}
     assert {"tests", "demo", "benchmarks", "templates"}.isdisjoint(top_level), top_level

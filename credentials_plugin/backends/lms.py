@@ -180,3 +180,21 @@ class EdxPlatformBackend(Backend):
             log.exception("credentials_plugin could not read programs from the LMS's course catalog.")
             return None
         return list(programs or [])
+
+
+def connect_retirement_signals(receiver):
+    """
+    Connect RECEIVER(sender, user, **kwargs) to the LMS's account-retirement signals; False outside the LMS.
+
+    USER_RETIRE_LMS_MISC comes first in the retirement pipeline, while the learner's username and
+    email are still theirs; USER_RETIRE_LMS_CRITICAL follows (the receiver must be idempotent).
+    openedx-events has no retirement event, so these Django signals are the LMS's only notice.
+    """
+    try:
+        from openedx.core.djangoapps.user_api.accounts.signals import USER_RETIRE_LMS_CRITICAL, USER_RETIRE_LMS_MISC
+    except ImportError:
+        log.info("edx-platform is not importable; retire learners with `manage.py retire_learner`.")
+        return False
+    for name, signal in (("misc", USER_RETIRE_LMS_MISC), ("critical", USER_RETIRE_LMS_CRITICAL)):
+        signal.connect(receiver, dispatch_uid=f"credentials_plugin.retirement.{name}")
+    return True

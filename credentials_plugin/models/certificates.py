@@ -75,7 +75,7 @@ class CourseCertificate(TimeStamped):
     """
     One learner's certificate for one course run.
 
-    .. pii: The learner's name as certified (name snapshot).
+    .. pii: The learner's name as certified (name snapshot); staff's revocation reason may name them.
     .. pii_types: name
     .. pii_retirement: local_api
     """
@@ -94,6 +94,8 @@ class CourseCertificate(TimeStamped):
     expires_at = models.DateTimeField(null=True, blank=True)
     revocation_reason = models.TextField(blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Set when the learner's account was retired: the row stays (counts, history) but is never public again.
+    retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -175,7 +177,7 @@ class AuditRecord(models.Model):
 
     Append-only: rows are never updated or deleted through the ORM.
 
-    .. no_pii: Holds user ids, not names or emails.
+    .. no_pii: Holds user ids, not names or emails (staff's free text naming a retired learner is redacted).
     """
 
     # The learner concerned; empty for a change to the course itself (its configuration).

@@ -110,6 +110,8 @@ class ProgramCredential(TimeStamped):
     revocation_reason = models.TextField(blank=True)
     # True while a staff revocation stands: completing the courses again does not lift it.
     revoked_by_staff = models.BooleanField(default=False)
+    # Set when the learner's account was retired: the row stays (counts, history) but is never public again.
+    retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

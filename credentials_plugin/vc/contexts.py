@@ -63,7 +63,7 @@ def fetch_over_https(url: str) -> bytes:
         raise ContextNotAllowed(f"Contexts are fetched over HTTPS only, not {url}.", url)
     accept = {"Accept": "application/ld+json, application/json;q=0.9"}
     request = urllib.request.Request(url, headers=accept)  # noqa: S310 (the scheme is checked above)
-    with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:  # noqa: S310  # nosec B310  # (https only)
         return response.read(MAX_CONTEXT_BYTES + 1)
 
 

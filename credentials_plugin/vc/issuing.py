@@ -151,6 +151,8 @@ def _sign_locked(model, pk, awarded):
     holder = model.objects.select_for_update().get(pk=pk)
     if holder.status != awarded:
         raise NotIssuable(f"{holder.uuid} is {holder.status}.")
+    if holder.retired_at is not None:  # its learner's account was retired: never signed again
+        raise NotIssuable(f"{holder.uuid} belongs to a retired learner.")
     owner = {"certificate": holder} if model is CourseCertificate else {"program_credential": holder}
     credential = current_credential(**owner)
     if credential is None or credential.revoked:  # first, or after a reinstatement: a new bit

@@ -101,12 +101,14 @@ def verify_certificate_id(text) -> VerificationResult | None:
     if match is None:
         return None
     uuid = UUID(match.group(0))
-    certificate = CourseCertificate.objects.select_related("user").filter(uuid=uuid).first()
+    certificate = CourseCertificate.objects.select_related("user").filter(uuid=uuid, retired_at__isnull=True).first()
     if certificate is not None:
         if certificate.status == CertificateStatus.UNVERIFIED or not is_public(certificate):
             return None
         return _verify_holder(certificate, signed_credential_for_certificate, certificate=certificate)
-    program_credential = ProgramCredential.objects.select_related("user", "program").filter(uuid=uuid).first()
+    program_credential = (
+        ProgramCredential.objects.select_related("user", "program").filter(uuid=uuid, retired_at__isnull=True).first()
+    )
     if program_credential is not None:
         return _verify_holder(
             program_credential, signed_credential_for_program_credential, program_credential=program_credential

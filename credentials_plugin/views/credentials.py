@@ -21,6 +21,7 @@ from credentials_plugin.models import CourseCertificate, ProgramCredential, Stat
 from credentials_plugin.presentation import qr_code_svg, text_direction
 from credentials_plugin.rendering import render
 from credentials_plugin.statuses import CertificateStatus
+from credentials_plugin.throttling import verification_wait
 from credentials_plugin.vc import issuing, verification
 from credentials_plugin.vc.keys import SigningKeyMissing
 from credentials_plugin.vc.status_lists import status_list_document
@@ -44,7 +45,9 @@ def certificate_credential(request, certificate_uuid):
     """A course certificate's signed credential, as stored (signed on its first request)."""
     if (credential := issuing.served_credential(certificate_uuid)) is not None:
         return _credential_response(request, credential)
-    certificate = CourseCertificate.objects.select_related("user").filter(uuid=certificate_uuid).first()
+    certificate = (
+        CourseCertificate.objects.select_related("user").filter(uuid=certificate_uuid, retired_at__isnull=True).first()
+    )
     if certificate is None or certificate.status == CertificateStatus.UNVERIFIED:
         return _error(404, _("No certificate has this ID."))
     return _served(request, certificate, issuing.signed_credential_for_certificate)
@@ -53,7 +56,11 @@ def certificate_credential(request, certificate_uuid):
 @require_safe
 def program_credential(request, credential_uuid):
     """A program credential's signed credential."""
-    holder = ProgramCredential.objects.select_related("user", "program").filter(uuid=credential_uuid).first()
+    holder = (
+        ProgramCredential.objects.select_related("user", "program")
+        .filter(uuid=credential_uuid, retired_at__isnull=True)
+        .first()
+    )
     if holder is None:
         return _error(404, _("No program credential has this ID."))
     return _served(request, holder, issuing.signed_credential_for_program_credential)
@@ -120,11 +127,16 @@ def credential_qr(request, certificate_uuid):
 def verify_page(request):
     """
     Verify a credential: GET ``?certificate=`` an ID or address, or POST a pasted or uploaded
-    credential JSON. Every check's result is shown in plain words.
+    credential JSON. Every check's result is shown in plain words. Each verification counts
+    against the client's rate limit, shared with the verify API (``throttling``).
     """
     query, pasted, result, error, status = request.GET.get("certificate", "").strip(), "", None, "", 200
+    wait = verification_wait(request) if request.method == "POST" or query else None
     try:
-        if request.method == "POST":
+        if wait is not None:
+            error = _("Too many verifications from you; try again in %(seconds)s seconds.") % {"seconds": wait}
+            status = 429
+        elif request.method == "POST":
             pasted = request.POST.get("credential", "")
             result = verification.verify_credential(_posted_credential(request, pasted))
         elif query:
@@ -147,7 +159,10 @@ def verify_page(request):
         "csrf_token": get_token(request),
         "max_kilobytes": MAX_CREDENTIAL_BYTES // 1024,
     }
-    return HttpResponse(render(["credentials_plugin/verify.html"], context), status=status)
+    response = HttpResponse(render(["credentials_plugin/verify.html"], context), status=status)
+    if wait is not None:
+        response["Retry-After"] = str(wait)
+    return response
 
 
 class InvalidCredentialInput(ValueError):

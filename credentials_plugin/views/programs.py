@@ -28,7 +28,11 @@ from credentials_plugin.views.public import not_found, render_page
 @require_safe
 def program_credential_page(request, credential_uuid):
     """A program credential: shown when awarded, a 410 page when revoked, a 404 when unknown."""
-    credential = ProgramCredential.objects.select_related("program").filter(uuid=credential_uuid).first()
+    credential = (
+        ProgramCredential.objects.select_related("program")
+        .filter(uuid=credential_uuid, retired_at__isnull=True)
+        .first()
+    )
     if credential is None:
         return not_found()
     program = credential.program

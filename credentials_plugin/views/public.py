@@ -44,7 +44,7 @@ def certificate_page(request, certificate_uuid):
     cache_key = page_cache.key_for(request, certificate_uuid)
     if cache_key and (html := page_cache.get(cache_key, certificate_uuid)) is not None:
         return HttpResponse(html)
-    certificate = CourseCertificate.objects.filter(uuid=certificate_uuid).first()
+    certificate = CourseCertificate.objects.filter(uuid=certificate_uuid, retired_at__isnull=True).first()
     if certificate is None or certificate.status == CertificateStatus.UNVERIFIED:
         return not_found()
     look = course_look(certificate.course_key)

@@ -137,7 +137,7 @@ def shared_record_json(request, share_uuid):
     """The shared record as JSON."""
     owner = records.shared_record_owner(share_uuid)
     if owner is None:
-        return JsonResponse({"detail": "No shared record at this address."}, status=404)
+        return JsonResponse({"detail": _("No shared record at this address.")}, status=404)
     response = JsonResponse(records.as_json(records.learner_record(owner, shared=True)))
     response["X-Robots-Tag"] = "noindex"
     return response

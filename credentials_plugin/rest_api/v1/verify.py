@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from credentials_plugin.rest_api.v1.serializers import ErrorSerializer
 from credentials_plugin.rest_api.v1.views import ApiView
+from credentials_plugin.throttling import VerifyRateThrottle
 from credentials_plugin.vc.keys import SigningKeyMissing
 from credentials_plugin.vc.verification import verify_certificate_id, verify_credential
 from credentials_plugin.views.credentials import MAX_CREDENTIAL_BYTES
@@ -53,12 +54,14 @@ class VerifyView(ApiView):
                 200: VerificationSerializer,
                 404: OpenApiResponse(ErrorSerializer, description="No public certificate has this ID."),
                 413: OpenApiResponse(ErrorSerializer, description="The body is larger than 256 KB."),
+                429: OpenApiResponse(ErrorSerializer, description="Too many verifications; see Retry-After."),
                 503: OpenApiResponse(ErrorSerializer, description="This site has no signing key yet."),
             },
         }
     }
     authentication_classes = []  # anyone; and no session, so no CSRF token either
     permission_classes = [AllowAny]
+    throttle_classes = [VerifyRateThrottle]
 
     def post(self, request):
         if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_CREDENTIAL_BYTES:

@@ -1,0 +1,79 @@
+"""Rate limits on verifying: the verify API and the verify page share one limit per client."""
+
+import pytest
+from django.test import Client, override_settings
+
+API = "/api/credentials_plugin/v1/verify/"
+PAGE = "/credentials/verify/"
+UNKNOWN_ID = {"certificate": "00000000-0000-4000-8000-000000000000"}
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("three_per_minute")]
+
+
+@pytest.fixture
+def three_per_minute():
+    with override_settings(CREDENTIALS_PLUGIN_VERIFY_RATE_LIMIT="3/minute"):
+        yield
+
+
+def verify_by_api(client):
+    return client.post(API, UNKNOWN_ID, content_type="application/json")
+
+
+def test_the_api_answers_429_with_a_json_detail_and_retry_after_past_the_limit():
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    assert [verify_by_api(client).status_code for _ in range(3)] == [404, 404, 404]
+
+    refused = verify_by_api(client)
+
+    assert refused.status_code == 429
+    assert refused["Content-Type"] == "application/json"
+    assert "throttled" in refused.json()["detail"]
+    assert 1 <= int(refused["Retry-After"]) <= 60
+
+
+def test_the_page_and_the_api_count_against_the_same_limit():
+    client = Client(REMOTE_ADDR="203.0.113.8")
+    verify_by_api(client)
+    verify_by_api(client)
+    assert client.post(PAGE, {"credential": "{}"}).status_code == 200
+
+    refused = client.post(PAGE, {"credential": "{}"})
+
+    assert refused.status_code == 429
+    assert refused["Content-Type"].startswith("text/html")
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert "Too many verifications" in refused.content.decode()
+    assert verify_by_api(client).status_code == 429
+
+
+def test_a_lookup_by_id_on_the_page_counts_and_the_empty_page_does_not():
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(5):
+        assert client.get(PAGE).status_code == 200
+    statuses = [client.get(PAGE, UNKNOWN_ID).status_code for _ in range(4)]
+    assert statuses == [404, 404, 404, 429]
+
+
+def test_each_client_has_its_own_count():
+    first, second = Client(REMOTE_ADDR="198.51.100.1"), Client(REMOTE_ADDR="198.51.100.2")
+    for _ in range(3):
+        verify_by_api(first)
+    assert verify_by_api(first).status_code == 429
+    assert verify_by_api(second).status_code == 404
+
+
+def test_signed_in_users_are_counted_by_account(django_user_model):
+    user = django_user_model.objects.create_user("verifier", password="pw")
+    client = Client(REMOTE_ADDR="198.51.100.3")
+    client.force_login(user)
+    for _ in range(3):
+        client.get(PAGE, UNKNOWN_ID)
+    assert client.get(PAGE, UNKNOWN_ID).status_code == 429
+    assert Client(REMOTE_ADDR="198.51.100.3").get(PAGE, UNKNOWN_ID).status_code == 404  # same address, anonymous
+
+
+@override_settings(CREDENTIALS_PLUGIN_VERIFY_RATE_LIMIT=None)
+def test_no_limit_when_the_setting_is_none():
+    client = Client(REMOTE_ADDR="198.51.100.4")
+    assert {verify_by_api(client).status_code for _ in range(10)} == {404}
