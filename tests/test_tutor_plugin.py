@@ -97,7 +97,7 @@ def test_the_bus_carries_every_event_the_receivers_handle_keeping_other_topics()
     config = settings["EVENT_BUS_PRODUCER_CONFIG"]
 
     handled = {signal.event_type for signal, _ in RECEIVERS}
-    assert {event for event, topics in config.items() if topics["credentials-plugin"]["enabled"]} == handled
+    assert {event for event, topics in config.items() if topics["credentials-plugin-lms-events"]["enabled"]} == handled
     assert config["org.openedx.learning.course.enrollment.created.v1"]["enrollments"] == {"event_key_field": "x"}
     assert existing == {"org.openedx.learning.course.enrollment.created.v1": {"enrollments": {"event_key_field": "x"}}}
 
@@ -124,7 +124,7 @@ def test_the_consumer_service_runs_consume_events_on_the_plugin_topic_with_the_l
     manage, lms, command, *arguments = shlex.split(service["command"])
     assert (manage, lms, command) == ("./manage.py", "lms", "consume_events")
     options = _consume_events_options(arguments)
-    assert (options.topic, options.group_id) == (["credentials-plugin"], ["credentials_plugin"])
+    assert (options.topic, options.group_id) == (["credentials-plugin-lms-events"], ["credentials_plugin"])
     assert json.loads(options.extra) == {"consumer_name": "credentials-plugin-consumer"}
 
 
@@ -137,7 +137,7 @@ def test_the_kubernetes_deployment_runs_the_same_command():
     manage, _, command, *arguments = shlex.split(command_line)
 
     assert (shell, flag, manage, command) == ("sh", "-c", "./manage.py", "consume_events")
-    assert _consume_events_options(arguments).topic == ["credentials-plugin"]
+    assert _consume_events_options(arguments).topic == ["credentials-plugin-lms-events"]
     assert {volume["configMap"]["name"] for volume in deployment["spec"]["template"]["spec"]["volumes"]} == {
         "openedx-settings-lms",
         "openedx-settings-cms",

@@ -18,7 +18,7 @@ CONFIG_DEFAULTS = {
     "CREDENTIALS_PLUGIN_SIGNING_KEYS_FILE": "/openedx/data/credentials_plugin/signing-keys.json",
     # Handle the LMS's events in an event-bus consumer service instead of the web and worker processes.
     "CREDENTIALS_PLUGIN_EVENT_BUS": False,
-    "CREDENTIALS_PLUGIN_EVENT_BUS_TOPIC": "credentials-plugin",
+    "CREDENTIALS_PLUGIN_EVENT_BUS_TOPIC": "credentials-plugin-lms-events",  # event_bus.DEFAULT_TOPIC
     "CREDENTIALS_PLUGIN_EVENT_BUS_GROUP": "credentials_plugin",
     # Any other plugin setting, without its CREDENTIALS_PLUGIN_ prefix: {"HONOR_CERTIFICATES": true, ...}.
     "CREDENTIALS_PLUGIN_SETTINGS": {},
