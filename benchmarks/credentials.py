@@ -133,13 +133,18 @@ def main(argv=None):
     args = parse_args(argv)
     with scratch_folder("credentials_plugin_bench_vc_") as folder:
         setup_django(os.path.join(folder, "bench.sqlite3"), cache_entries=100_000)
+        from django.conf import settings
         from django.core.management import call_command
+
+        settings.CREDENTIALS_PLUGIN_VERIFY_RATE_LIMIT = None  # measured here: one client, many requests
 
         call_command("migrate", verbosity=0)
         return run(args)
 
 
 def run(args):
+    from django.core.cache import cache
+
     from credentials_plugin.vc import issuing
     from credentials_plugin.vc.keys import signing_key
     from credentials_plugin.vc.proofs import canonicalize
@@ -177,6 +182,8 @@ def run(args):
     def verify(body):
         answers.append(json.loads(client.post(api_path, body)[1]))
 
+    # Signing checked each new proof once and remembered it; a verifier sees them for the first time.
+    cache.clear()
     first_check = timed(verify, bodies)
     again = timed(verify, bodies)
     by_id = timed(verify, [json.dumps({"certificate": str(c.uuid)}).encode() for c in certificates])
