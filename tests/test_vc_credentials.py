@@ -508,3 +508,16 @@ def post(client, body):
 
 def _cause():
     return issuance.Cause(kind=CauseKind.API, source="tests")
+
+
+def test_without_loadable_contexts_the_page_still_shows_and_the_credential_is_unavailable(
+    client, certificate, tmp_path, settings
+):
+    settings.CREDENTIALS_PLUGIN_JSONLD_CONTEXTS_DIR = str(tmp_path)  # an empty folder: no context can load
+
+    page = client.get(certificate.public_url.removeprefix("http://testserver"))
+    credential = client.get(credential_url(certificate))
+
+    assert page.status_code == 200 and "Grace Hopper" in page.content.decode()
+    assert 'id="credential-title"' not in page.content.decode()
+    assert credential.status_code == 503

@@ -19,6 +19,7 @@ from uuid import UUID
 from django.core.cache import cache
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from pyld.jsonld import JsonLdError
 
 from credentials_plugin.models import CourseCertificate, ProgramCredential, SignedCredential
 from credentials_plugin.statuses import CertificateStatus
@@ -266,4 +267,7 @@ def _panel_check(holder, signed_credential_for):
         return None
     except SigningKeyMissing as error:
         log.warning("%s %s shows no verified panel: %s", type(holder).__name__, holder.uuid, error)
+        return None
+    except JsonLdError as error:  # a context could not be loaded (no local copy, no network): the page still shows
+        log.error("%s %s shows no verified panel: %s", type(holder).__name__, holder.uuid, error)
         return None

@@ -15,6 +15,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_safe
+from pyld.jsonld import JsonLdError
 
 from credentials_plugin.links import absolute_url
 from credentials_plugin.models import CourseCertificate, ProgramCredential, StatusList
@@ -76,6 +77,9 @@ def _served(request, holder, signed_credential_for):
     except SigningKeyMissing as error:
         log.error("No signing key: %s", error)
         return _error(503, _("This site does not sign credentials yet."))
+    except JsonLdError as error:  # a context could not be loaded: nothing was signed or stored
+        log.error("Could not sign the credential of %s: %s", holder.uuid, error)
+        return _error(503, _("This credential can't be signed right now; try again later."))
     return _credential_response(request, credential)
 
 
