@@ -258,7 +258,13 @@ class RedisBus:
     def wait_until_consumed(self, *, messages):
         """Wait until the group has read and acknowledged all MESSAGES of the stream, each handled without error."""
         assert self.client.xlen(self.stream) == messages
-        last_id = self.client.xinfo_stream(self.stream)["last-generated-id"]
+        import redis
+
+        # The messages are binary (Avro): read the newest id with a client that does not decode them.
+        raw = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+        ((newest, _fields),) = raw.xrevrange(self.stream, count=1)
+        raw.close()
+        last_id = newest.decode()
         deadline = time.monotonic() + CONSUME_TIMEOUT
         while time.monotonic() < deadline:
             (group,) = [group for group in self.client.xinfo_groups(self.stream) if group["name"] == self.group]
