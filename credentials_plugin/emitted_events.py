@@ -59,14 +59,11 @@ def send_certificate_event_on_commit(certificate, old_status, learner=None):
         "status": PLATFORM_STATUS_WORDS[certificate.status],
         "old_status": PLATFORM_STATUS_WORDS.get(old_status, ""),
     }
-    transaction.on_commit(lambda: _send(signal, snapshot, learner), robust=True)
-
-
-def _send(signal, snapshot, learner):
-    """Send one event; a failure is logged with the certificate, never raised into the caller."""
-    try:
-        signal.send_event(
-            certificate=CertificateData(
+    _send_on_commit(
+        signal,
+        f"certificate {snapshot['uuid']}",
+        lambda: {
+            "certificate": CertificateData(
                 user=_user_data(snapshot["user_id"], learner),
                 course=CourseData(course_key=snapshot["course_key"], display_name=snapshot["course_name"]),
                 mode=snapshot["mode"],
@@ -76,9 +73,8 @@ def _send(signal, snapshot, learner):
                 current_status=snapshot["status"],
                 previous_status=snapshot["old_status"],
             )
-        )
-    except Exception:
-        log.exception("credentials_plugin could not send %s for certificate %s.", signal.event_type, snapshot["uuid"])
+        },
+    )
 
 
 def send_program_credential_event_on_commit(credential, program, learner=None):
@@ -95,14 +91,11 @@ def send_program_credential_event_on_commit(credential, program, learner=None):
         "status": str(credential.status),
         "program": EventProgramData(uuid=str(program.uuid), title=program.title, program_type=program.program_type),
     }
-    transaction.on_commit(lambda: _send_program_event(signal, snapshot, learner), robust=True)
-
-
-def _send_program_event(signal, snapshot, learner):
-    """Send one program event; a failure is logged with the credential, never raised into the caller."""
-    try:
-        signal.send_event(
-            program_certificate=ProgramCertificateData(
+    _send_on_commit(
+        signal,
+        f"program credential {snapshot['uuid']}",
+        lambda: {
+            "program_certificate": ProgramCertificateData(
                 user=_user_data(snapshot["user_id"], learner),
                 program=snapshot["program"],
                 uuid=snapshot["uuid"],
@@ -110,11 +103,20 @@ def _send_program_event(signal, snapshot, learner):
                 url=program_credential_url(snapshot["uuid"]),
                 certificate_available_date=None,
             )
-        )
-    except Exception:
-        log.exception(
-            "credentials_plugin could not send %s for program credential %s.", signal.event_type, snapshot["uuid"]
-        )
+        },
+    )
+
+
+def _send_on_commit(signal, what, event_data):
+    """After commit, send SIGNAL with EVENT_DATA(); a failure is logged with WHAT, never raised into the caller."""
+
+    def send():
+        try:
+            signal.send_event(**event_data())
+        except Exception:
+            log.exception("credentials_plugin could not send %s for %s.", signal.event_type, what)
+
+    transaction.on_commit(send, robust=True)
 
 
 def _user_data(user_id, learner):

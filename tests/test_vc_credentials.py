@@ -85,10 +85,6 @@ def checked_independently(document, key_id="test-key-1"):
     return independently_verify(document, method["publicKeyMultibase"], SHARED_CONTEXTS)
 
 
-def public_key_of(key_id="test-key-1"):
-    return resolve_verification_method(f"did:web:testserver#{key_id}")
-
-
 def status_bits(client, document):
     """Fetch the credential's status list as any verifier would, check its signature, decode its bits."""
     entry = document["credentialStatus"]
