@@ -145,7 +145,7 @@ def main(argv=None):
 def run(args):
     from django.core.cache import cache
 
-    from credentials_plugin.vc import issuing
+    from credentials_plugin.vc import signing as issuing
     from credentials_plugin.vc.keys import signing_key
     from credentials_plugin.vc.proofs import canonicalize
 

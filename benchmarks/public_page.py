@@ -312,7 +312,7 @@ def sign_credentials(paths):
     the web processes share). Without workers, a page's first view does this itself.
     """
     from credentials_plugin.models import CourseCertificate
-    from credentials_plugin.vc import issuing
+    from credentials_plugin.vc import signing as issuing
     from credentials_plugin.vc.verification import check_proof
 
     for path in paths:

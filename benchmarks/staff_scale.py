@@ -392,7 +392,7 @@ def regenerate_rows(course):
 
 def regenerate_page(course, after, cause):
     """One page as the bulk run does it: BATCH_SIZE ids after AFTER, then regenerate_many. Returns (ids, outcomes)."""
-    from credentials_plugin import issuance
+    from credentials_plugin.certificates import issuance
     from credentials_plugin.conf import plugin_settings
 
     page = list(regenerate_rows(course).filter(id__gt=after).values_list("id", flat=True)[: plugin_settings.BATCH_SIZE])
@@ -623,8 +623,8 @@ def main(argv=None):  # noqa: PLR0915
         from django.core.management import call_command
         from django.utils import timezone
 
+        from credentials_plugin.certificates.issuance import Cause
         from credentials_plugin.conf import plugin_settings
-        from credentials_plugin.issuance import Cause
         from credentials_plugin.models import CourseCertificate
         from credentials_plugin.statuses import CauseKind
 

@@ -29,8 +29,9 @@ class CredentialsPluginConfig(AppConfig):
 
     def ready(self):
         """Connect the openedx-events receivers, and the LMS's retirement signals when in the LMS."""
-        from credentials_plugin import handlers, retirement
         from credentials_plugin.backends import lms
+        from credentials_plugin.integrations import event_receivers as handlers
+        from credentials_plugin.integrations import retirement
 
         handlers.connect_receivers()
         lms.connect_retirement_signals(retirement.on_platform_retirement)

@@ -67,7 +67,7 @@ class CourseCertificateData:
 
     @classmethod
     def from_model(cls, certificate):
-        from credentials_plugin.links import certificate_url
+        from credentials_plugin.core.links import certificate_url
 
         return cls(
             uuid=certificate.uuid,
@@ -159,7 +159,7 @@ class ProgramCredentialData:
     @classmethod
     def from_model(cls, credential, program=None):
         """From a ProgramCredential row; PROGRAM (anything with uuid and title) saves reading its program."""
-        from credentials_plugin.links import program_credential_url
+        from credentials_plugin.core.links import program_credential_url
 
         program = program or credential.program
         return cls(

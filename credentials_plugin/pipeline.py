@@ -22,9 +22,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from openedx_filters import PipelineStep
 
-from credentials_plugin.links import absolute_url
-from credentials_plugin.permissions import can
-from credentials_plugin.rendering import packaged_templates_dir
+from credentials_plugin.core.links import absolute_url
+from credentials_plugin.web.permissions import can
+from credentials_plugin.web.rendering import packaged_templates_dir
 
 log = logging.getLogger(__name__)
 

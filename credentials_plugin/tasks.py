@@ -3,9 +3,9 @@
 from celery import shared_task
 from django.conf import settings
 
-from credentials_plugin import bulk
+from credentials_plugin.certificates import bulk
 from credentials_plugin.models import BulkRun
-from credentials_plugin.vc import issuing
+from credentials_plugin.vc import signing as issuing
 
 
 @shared_task(name="credentials_plugin.run_bulk", ignore_result=True, acks_late=True)

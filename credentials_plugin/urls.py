@@ -2,8 +2,13 @@
 
 from django.urls import include, path, register_converter
 
-from credentials_plugin.converters import CourseKeyConverter
-from credentials_plugin.views import credentials, did, programs, public, records, staff
+from credentials_plugin.web import certificate_pages as public
+from credentials_plugin.web import credential_pages as credentials
+from credentials_plugin.web import did_document as did
+from credentials_plugin.web import program_pages as programs
+from credentials_plugin.web import record_pages as records
+from credentials_plugin.web import staff_pages as staff
+from credentials_plugin.web.converters import CourseKeyConverter
 
 app_name = "credentials_plugin"
 register_converter(CourseKeyConverter, "course_key")
@@ -12,7 +17,7 @@ STAFF = "credentials/courses/<course_key:course_key>/"
 urlpatterns = [
     path("credentials/certificates/<uuid:certificate_uuid>/", public.certificate_page, name="certificate"),
     path("credentials/certificates/<uuid:certificate_uuid>/qr.svg", public.certificate_qr, name="certificate_qr"),
-    # Verifiable credentials (views/credentials.py): signed credentials, status lists, verifying.
+    # Verifiable credentials (web/credential_pages.py): signed credentials, status lists, verifying.
     path(
         "credentials/certificates/<uuid:certificate_uuid>/credential.json",
         credentials.certificate_credential,
@@ -30,10 +35,10 @@ urlpatterns = [
     ),
     path("credentials/status/<int:list_id>/", credentials.status_list, name="status_list"),
     path("credentials/verify/", credentials.verify_page, name="verify"),
-    # The issuer's did:web document (views/did.py): at the host's root, where did:web resolvers look.
+    # The issuer's did:web document (web/did_document.py): at the host's root, where did:web resolvers look.
     path(".well-known/did.json", did.did_json, name="did_document"),
     path("credentials/programs/<uuid:credential_uuid>/", programs.program_credential_page, name="program_credential"),
-    # The learner record (views/records.py): the signed-in learner's own, its downloads and share links.
+    # The learner record (web/record_pages.py): the signed-in learner's own, its downloads and share links.
     path("credentials/records/", records.record_page, name="record"),
     path("credentials/records/record.csv", records.record_csv, name="record_csv"),
     path("credentials/records/record.json", records.record_json, name="record_json"),
@@ -51,7 +56,7 @@ urlpatterns = [
         staff.certificate_preview,
         name="certificate_preview",
     ),
-    # Course staff management pages (views/staff.py): GET pages, and one POST-only view per change.
+    # Course staff management pages (web/staff_pages.py): GET pages, and one POST-only view per change.
     path(STAFF, staff.overview, name="staff_overview"),
     path(f"{STAFF}configuration/", staff.configure, name="staff_configure"),
     path(f"{STAFF}certificates/", staff.certificates, name="staff_certificates"),
@@ -72,5 +77,5 @@ urlpatterns = [
         staff.program_credential_action,
         name="staff_program_credential_action",
     ),
-    path("api/credentials_plugin/v1/", include("credentials_plugin.rest_api.v1.urls")),
+    path("api/credentials_plugin/v1/", include("credentials_plugin.web.rest_api.v1.api_urls")),
 ]

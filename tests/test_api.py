@@ -103,6 +103,6 @@ def test_configuration_changes_are_audited_with_actor_and_what_changed(admin_use
 
 @pytest.mark.parametrize("identifier", ["¹", "", "  ", "nobody", "999999"])
 def test_finding_a_learner_never_fails_on_odd_input(identifier):
-    from credentials_plugin.queries import find_learner
+    from credentials_plugin.certificates.queries import find_learner
 
     assert find_learner(identifier) is None

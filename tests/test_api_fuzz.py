@@ -31,10 +31,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from credentials_plugin import api, issuance
+from credentials_plugin import api
+from credentials_plugin.certificates import issuance
 from credentials_plugin.models import BulkRun, CourseCertificate, ProgramCredential, RecordShareLink
-from credentials_plugin.rest_api.v1.views import SchemaView
 from credentials_plugin.statuses import CauseKind
+from credentials_plugin.web.rest_api.v1.views import SchemaView
 from tests.conftest import COURSE, send_enrollment, send_passing
 
 pytestmark = pytest.mark.django_db(transaction=True)

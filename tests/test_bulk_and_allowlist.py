@@ -2,7 +2,8 @@
 
 import pytest
 
-from credentials_plugin import allowlist, api, bulk, issuance
+from credentials_plugin import api
+from credentials_plugin.certificates import allowlist, bulk, issuance
 from credentials_plugin.models import AllowlistEntry, AuditRecord, BulkRun, CourseCertificate
 from credentials_plugin.statuses import CauseKind
 from tests.conftest import COURSE, send_passing

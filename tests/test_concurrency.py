@@ -90,7 +90,7 @@ def _setup_django_in_worker(db_name):
 
 def _crash_inside_created_transaction(how):
     """Make the audit write that follows a certificate insert raise, or kill the process there."""
-    from credentials_plugin import issuance
+    from credentials_plugin.certificates import issuance
 
     real_audit = issuance._audit
 
@@ -142,7 +142,7 @@ def _send(action, learner, arg):
         send_grade(learner, percent=arg, letter="B")
     elif action == "sign":  # what a first request of the certificate's credential.json does
         from credentials_plugin.models import CourseCertificate
-        from credentials_plugin.vc.issuing import signed_credential_for_certificate
+        from credentials_plugin.vc.signing import signed_credential_for_certificate
 
         signed_credential_for_certificate(CourseCertificate.objects.get(user_id=learner.id, course_key=COURSE))
     else:  # pragma: no cover

@@ -28,7 +28,8 @@ from openedx_events.content_authoring.signals import COURSE_CATALOG_INFO_CHANGED
 from openedx_events.learning.data import CourseData, CourseEnrollmentData, CoursePassingStatusData
 from openedx_events.learning.signals import COURSE_ENROLLMENT_CREATED, COURSE_PASSING_STATUS_UPDATED
 
-from credentials_plugin import api, event_bus, handlers, tasks
+from credentials_plugin import api, event_bus, tasks
+from credentials_plugin.integrations import event_receivers as handlers
 from credentials_plugin.models import AuditRecord, CourseCertificate, CourseFacts, LearnerCourseFacts
 from tests.conftest import COURSE, COURSE_NAME, send_enrollment, send_grade, send_passing, user_data
 

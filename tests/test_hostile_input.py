@@ -28,7 +28,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from credentials_plugin import api, facts
+from credentials_plugin import api
+from credentials_plugin.backends import event_facts as facts
 from credentials_plugin.backends.base import COURSE_STAFF_ROLE
 from credentials_plugin.models import BulkRun, CourseCertificate, ProgramCredential, RecordShareLink
 from tests.conftest import COURSE, send_enrollment, send_grade, send_passing

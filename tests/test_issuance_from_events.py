@@ -22,8 +22,10 @@ from openedx_events.learning.signals import (
     IDV_ATTEMPT_APPROVED,
 )
 
-from credentials_plugin import api, issuance, programs
+from credentials_plugin import api
+from credentials_plugin.certificates import issuance
 from credentials_plugin.models import AuditRecord, CourseCertificate, StaffRevocation
+from credentials_plugin.programs import awarding as programs
 from credentials_plugin.statuses import CauseKind
 from tests.conftest import COURSE, COURSE_NAME, send_enrollment, send_grade, send_passing, user_data
 from tests.filter_steps import Broken, DowngradeToHonor, PreventCreation, filters_config
@@ -275,7 +277,7 @@ def test_what_a_filter_returns_is_honoured(course, make_learner, clock):
 @override_settings(OPEN_EDX_FILTERS_CONFIG=filters_config(Broken), DEBUG=True)
 def test_a_failure_in_our_receiver_never_reaches_the_lms_and_is_logged(course, make_learner, clock, caplog):
     learner = make_learner(time=clock.tick())
-    with caplog.at_level(logging.ERROR, logger="credentials_plugin.handlers"):
+    with caplog.at_level(logging.ERROR, logger="credentials_plugin.integrations.event_receivers"):
         send_passing(learner, time=clock.tick())  # DEBUG makes openedx-events re-raise: we must not
     assert status_of(learner) is None
     assert f"user {learner.id}, course {COURSE}" in caplog.text
@@ -287,7 +289,7 @@ def test_an_unknown_learner_is_ignored_with_a_warning(course, caplog, make_learn
     ghost_id = ghost.id
     ghost.delete()
     ghost.id = ghost_id
-    with caplog.at_level(logging.WARNING, logger="credentials_plugin.handlers"):
+    with caplog.at_level(logging.WARNING, logger="credentials_plugin.integrations.event_receivers"):
         send_passing(ghost)
     assert f"No user with id {ghost_id}" in caplog.text
     assert not CourseCertificate.objects.exists()

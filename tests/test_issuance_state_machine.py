@@ -46,7 +46,9 @@ from openedx_events.learning.signals import (
     PROGRAM_CERTIFICATE_REVOKED,
 )
 
-from credentials_plugin import api, facts, issuance
+from credentials_plugin import api
+from credentials_plugin.backends import event_facts as facts
+from credentials_plugin.certificates import issuance
 from credentials_plugin.models import AuditRecord, CourseCertificate, ProgramCredential
 from credentials_plugin.statuses import PLATFORM_STATUS_WORDS, AuditAction, CauseKind, GradeDropPolicy
 from tests.conftest import EventRecorder, send_enrollment, send_grade, send_passing
@@ -93,7 +95,7 @@ def wipe_database():
 
 
 # ---------------------------------------------------------------------------
-# The model: the documented rules, written independently of rules.py
+# The model: the documented rules, written independently of certificates/rules.py
 # ---------------------------------------------------------------------------
 
 

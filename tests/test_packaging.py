@@ -53,7 +53,7 @@ call_command("check", stdout=io.StringIO())
 page = Client().get(f"/credentials/certificates/{uuid.uuid4()}/")
 
 import credentials_plugin
-from credentials_plugin import rendering
+from credentials_plugin.web import rendering
 
 html = rendering.render(["credentials_plugin/missing.html", "credentials_plugin/not_found.html"], {})
 print(json.dumps({

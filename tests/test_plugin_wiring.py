@@ -59,14 +59,14 @@ def test_production_settings_take_values_from_the_yaml_tokens():
 def test_every_receiver_passes_djangos_debug_check_for_kwargs():
     from django.utils.inspect import func_accepts_kwargs
 
-    from credentials_plugin import handlers
+    from credentials_plugin.integrations import event_receivers as handlers
 
     assert all(func_accepts_kwargs(receiver) for _, receiver in handlers.RECEIVERS)
 
 
 def test_common_settings_let_the_legacy_dashboard_find_the_plugins_mako_section():
-    from credentials_plugin.rendering import packaged_templates_dir
     from credentials_plugin.settings import common
+    from credentials_plugin.web.rendering import packaged_templates_dir
 
     class LmsSettings:
         MAKO_TEMPLATE_DIRS_BASE = ["/edx/app/edxapp/templates"]

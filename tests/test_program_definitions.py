@@ -10,8 +10,10 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from opaque_keys.edx.keys import CourseKey
 
-from credentials_plugin import api, program_definitions, programs
+from credentials_plugin import api
 from credentials_plugin.models import AuditRecord, Program, ProgramCourseRun, ProgramRequirement
+from credentials_plugin.programs import awarding as programs
+from credentials_plugin.programs import definitions as program_definitions
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from opaque_keys.edx.keys import CourseKey
 
-from credentials_plugin import api, programs
-from credentials_plugin.issuance import Cause, IssuanceError
+from credentials_plugin import api
+from credentials_plugin.certificates.issuance import Cause, IssuanceError
 from credentials_plugin.models import AuditRecord, CourseCertificate, ProgramCredential
+from credentials_plugin.programs import awarding as programs
 from credentials_plugin.statuses import CauseKind
 from tests.conftest import send_enrollment, send_passing
 

@@ -4,7 +4,8 @@ import pytest
 from django.apps import apps
 from django.urls import reverse
 
-from credentials_plugin import api, issuance
+from credentials_plugin import api
+from credentials_plugin.certificates import issuance
 from credentials_plugin.models import AuditRecord
 from credentials_plugin.statuses import CauseKind
 from tests.conftest import COURSE, COURSE_NAME, send_enrollment, send_grade, send_passing

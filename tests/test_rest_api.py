@@ -24,8 +24,8 @@ from rest_framework.authentication import SessionAuthentication
 
 from credentials_plugin import api
 from credentials_plugin.models import AllowlistEntry, AuditRecord, BulkRun, CourseCertificate
-from credentials_plugin.permissions import OPERATIONS, Access
-from credentials_plugin.rest_api.v1.permissions import authentication_classes
+from credentials_plugin.web.permissions import OPERATIONS, Access
+from credentials_plugin.web.rest_api.v1.api_permissions import authentication_classes
 from tests.conftest import COURSE, send_enrollment, send_passing, user_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -102,7 +102,7 @@ def audit_of(certificate, action):
 
 
 def allowed(operation):
-    """Roles the permission table (credentials_plugin.permissions.OPERATIONS) lets do OPERATION."""
+    """Roles the permission table (credentials_plugin.web.permissions.OPERATIONS) lets do OPERATION."""
     if OPERATIONS[operation] is Access.INSTRUCTOR:
         return {"global_staff", "instructor"}
     return {"global_staff", "instructor", "course_staff"}

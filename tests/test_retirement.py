@@ -17,8 +17,10 @@ from django.dispatch import Signal
 from django.test import Client
 from opaque_keys.edx.keys import CourseKey
 
-from credentials_plugin import api, issuance, retirement
+from credentials_plugin import api
 from credentials_plugin.backends import lms
+from credentials_plugin.certificates import issuance
+from credentials_plugin.integrations import retirement
 from credentials_plugin.models import (
     AllowlistEntry,
     AuditRecord,

@@ -26,12 +26,13 @@ from openedx_events.learning.data import CourseAccessRoleData
 from openedx_events.learning.signals import COURSE_ACCESS_ROLE_ADDED
 from openedx_filters.learning.filters import InstructorDashboardRenderStarted, InstructorDashboardTabsRequested
 
-from credentials_plugin import api, issuance, pipeline
+from credentials_plugin import api, pipeline
+from credentials_plugin.certificates import issuance
 from credentials_plugin.models import AllowlistEntry, AuditRecord, BulkRun, CourseCertificate, CourseConfiguration
-from credentials_plugin.permissions import OPERATIONS, Access
-from credentials_plugin.rendering import packaged_templates_dir
 from credentials_plugin.statuses import CauseKind
-from credentials_plugin.views import staff
+from credentials_plugin.web import staff_pages as staff
+from credentials_plugin.web.permissions import OPERATIONS, Access
+from credentials_plugin.web.rendering import packaged_templates_dir
 from tests.conftest import COURSE, COURSE_NAME, send_enrollment, send_grade, send_passing, user_data
 
 pytestmark = pytest.mark.django_db(transaction=True)

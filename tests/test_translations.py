@@ -16,7 +16,7 @@ from django.test import Client, override_settings
 from django.utils import translation
 
 from credentials_plugin import api
-from credentials_plugin.allowlist import parse_csv
+from credentials_plugin.certificates.allowlist import parse_csv
 from credentials_plugin.models import CourseCertificate
 from tests.conftest import COURSE, send_enrollment, send_grade, send_passing
 

@@ -20,8 +20,8 @@ from openedx_events.management.commands.consume_events import Command as Consume
 
 from credentials_plugin import __version__
 from credentials_plugin.conf import DEFAULTS, PREFIX
-from credentials_plugin.handlers import RECEIVERS
-from credentials_plugin.health import OK, check_event_handling
+from credentials_plugin.integrations.event_receivers import RECEIVERS
+from credentials_plugin.management.health import OK, check_event_handling
 from tutor_credentials_plugin import patches
 
 # What Tutor's own configuration provides to the patches.

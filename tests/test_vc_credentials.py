@@ -27,7 +27,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pyld import jsonld
 
-from credentials_plugin import api, issuance
+from credentials_plugin import api
+from credentials_plugin.certificates import issuance
 from credentials_plugin.models import Organization, SignedCredential
 from credentials_plugin.statuses import CauseKind
 from credentials_plugin.vc import status_lists

@@ -24,7 +24,7 @@ CONFIG_DEFAULTS = {
     "CREDENTIALS_PLUGIN_SETTINGS": {},
 }
 
-# The events the plugin's receivers handle (credentials_plugin.handlers.RECEIVERS), each with the
+# The events the plugin's receivers handle (credentials_plugin.integrations.event_receivers.RECEIVERS), each with the
 # field that keys it on the bus: the learner where there is one, so one learner's events stay in order.
 CONSUMED_EVENTS = (
     ("org.openedx.learning.course.passing.status.updated.v1", "course_passing_status.user.id"),

@@ -196,5 +196,5 @@ def connect_retirement_signals(receiver):
         log.info("edx-platform is not importable; retire learners with `manage.py retire_learner`.")
         return False
     for name, signal in (("misc", USER_RETIRE_LMS_MISC), ("critical", USER_RETIRE_LMS_CRITICAL)):
-        signal.connect(receiver, dispatch_uid=f"credentials_plugin.retirement.{name}")
+        signal.connect(receiver, dispatch_uid=f"credentials_plugin.integrations.retirement.{name}")
     return True

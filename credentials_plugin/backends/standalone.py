@@ -2,7 +2,7 @@
 The backend that keeps what it needs from openedx-events in the plugin's own tables.
 
 It serves the tests, the demo, and running outside the LMS. The facts are written
-by ``credentials_plugin.facts`` from the events' data.
+by ``credentials_plugin.backends.event_facts`` from the events' data.
 """
 
 from credentials_plugin.backends.base import Backend, CourseInfo, Enrollment, Grade

@@ -7,7 +7,7 @@ from credentials_plugin.models.branding import (
     ProgramSignatory,
     Signatory,
 )
-from credentials_plugin.models.certificates import (
+from credentials_plugin.models.course_certificates import (
     AllowlistEntry,
     AppendOnlyQuerySet,
     AuditRecord,
@@ -17,8 +17,8 @@ from credentials_plugin.models.certificates import (
     StaffRevocation,
     TimeStamped,
 )
-from credentials_plugin.models.facts import CourseFacts, CourseRoleFacts, LearnerCourseFacts, LearnerFacts
-from credentials_plugin.models.programs import (
+from credentials_plugin.models.lms_facts import CourseFacts, CourseRoleFacts, LearnerCourseFacts, LearnerFacts
+from credentials_plugin.models.program_credentials import (
     LearnerProgramLock,
     Program,
     ProgramCourseRun,

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from opaque_keys.edx.django.models import CourseKeyField
 
-from credentials_plugin.models.certificates import TimeStamped
+from credentials_plugin.models.course_certificates import TimeStamped
 
 DEFAULT_PRIMARY_COLOUR, DEFAULT_ACCENT_COLOUR = "#1f3b57", "#8a6d3b"
 HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour as #RRGGBB."))

@@ -8,8 +8,8 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
-from credentials_plugin.models.certificates import CourseCertificate, TimeStamped
-from credentials_plugin.models.programs import ProgramCredential
+from credentials_plugin.models.course_certificates import CourseCertificate, TimeStamped
+from credentials_plugin.models.program_credentials import ProgramCredential
 
 STATUS_LIST_SIZE = 131_072  # the spec's minimum, so an index tells a verifier nothing about the holder
 

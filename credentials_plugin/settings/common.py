@@ -1,6 +1,6 @@
 """Settings every LMS environment gets when the plugin is installed."""
 
-from credentials_plugin.rendering import packaged_templates_dir
+from credentials_plugin.web.rendering import packaged_templates_dir
 
 
 def plugin_settings(settings):

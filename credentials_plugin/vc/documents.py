@@ -11,8 +11,8 @@ import secrets
 
 from django.utils.translation import gettext as _
 
-from credentials_plugin.configuration import get_configuration
-from credentials_plugin.links import absolute_url
+from credentials_plugin.certificates.configuration import get_configuration
+from credentials_plugin.core.links import absolute_url
 from credentials_plugin.models import Organization
 from credentials_plugin.vc.did import issuer_did
 from credentials_plugin.vc.proofs import xsd_datetime

@@ -22,9 +22,9 @@ from django.db.models import Exists, OuterRef
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
-from credentials_plugin.links import absolute_url
+from credentials_plugin.core.links import absolute_url
+from credentials_plugin.core.retry import in_transaction
 from credentials_plugin.models import SignedCredential, StatusList
-from credentials_plugin.retry import in_transaction
 from credentials_plugin.vc.did import issuer_did
 from credentials_plugin.vc.keys import signing_key
 from credentials_plugin.vc.proofs import sign, xsd_datetime

@@ -24,15 +24,15 @@ from pyld.jsonld import JsonLdError
 from credentials_plugin.models import CourseCertificate, ProgramCredential, SignedCredential
 from credentials_plugin.statuses import CertificateStatus
 from credentials_plugin.vc.did import issuer_did, resolve_verification_method
-from credentials_plugin.vc.issuing import (
+from credentials_plugin.vc.keys import SigningKeyMissing, verification_keys
+from credentials_plugin.vc.proofs import ProofCheck, verify_proof
+from credentials_plugin.vc.signing import (
     NotIssuable,
     current_credential,
     is_public,
     signed_credential_for_certificate,
     signed_credential_for_program_credential,
 )
-from credentials_plugin.vc.keys import SigningKeyMissing, verification_keys
-from credentials_plugin.vc.proofs import ProofCheck, verify_proof
 from credentials_plugin.vc.status_lists import ENTRY_TYPE, PURPOSE, is_revoked
 
 UUID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)

@@ -6,9 +6,9 @@ from contextlib import contextmanager
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from credentials_plugin import issuance
 from credentials_plugin.api import as_course_key
-from credentials_plugin.queries import find_learner
+from credentials_plugin.certificates import issuance
+from credentials_plugin.certificates.queries import find_learner
 from credentials_plugin.statuses import CauseKind
 
 

@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from credentials_plugin.health import FAIL, OK, WARN, run_checks
+from credentials_plugin.management.health import FAIL, OK, WARN, run_checks
 
 
 class Command(BaseCommand):

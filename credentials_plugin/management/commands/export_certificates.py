@@ -3,8 +3,8 @@
 import csv
 from contextlib import nullcontext
 
-from credentials_plugin import queries
-from credentials_plugin.links import certificate_url
+from credentials_plugin.certificates import queries
+from credentials_plugin.core.links import certificate_url
 from credentials_plugin.management.commands._course_command import CourseCommand
 from credentials_plugin.statuses import CertificateStatus
 

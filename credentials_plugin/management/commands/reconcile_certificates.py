@@ -1,6 +1,6 @@
 """Re-evaluate a course's certificates (or one learner's) from the LMS's current grades."""
 
-from credentials_plugin import issuance
+from credentials_plugin.certificates import issuance
 from credentials_plugin.management.commands._course_command import CourseCommand
 
 

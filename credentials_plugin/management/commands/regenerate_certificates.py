@@ -1,6 +1,6 @@
 """Refresh the name, grade and course snapshots of a course's certificates."""
 
-from credentials_plugin import issuance
+from credentials_plugin.certificates import issuance
 from credentials_plugin.management.commands._course_command import CourseCommand
 from credentials_plugin.models import CourseCertificate
 from credentials_plugin.statuses import CertificateStatus

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from credentials_plugin.issuance import Cause
-from credentials_plugin.retirement import retire_learner
+from credentials_plugin.certificates.issuance import Cause
+from credentials_plugin.integrations.retirement import retire_learner
 from credentials_plugin.statuses import CauseKind
 
 

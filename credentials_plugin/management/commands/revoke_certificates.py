@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from credentials_plugin import issuance
+from credentials_plugin.certificates import issuance
 from credentials_plugin.management.commands._course_command import CourseCommand
 from credentials_plugin.models import CourseCertificate
 

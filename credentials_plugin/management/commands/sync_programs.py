@@ -2,9 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from credentials_plugin import program_definitions
 from credentials_plugin.backends import get_backend
-from credentials_plugin.issuance import Cause
+from credentials_plugin.certificates.issuance import Cause
+from credentials_plugin.programs import definitions as program_definitions
 from credentials_plugin.statuses import CauseKind
 
 CATALOG_SOURCE = "catalog"

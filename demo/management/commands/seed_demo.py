@@ -35,8 +35,10 @@ from openedx_events.learning.signals import (
     PERSISTENT_GRADE_SUMMARY_CHANGED,
 )
 
-from credentials_plugin import api, issuance, records
+from credentials_plugin import api
+from credentials_plugin.certificates import issuance
 from credentials_plugin.models import CourseCertificate, Organization, Program, ProgramSignatory, Signatory
+from credentials_plugin.records import learner_record as records
 from credentials_plugin.statuses import CauseKind, CertificateStatus
 
 DEFAULT_PASSWORD = "demo-staff-2026"  # noqa: S105  (a demo bound to 127.0.0.1)

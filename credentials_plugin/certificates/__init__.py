@@ -1,0 +1,1 @@
+"""Course certificates: the eligibility rules and the one core that changes them."""

@@ -1,0 +1,98 @@
+"""
+Allowlist uploads: a CSV of learners (username or email, notes), checked whole before any
+change, then applied all together or not at all.
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from credentials_plugin.certificates import issuance
+
+MAX_ROWS = 5_000
+MAX_NOTES = 1_000
+HEADER_NAMES = {"username", "email", "user", "learner", "username_or_email", "identifier"}
+
+
+@dataclass(frozen=True)
+class AllowlistRow:
+    line: int
+    identifier: str
+    user_id: int
+    notes: str
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    identifier: str
+    message: str
+
+    def __str__(self):
+        return _("line %(line)s (%(identifier)s): %(message)s") % {
+            "line": self.line,
+            "identifier": self.identifier or _("empty"),
+            "message": self.message,
+        }
+
+
+def parse_csv(content):
+    """Rows and every bad row's error, from CSV bytes or text; no change is made."""
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return [], [RowError(0, "", _("The file is not UTF-8 text."))]
+    lines = [(number, row) for number, row in enumerate(csv.reader(io.StringIO(content)), start=1) if any(row)]
+    if lines and lines[0][1][0].strip().lower() in HEADER_NAMES:
+        lines = lines[1:]
+    if len(lines) > MAX_ROWS:
+        return [], [
+            RowError(
+                0,
+                "",
+                _("At most %(max)s rows per file; this one has %(count)s.") % {"max": MAX_ROWS, "count": len(lines)},
+            )
+        ]
+    users = _users_by_identifier([row[0].strip() for _, row in lines])
+    rows, errors, seen = [], [], set()
+    for number, row in lines:
+        identifier = row[0].strip()
+        notes = ",".join(row[1:]).strip()
+        user_id = users.get(identifier.lower())
+        if not identifier:
+            errors.append(RowError(number, identifier, _("No username or email.")))
+        elif user_id is None:
+            errors.append(RowError(number, identifier, _("No learner has this username or email.")))
+        elif user_id in seen:
+            errors.append(RowError(number, identifier, _("This learner is already on an earlier line.")))
+        elif len(notes) > MAX_NOTES:
+            errors.append(
+                RowError(number, identifier, _("Notes are limited to %(max)s characters.") % {"max": MAX_NOTES})
+            )
+        else:
+            seen.add(user_id)
+            rows.append(AllowlistRow(number, identifier, user_id, notes))
+    return rows, errors
+
+
+def _users_by_identifier(identifiers):
+    wanted = {identifier for identifier in identifiers if identifier}
+    users = get_user_model().objects
+    found = {}
+    for user_id, username in users.filter(username__in=wanted).values_list("id", "username"):
+        found[username.lower()] = user_id
+    emails = {identifier for identifier in wanted if "@" in identifier}
+    for user_id, email in users.filter(email__in=emails).values_list("id", "email"):
+        found.setdefault(email.lower(), user_id)
+    return found
+
+
+def apply_rows(rows, course_key, *, cause):
+    """Allowlist every row in one transaction: all of them, or none if any fails."""
+    with transaction.atomic():
+        return [issuance.add_to_allowlist(row.user_id, course_key, notes=row.notes, cause=cause) for row in rows]

@@ -1,0 +1,1 @@
+"""How the LMS reaches the plugin: openedx-events receivers and retirement signals."""

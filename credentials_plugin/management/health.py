@@ -1,0 +1,306 @@
+"""
+Health checks an operator runs after installing or reconfiguring the plugin (``credentials_health``).
+
+Each check returns a ``CheckResult``: OK, WARN (works, but probably not as intended) or FAIL (something
+learners or staff will hit). Checks only read: they change no row, send no event, call no network.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import asdict, dataclass
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from opaque_keys.edx.keys import CourseKey
+
+from credentials_plugin.conf import DEFAULTS, PREFIX, plugin_settings
+
+OK, WARN, FAIL = "OK", "WARN", "FAIL"
+APP_LABEL = "credentials_plugin"
+# A course key no site has: asking the backend about it reads without finding anything.
+PROBE_COURSE = "course-v1:credentials_plugin+health_check+probe"
+# Settings whose None is a documented value (their default has another type).
+NONE_ALLOWED = {"VERIFY_RATE_LIMIT"}
+# A rate as Django REST framework reads it: a count per second, minute, hour or day.
+RATE_PATTERN = re.compile(r"[0-9]+/(second|minute|hour|day|s|m|h|d)")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check, in plain words."""
+
+    check: str
+    status: str
+    message: str
+
+    def as_dict(self):
+        return asdict(self)
+
+
+def run_checks() -> list[CheckResult]:
+    """Every check, in the order an operator fixes things."""
+    return [result for check in CHECKS for result in check()]
+
+
+# ---------------------------------------------------------------------------
+# Settings
+# ---------------------------------------------------------------------------
+
+
+def check_settings():
+    """Each CREDENTIALS_PLUGIN_* setting has its default's type; no setting is misspelled."""
+    problems = []
+    for name, default in DEFAULTS.items():
+        value = getattr(plugin_settings, name)
+        if value is None and name in NONE_ALLOWED:
+            continue
+        if not isinstance(value, _setting_type(default)):
+            expected = "list" if isinstance(default, list) else type(default).__name__
+            problems.append(f"{PREFIX}{name} should be a {expected}, not {type(value).__name__}")
+    unknown = sorted(name for name in dir(settings) if name.startswith(PREFIX) and name[len(PREFIX) :] not in DEFAULTS)
+    unknown = [name for name in unknown if name != f"{PREFIX}INSTALLED"]  # set by the plugin's own settings hook
+    if problems:
+        yield CheckResult("settings", FAIL, "; ".join(problems) + ".")
+    else:
+        yield CheckResult("settings", OK, f"{len(DEFAULTS)} settings have the expected types.")
+    if unknown:
+        yield CheckResult("settings", WARN, f"Unknown settings (misspelled?), ignored: {', '.join(unknown)}.")
+
+
+def _setting_type(default):
+    """What a setting's value may be: a list setting may be a tuple too."""
+    return (list, tuple) if isinstance(default, list) else type(default)
+
+
+def check_backend_setting():
+    """BACKEND is "auto" or the dotted path of a class that imports."""
+    path = plugin_settings.BACKEND
+    if path == "auto":
+        yield CheckResult("backend setting", OK, "auto: edx-platform inside the LMS, the standalone backend elsewhere.")
+        return
+    try:
+        import_string(path)
+    except ImportError as error:
+        yield CheckResult("backend setting", FAIL, f"{PREFIX}BACKEND {path!r} cannot be imported: {error}.")
+        return
+    yield CheckResult("backend setting", OK, f"{path}.")
+
+
+def check_public_base_url():
+    """Public links and the issuer's did:web need an absolute http(s) base URL."""
+    name = f"{PREFIX}PUBLIC_BASE_URL" if plugin_settings.PUBLIC_BASE_URL else "LMS_ROOT_URL"
+    url = plugin_settings.PUBLIC_BASE_URL or getattr(settings, "LMS_ROOT_URL", "")
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if not parts or parts.scheme not in ("http", "https") or not parts.netloc:
+        yield CheckResult(
+            "public base URL", FAIL, f"{name} must be an absolute http(s) URL (https://lms.example.com), not {url!r}."
+        )
+    elif parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1"):
+        yield CheckResult("public base URL", WARN, f"{name} is {url}: public links and the DID should use https.")
+    else:
+        yield CheckResult("public base URL", OK, f"{url} (from {name}).")
+
+
+def check_eligible_modes():
+    """DEFAULT_ELIGIBLE_MODES is a non-empty list of mode slugs."""
+    modes = plugin_settings.DEFAULT_ELIGIBLE_MODES
+    if not isinstance(modes, (list, tuple)) or not modes or not all(isinstance(mode, str) and mode for mode in modes):
+        yield CheckResult(
+            "eligible modes", FAIL, f"{PREFIX}DEFAULT_ELIGIBLE_MODES must be a non-empty list of mode names."
+        )
+    elif "audit" in modes:
+        yield CheckResult("eligible modes", WARN, "'audit' is listed, but audit enrollments never earn a certificate.")
+    else:
+        yield CheckResult("eligible modes", OK, ", ".join(modes) + ".")
+
+
+def check_verify_rate_limit():
+    """VERIFY_RATE_LIMIT reads as "<number>/<second|minute|hour|day>", or None for no limit."""
+    rate = plugin_settings.VERIFY_RATE_LIMIT
+    if rate is None:
+        yield CheckResult("verify rate limit", WARN, "None: anyone may ask for verifications without limit.")
+        return
+    if not isinstance(rate, str) or not RATE_PATTERN.fullmatch(rate):
+        yield CheckResult(
+            "verify rate limit", FAIL, f"{PREFIX}VERIFY_RATE_LIMIT must read like '60/minute', not {rate!r}."
+        )
+        return
+    yield CheckResult("verify rate limit", OK, f"{rate} per client.")
+
+
+# ---------------------------------------------------------------------------
+# Verifiable credentials
+# ---------------------------------------------------------------------------
+
+
+def check_signing_key():
+    """A key that signs is configured, and every configured key parses."""
+    from credentials_plugin.vc.keys import SigningKeyMissing, signing_key, verification_keys
+
+    try:
+        key = signing_key()
+        keys = verification_keys()
+    except SigningKeyMissing:
+        yield CheckResult(
+            "signing key",
+            FAIL,
+            "No key signs verifiable credentials: set CREDENTIALS_PLUGIN_SIGNING_KEYS_FILE and run "
+            "`manage.py lms signing_keys create`.",
+        )
+        return
+    except ImproperlyConfigured as error:
+        yield CheckResult("signing key", FAIL, str(error))
+        return
+    retired = len(keys) - 1
+    yield CheckResult("signing key", OK, f"{key.key_id} signs; {retired} other key(s) only verify.")
+
+
+def check_sign_and_verify():
+    """
+    A tiny credential signs and verifies: the JSON-LD contexts load and canonicalization works
+    (with the site's key when it has one, else a throwaway key).
+    """
+    from credentials_plugin.vc import contexts, proofs
+    from credentials_plugin.vc.keys import SigningKey, signing_key
+
+    try:
+        key = signing_key()
+        which = f"the key {key.key_id}"
+    except ImproperlyConfigured:
+        private_key = Ed25519PrivateKey.generate()
+        key = SigningKey("health-check", private_key.public_key(), private_key)
+        which = "a throwaway key (the site has none)"
+    try:
+        for url in contexts.PINNED_CONTEXTS:
+            contexts.document_loader(url)
+        signed = proofs.sign(_probe_credential(), key)
+        verdict = proofs.verify_proof(signed, lambda method: key.public_key)
+    except Exception as error:  # noqa: BLE001 (any failure here is what the operator must see)
+        yield CheckResult("sign and verify", FAIL, f"Signing a test credential failed: {error}")
+        return
+    if not verdict.ok:
+        yield CheckResult("sign and verify", FAIL, f"A test credential did not verify: {verdict.reason}")
+    else:
+        yield CheckResult("sign and verify", OK, f"A test credential signed with {which} verifies; contexts load.")
+
+
+def _probe_credential():
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": f"urn:uuid:{uuid.uuid4()}",
+        "type": ["VerifiableCredential"],
+        "issuer": "did:example:health-check",
+        "validFrom": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "credentialSubject": {"id": f"urn:uuid:{uuid.uuid4()}"},
+    }
+
+
+# ---------------------------------------------------------------------------
+# What the plugin runs on
+# ---------------------------------------------------------------------------
+
+
+def check_database():
+    """The database answers and every migration of the plugin is applied."""
+    try:
+        connection.ensure_connection()
+        executor = MigrationExecutor(connection)
+        targets = [node for node in executor.loader.graph.leaf_nodes() if node[0] == APP_LABEL]
+        pending = [f"{migration.app_label}.{migration.name}" for migration, _ in executor.migration_plan(targets)]
+    except DatabaseError as error:
+        yield CheckResult("database", FAIL, f"The database does not answer: {error}.")
+        return
+    if pending:
+        yield CheckResult(
+            "database", FAIL, f"Migrations not applied: {', '.join(pending)}. Run `manage.py lms migrate {APP_LABEL}`."
+        )
+    else:
+        yield CheckResult("database", OK, f"{connection.vendor} answers; the plugin's migrations are applied.")
+
+
+def check_backend():
+    """The LMS backend loads and answers a cheap question."""
+    from credentials_plugin.backends import get_backend
+
+    try:
+        backend = get_backend()
+        backend.get_course(CourseKey.from_string(PROBE_COURSE))
+    except Exception as error:  # noqa: BLE001 (whatever the platform raises, the operator must see it)
+        yield CheckResult("backend", FAIL, f"The backend does not answer: {type(error).__name__}: {error}.")
+        return
+    yield CheckResult("backend", OK, f"{type(backend).__module__}.{type(backend).__name__} answers.")
+
+
+def check_celery():
+    """Bulk runs and signing go to Celery workers when a broker is configured."""
+    broker = getattr(settings, "CELERY_BROKER_URL", "") or ""
+    if not broker:
+        yield CheckResult("celery", WARN, "No CELERY_BROKER_URL: bulk runs run in the web request that starts them.")
+    elif getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+        yield CheckResult("celery", WARN, "CELERY_TASK_ALWAYS_EAGER is on: bulk runs run in the web request.")
+    else:
+        parts = urlsplit(broker)  # never print the broker's credentials
+        yield CheckResult("celery", OK, f"Tasks go to the workers through {parts.scheme}://{parts.hostname or ''}.")
+
+
+def check_event_handling():
+    """The event-handling mode is known, and in event-bus mode the bus is configured to bring our events."""
+    from credentials_plugin.integrations.event_receivers import IN_PROCESS, event_handling
+
+    try:
+        mode = event_handling()
+    except ImproperlyConfigured as error:
+        yield CheckResult("event handling", FAIL, f"{error}.")
+        return
+    if mode == IN_PROCESS:
+        yield CheckResult("event handling", OK, "in_process: the LMS processes that send events handle them.")
+        return
+    if not getattr(settings, "EVENT_BUS_CONSUMER", ""):
+        yield CheckResult("event handling", FAIL, "event_bus mode, but EVENT_BUS_CONSUMER is not set: no consumer.")
+        return
+    missing = _events_not_published()
+    if missing:
+        yield CheckResult(
+            "event handling",
+            WARN,
+            "event_bus mode, but EVENT_BUS_PRODUCER_CONFIG publishes none of these events, which are then "
+            f"never handled: {', '.join(missing)}.",
+        )
+    else:
+        yield CheckResult("event handling", OK, "event_bus: a consume_events worker handles the events.")
+
+
+def _events_not_published():
+    """Event types our receivers handle that no enabled producer topic carries."""
+    from credentials_plugin.integrations.event_receivers import RECEIVERS
+
+    config = getattr(settings, "EVENT_BUS_PRODUCER_CONFIG", {}) or {}
+    published = {
+        event_type
+        for event_type, topics in config.items()
+        if isinstance(topics, dict) and any(isinstance(t, dict) and t.get("enabled") for t in topics.values())
+    }
+    return sorted({signal.event_type for signal, _ in RECEIVERS} - published)
+
+
+CHECKS = (
+    check_settings,
+    check_backend_setting,
+    check_public_base_url,
+    check_eligible_modes,
+    check_verify_rate_limit,
+    check_signing_key,
+    check_sign_and_verify,
+    check_database,
+    check_backend,
+    check_celery,
+    check_event_handling,
+)

@@ -1,0 +1,1 @@
+"""Programs: the completion rule, awarding program credentials, program definitions."""

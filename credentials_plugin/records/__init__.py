@@ -1,0 +1,1 @@
+"""The learner record: everything a learner holds, and the links that share it."""

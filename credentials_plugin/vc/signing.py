@@ -1,0 +1,174 @@
+"""
+When credentials are signed: on the first request for one, stored, and served as stored after
+that (no canonicalization). A regenerate only marks credentials for re-signing, with one query
+per page; they are re-signed in place (same id, same status bit) on their next request, or by
+the ``sign_pending_credentials`` task.
+
+Signing runs under a lock on the certificate (or program credential) row, the row every status
+change updates first: two first requests make one credential, and a certificate revoked
+meanwhile gets none.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+
+from credentials_plugin.core.retry import in_transaction
+from credentials_plugin.models import CourseCertificate, ProgramCredential, SignedCredential
+from credentials_plugin.statuses import CertificateStatus, ProgramCredentialStatus
+from credentials_plugin.vc.documents import course_credential_document, program_credential_document
+from credentials_plugin.vc.keys import signing_key
+from credentials_plugin.vc.proofs import sign
+from credentials_plugin.vc.status_lists import assign_entry
+from credentials_plugin.web.presentation import course_look
+
+log = logging.getLogger(__name__)
+
+
+class NotIssuable(Exception):
+    """The certificate or program credential is not awarded: it gets no new credential."""
+
+
+class NotYetPublic(NotIssuable):
+    """The certificate is awarded but not public yet (its course shows certificates later)."""
+
+
+def is_public(certificate) -> bool:
+    """Whether the certificate's course already shows its certificates to the public."""
+    available_from = course_look(certificate.course_key).available_from
+    return not (available_from and available_from > timezone.now())
+
+
+def signed_credential_for_certificate(certificate) -> SignedCredential:
+    """
+    The certificate's current signed credential, signed now if it has none yet (or a stale one).
+    Raises NotIssuable unless the certificate is awarded and public.
+    """
+    if certificate.status != CertificateStatus.AWARDED:
+        raise NotIssuable(f"Certificate {certificate.uuid} is {certificate.status}.")
+    if not is_public(certificate):
+        raise NotYetPublic(f"Certificate {certificate.uuid} is not public yet.")
+    return _stored(certificate=certificate) or in_transaction(
+        lambda: _sign_locked(CourseCertificate, certificate.pk, CertificateStatus.AWARDED)
+    )
+
+
+def signed_credential_for_program_credential(program_credential) -> SignedCredential:
+    """The same for a program credential."""
+    if program_credential.status != ProgramCredentialStatus.AWARDED:
+        raise NotIssuable(f"Program credential {program_credential.uuid} is {program_credential.status}.")
+    return _stored(program_credential=program_credential) or in_transaction(
+        lambda: _sign_locked(ProgramCredential, program_credential.pk, ProgramCredentialStatus.AWARDED)
+    )
+
+
+def served_credential(certificate_uuid) -> SignedCredential | None:
+    """
+    The certificate's current credential when it can be served as stored, read with its certificate
+    in one query: the whole cost of serving an already-signed credential. None otherwise.
+    """
+    credential = (
+        SignedCredential.objects.select_related("certificate")
+        .filter(certificate__uuid=certificate_uuid)
+        .order_by("-id")
+        .first()
+    )
+    if credential is None or not _ready(credential) or credential.certificate.status != CertificateStatus.AWARDED:
+        return None
+    return credential if is_public(credential.certificate) else None
+
+
+def current_credential(**owner) -> SignedCredential | None:
+    """The newest signed credential of OWNER (``certificate=`` or ``program_credential=``), if any."""
+    return SignedCredential.objects.filter(**owner).order_by("-id").first()
+
+
+def mark_for_resigning(certificate_ids) -> int:
+    """The certificates' data changed: their valid credentials are re-signed later (one query)."""
+    marked = SignedCredential.objects.filter(
+        certificate_id__in=certificate_ids, revoked=False, needs_signing=False
+    ).update(needs_signing=True)
+    if marked:
+        from credentials_plugin.tasks import enqueue_signing  # tasks import the domain core, which imports us
+
+        transaction.on_commit(enqueue_signing)
+    return marked
+
+
+# What can hold a signed credential, by model name (as tasks pass it), and the status that signs.
+HOLDERS = {
+    "CourseCertificate": (CourseCertificate, CertificateStatus.AWARDED),
+    "ProgramCredential": (ProgramCredential, ProgramCredentialStatus.AWARDED),
+}
+
+
+def sign_when_awarded(holder):
+    """HOLDER just became awarded: after commit its credential is signed on the workers (else on first request)."""
+    from credentials_plugin.tasks import enqueue_signing_of  # tasks import the domain core, which imports us
+
+    transaction.on_commit(partial(enqueue_signing_of, type(holder).__name__, holder.pk), robust=True)
+
+
+def sign_now(model_name, pk) -> bool:
+    """Sign (or re-sign) the current credential of one holder; False when it is no longer awarded."""
+    model, awarded = HOLDERS[model_name]
+    try:
+        in_transaction(lambda: _sign_locked(model, pk, awarded))
+    except NotIssuable:
+        return False  # its status changed meanwhile; that change set its bit
+    return True
+
+
+def sign_pending(limit=None) -> int:
+    """Re-sign credentials marked for re-signing (the task's work). Returns how many were signed."""
+    pending = SignedCredential.objects.filter(needs_signing=True, revoked=False).order_by("id")
+    rows = pending.values_list("certificate_id", "program_credential_id")
+    signed = 0
+    for certificate_id, program_credential_id in rows[:limit] if limit else rows:
+        if certificate_id:
+            signed += sign_now("CourseCertificate", certificate_id)
+        else:
+            signed += sign_now("ProgramCredential", program_credential_id)
+    return signed
+
+
+def _stored(**owner):
+    """The current credential when it is signed, valid and up to date: served as is."""
+    credential = current_credential(**owner)
+    return credential if credential is not None and _ready(credential) else None
+
+
+def _ready(credential):
+    return bool(credential.document) and not credential.revoked and not credential.needs_signing
+
+
+def _sign_locked(model, pk, awarded):
+    holder = model.objects.select_for_update().get(pk=pk)
+    if holder.status != awarded:
+        raise NotIssuable(f"{holder.uuid} is {holder.status}.")
+    if holder.retired_at is not None:  # its learner's account was retired: never signed again
+        raise NotIssuable(f"{holder.uuid} belongs to a retired learner.")
+    owner = {"certificate": holder} if model is CourseCertificate else {"program_credential": holder}
+    credential = current_credential(**owner)
+    if credential is None or credential.revoked:  # first, or after a reinstatement: a new bit
+        credential = assign_entry(**owner)
+    if credential.document and not credential.needs_signing:  # signed by a concurrent request
+        return credential
+    build = course_credential_document if model is CourseCertificate else program_credential_document
+    key = signing_key()
+    document = sign(build(holder, credential), key)
+    credential.document = json.dumps(document, indent=2, ensure_ascii=False)
+    credential.key_id = key.key_id
+    credential.signed_at = timezone.now()
+    credential.needs_signing = False
+    credential.save(update_fields=["document", "key_id", "signed_at", "needs_signing", "modified"])
+    log.info("Signed credential %s of %s %s with key %s.", credential.uuid, model.__name__, holder.uuid, key.key_id)
+    from credentials_plugin.vc.verification import check_proof  # verification builds on this module
+
+    check_proof(document)  # checked once here (on the workers, when there are), remembered for the pages
+    return credential

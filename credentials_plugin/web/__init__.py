@@ -1,0 +1,1 @@
+"""HTTP only: pages, their forms and presentation, and the REST API."""

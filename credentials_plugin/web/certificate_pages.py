@@ -1,0 +1,114 @@
+"""Public pages anyone can open: the certificate, its QR code and its organization's colours."""
+
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import translation
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+from openedx_filters.learning.filters import CertificateRenderStarted
+
+from credentials_plugin.core.links import absolute_url
+from credentials_plugin.models import DEFAULT_ACCENT_COLOUR, DEFAULT_PRIMARY_COLOUR, CourseCertificate, Organization
+from credentials_plugin.statuses import CertificateStatus
+from credentials_plugin.vc.verification import verify_certificate_credential
+from credentials_plugin.web import page_cache
+from credentials_plugin.web.permissions import is_course_staff
+from credentials_plugin.web.presentation import (
+    certificate_context,
+    certificate_state,
+    course_look,
+    localized_date,
+    page_language,
+    qr_code_svg,
+    text_direction,
+    theme_template_names,
+)
+from credentials_plugin.web.rendering import render
+
+GONE_STATUSES = (CertificateStatus.REVOKED, CertificateStatus.NOT_PASSING)
+
+
+def render_page(template_names, context, status=200):
+    return HttpResponse(render(template_names, context), status=status)
+
+
+def not_found(language=None):
+    language = language or translation.get_language() or "en"
+    context = {"language": language, "text_direction": text_direction(language)}
+    return render_page(["credentials_plugin/not_found.html"], context, status=404)
+
+
+@require_safe
+def certificate_page(request, certificate_uuid):
+    """A course certificate, told honestly: valid, expired, not yet public, or no longer valid."""
+    cache_key = page_cache.key_for(request, certificate_uuid)
+    if cache_key and (html := page_cache.get(cache_key, certificate_uuid)) is not None:
+        return HttpResponse(html)
+    certificate = CourseCertificate.objects.filter(uuid=certificate_uuid, retired_at__isnull=True).first()
+    if certificate is None or certificate.status == CertificateStatus.UNVERIFIED:
+        return not_found()
+    look = course_look(certificate.course_key)
+    language = page_language(look)
+    with translation.override(language):
+        if certificate.status in GONE_STATUSES:
+            return _not_valid_page(certificate, language)
+        is_owner = request.user.is_authenticated and request.user.pk == certificate.user_id
+        state = certificate_state(certificate, look)
+        if state.kind == "not_yet_available" and not (
+            is_owner or is_course_staff(request.user, certificate.course_key)
+        ):
+            return not_found(language)
+        checked = verify_certificate_credential(certificate) if state.kind != "not_yet_available" else None
+        context = certificate_context(
+            certificate, look, language=language, state=state, is_owner=is_owner, verification=checked
+        )
+        names = theme_template_names(certificate.course_key, certificate.mode, language)
+        response = render_certificate(context, names)
+    if cache_key and not is_owner and response.status_code == 200:
+        page_cache.put(cache_key, certificate, look, state, response.content)
+    return response
+
+
+def render_certificate(context, template_names):
+    """Run CertificateRenderStarted, then render; its exceptions map as the LMS maps them."""
+    try:
+        context, custom_template = CertificateRenderStarted.run_filter(context=context, custom_template=None)
+    except CertificateRenderStarted.RedirectToPage as exc:
+        return HttpResponseRedirect(exc.redirect_to or "/")
+    except CertificateRenderStarted.RenderAlternativeInvalidCertificate as exc:
+        return render_page([exc.template_name or "credentials_plugin/not_valid.html"], context)
+    except CertificateRenderStarted.RenderCustomResponse as exc:
+        return exc.response
+    if isinstance(custom_template, str) and custom_template:
+        template_names = [custom_template, *template_names]
+    return render_page(template_names, context)
+
+
+def _not_valid_page(certificate, language):
+    since = certificate.revoked_at if certificate.status == CertificateStatus.REVOKED else certificate.modified
+    context = {
+        "language": language,
+        "text_direction": text_direction(language),
+        "status": certificate.status,
+        "since": localized_date(since),
+        "course_name": certificate.course_name,
+    }
+    return render_page(["credentials_plugin/not_valid.html"], context, status=410)
+
+
+@require_safe
+@cache_control(public=True, max_age=300)
+def organization_theme(request, org):
+    """The organization's colours as a stylesheet (no inline styles: pages work under a strict CSP)."""
+    branding = Organization.objects.filter(short_name=org).values("primary_colour", "accent_colour").first()
+    branding = branding or {"primary_colour": DEFAULT_PRIMARY_COLOUR, "accent_colour": DEFAULT_ACCENT_COLOUR}
+    css = ":root {{ --primary: {primary_colour}; --accent: {accent_colour}; }}\n".format(**branding)
+    return HttpResponse(css, content_type="text/css; charset=utf-8")
+
+
+@require_safe
+@cache_control(public=True, max_age=31_536_000, immutable=True)
+def certificate_qr(request, certificate_uuid):
+    """The QR code of a certificate's page address (the same forever: it encodes the URL alone)."""
+    page_url = absolute_url(reverse("credentials_plugin:certificate", args=[certificate_uuid]))
+    return HttpResponse(qr_code_svg(page_url), content_type="image/svg+xml")

@@ -1,0 +1,200 @@
+"""
+Verifiable credentials on the web: each certificate's and program credential's signed credential,
+the revocation status lists, a QR code of a credential's address, and the verify page.
+"""
+
+import hashlib
+import json
+import logging
+
+from django.http import HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_http_methods, require_safe
+from pyld.jsonld import JsonLdError
+
+from credentials_plugin.core.links import absolute_url
+from credentials_plugin.models import CourseCertificate, ProgramCredential, StatusList
+from credentials_plugin.statuses import CertificateStatus
+from credentials_plugin.vc import signing as issuing
+from credentials_plugin.vc import verification
+from credentials_plugin.vc.keys import SigningKeyMissing
+from credentials_plugin.vc.status_lists import status_list_document
+from credentials_plugin.web.presentation import qr_code_svg, text_direction
+from credentials_plugin.web.rendering import render
+from credentials_plugin.web.throttling import verification_wait
+
+log = logging.getLogger(__name__)
+
+CREDENTIAL_MEDIA_TYPE = "application/vc+ld+json"
+# Verifiers may keep a credential or a status list this long; revocations show within it.
+MAX_AGE_SECONDS = 60
+# The largest credential the verify page accepts, pasted or uploaded.
+MAX_CREDENTIAL_BYTES = 256 * 1024
+
+
+def credential_url(certificate_uuid):
+    """The public address of a course certificate's signed credential."""
+    return absolute_url(reverse("credentials_plugin:certificate_credential", args=[certificate_uuid]))
+
+
+@require_safe
+def certificate_credential(request, certificate_uuid):
+    """A course certificate's signed credential, as stored (signed on its first request)."""
+    if (credential := issuing.served_credential(certificate_uuid)) is not None:
+        return _credential_response(request, credential)
+    certificate = (
+        CourseCertificate.objects.select_related("user").filter(uuid=certificate_uuid, retired_at__isnull=True).first()
+    )
+    if certificate is None or certificate.status == CertificateStatus.UNVERIFIED:
+        return _error(404, _("No certificate has this ID."))
+    return _served(request, certificate, issuing.signed_credential_for_certificate)
+
+
+@require_safe
+def program_credential(request, credential_uuid):
+    """A program credential's signed credential."""
+    holder = (
+        ProgramCredential.objects.select_related("user", "program")
+        .filter(uuid=credential_uuid, retired_at__isnull=True)
+        .first()
+    )
+    if holder is None:
+        return _error(404, _("No program credential has this ID."))
+    return _served(request, holder, issuing.signed_credential_for_program_credential)
+
+
+def _served(request, holder, signed_credential_for):
+    try:
+        credential = signed_credential_for(holder)
+    except issuing.NotYetPublic:
+        return _error(404, _("This credential is not public yet."))
+    except issuing.NotIssuable:
+        return _error(410, _("This credential is no longer valid: it was revoked or its holder no longer qualifies."))
+    except SigningKeyMissing as error:
+        log.error("No signing key: %s", error)
+        return _error(503, _("This site does not sign credentials yet."))
+    except JsonLdError as error:  # a context could not be loaded: nothing was signed or stored
+        log.error("Could not sign the credential of %s: %s", holder.uuid, error)
+        return _error(503, _("This credential can't be signed right now; try again later."))
+    return _credential_response(request, credential)
+
+
+def _credential_response(request, credential):
+    etag = f'"{credential.uuid}-{credential.signed_at.timestamp():.6f}"'
+    return _document_response(request, credential.document.encode(), etag)
+
+
+@require_safe
+def status_list(request, list_id):
+    """A revocation status list credential (rebuilt and re-signed when a bit changed since its signing)."""
+    try:
+        document = status_list_document(list_id)
+    except StatusList.DoesNotExist:
+        return _error(404, _("No status list has this ID."))
+    except SigningKeyMissing as error:
+        log.error("No signing key: %s", error)
+        return _error(503, _("This site does not sign credentials yet."))
+    return _document_response(request, document, f'"{hashlib.sha256(document).hexdigest()[:32]}"')
+
+
+def _document_response(request, body, etag):
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        response = HttpResponse(body, content_type=CREDENTIAL_MEDIA_TYPE)
+    response["ETag"] = etag
+    response["Access-Control-Allow-Origin"] = "*"  # wallets and verifiers fetch it from other sites
+    patch_cache_control(response, public=True, max_age=MAX_AGE_SECONDS)
+    return response
+
+
+def _error(status, message):
+    return JsonResponse({"detail": message}, status=status)
+
+
+@require_safe
+@cache_control(public=True, max_age=31_536_000, immutable=True)
+def credential_qr(request, certificate_uuid):
+    """The QR code of a certificate's credential address (the same forever: it encodes the URL alone)."""
+    return HttpResponse(qr_code_svg(credential_url(certificate_uuid)), content_type="image/svg+xml")
+
+
+# ---------------------------------------------------------------------------
+# The verify page
+# ---------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def verify_page(request):
+    """
+    Verify a credential: GET ``?certificate=`` an ID or address, or POST a pasted or uploaded
+    credential JSON. Every check's result is shown in plain words. Each verification counts
+    against the client's rate limit, shared with the verify API (``throttling``).
+    """
+    query, pasted, result, error, status = request.GET.get("certificate", "").strip(), "", None, "", 200
+    wait = verification_wait(request) if request.method == "POST" or query else None
+    try:
+        if wait is not None:
+            error = _("Too many verifications from you; try again in %(seconds)s seconds.") % {"seconds": wait}
+            status = 429
+        elif request.method == "POST":
+            pasted = request.POST.get("credential", "")
+            result = verification.verify_credential(_posted_credential(request, pasted))
+        elif query:
+            result = verification.verify_certificate_id(query)
+            if result is None:
+                error, status = _("No certificate has this ID."), 404
+    except InvalidCredentialInput as invalid:
+        error, status = str(invalid), invalid.status
+    except SigningKeyMissing as missing:
+        log.error("No signing key: %s", missing)
+        error, status = _("This site does not sign credentials yet, so it can't verify this certificate."), 503
+    language = translation.get_language() or "en"
+    context = {
+        "language": language,
+        "text_direction": text_direction(language),
+        "query": query,
+        "pasted": pasted if len(pasted) <= MAX_CREDENTIAL_BYTES else "",
+        "result": result,
+        "error": error,
+        "csrf_token": get_token(request),
+        "max_kilobytes": MAX_CREDENTIAL_BYTES // 1024,
+    }
+    response = HttpResponse(render(["credentials_plugin/verify.html"], context), status=status)
+    if wait is not None:
+        response["Retry-After"] = str(wait)
+    return response
+
+
+class InvalidCredentialInput(ValueError):
+    """What was pasted or uploaded is not a credential we can read."""
+
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.status = status
+
+
+def _posted_credential(request, pasted):
+    upload = request.FILES.get("file")
+    if upload is not None:
+        if upload.size > MAX_CREDENTIAL_BYTES:
+            raise InvalidCredentialInput(_("The file is too large (at most %(size)s KB).") % _size(), status=413)
+        raw = upload.read()
+    else:
+        raw = pasted.encode()
+    if not raw.strip():
+        raise InvalidCredentialInput(_("Paste a credential or choose its file."))
+    if len(raw) > MAX_CREDENTIAL_BYTES:
+        raise InvalidCredentialInput(_("The credential is too large (at most %(size)s KB).") % _size(), status=413)
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise InvalidCredentialInput(_("This is not JSON: %(error)s") % {"error": error}) from error
+
+
+def _size():
+    return {"size": MAX_CREDENTIAL_BYTES // 1024}

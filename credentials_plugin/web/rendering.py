@@ -1,0 +1,48 @@
+"""The plugin's own Jinja2 environment: autoescaped, translated with Django's gettext."""
+
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+from django.conf import settings
+from django.templatetags.static import static
+from django.utils import translation
+
+from credentials_plugin.conf import plugin_settings
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # credentials_plugin/
+
+
+def packaged_templates_dir():
+    """
+    The templates shipped with the plugin.
+
+    In an installed wheel they sit inside the package (setup.py maps the top-level
+    ``templates/`` there); in a source checkout they are the top-level folder itself.
+    """
+    installed = PACKAGE_DIR / "templates"
+    return installed if installed.is_dir() else PACKAGE_DIR.parent / "templates"
+
+
+@lru_cache(maxsize=8)
+def _environment(theme_dirs):
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([*theme_dirs, str(packaged_templates_dir())]),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        auto_reload=settings.DEBUG,  # no stat() of every template on every render in production
+    )
+    env.install_gettext_callables(translation.gettext, translation.ngettext, newstyle=True)
+    env.globals["static"] = static
+    return env
+
+
+def get_environment():
+    """The environment for the current theme settings (theme folders first, then the packaged ones)."""
+    return _environment(tuple(str(path) for path in plugin_settings.THEME_DIRS))
+
+
+def render(template_names, context):
+    """Render the first of TEMPLATE_NAMES that exists."""
+    return get_environment().select_template(template_names).render(context)

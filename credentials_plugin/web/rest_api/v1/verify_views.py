@@ -1,0 +1,84 @@
+"""
+``POST verify/``: verify a credential for anyone (no sign-in), as the verify page does: a whole
+credential as the body, or ``{"certificate": "<ID or address>"}``. It changes nothing, so it takes
+no session and needs no CSRF token.
+"""
+
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from credentials_plugin.vc.keys import SigningKeyMissing
+from credentials_plugin.vc.verification import verify_certificate_id, verify_credential
+from credentials_plugin.web.credential_pages import MAX_CREDENTIAL_BYTES
+from credentials_plugin.web.rest_api.v1.serializers import ErrorSerializer
+from credentials_plugin.web.rest_api.v1.views import ApiView
+from credentials_plugin.web.throttling import VerifyRateThrottle
+
+
+class VerifyRequestSerializer(serializers.Serializer):
+    """A certificate's (or credential's) ID or address; any other JSON object is taken as a credential."""
+
+    certificate = serializers.CharField(required=False, max_length=2_000)
+
+
+class CheckSerializer(serializers.Serializer):
+    name = serializers.ChoiceField(choices=["format", "issuer", "key", "signature", "status", "dates"])
+    ok = serializers.BooleanField()
+    message = serializers.CharField()
+
+
+class VerificationSerializer(serializers.Serializer):
+    """Every check with its result in plain words, and what the credential says."""
+
+    ok = serializers.BooleanField(help_text="True when every check passed.")
+    revoked = serializers.BooleanField()
+    checks = CheckSerializer(many=True)
+    issuer_id = serializers.CharField(allow_blank=True)
+    issuer_name = serializers.CharField(allow_blank=True)
+    subject_name = serializers.CharField(allow_blank=True)
+    achievement_name = serializers.CharField(allow_blank=True)
+    valid_from = serializers.DateTimeField(allow_null=True)
+    valid_until = serializers.DateTimeField(allow_null=True)
+
+
+class VerifyView(ApiView):
+    """Verify a credential: the proof, the key against our DID document, the revocation bit, the dates."""
+
+    openapi = {
+        "post": {
+            "summary": "Verify a credential",
+            "request": VerifyRequestSerializer,
+            "responses": {
+                200: VerificationSerializer,
+                404: OpenApiResponse(ErrorSerializer, description="No public certificate has this ID."),
+                413: OpenApiResponse(ErrorSerializer, description="The body is larger than 256 KB."),
+                429: OpenApiResponse(ErrorSerializer, description="Too many verifications; see Retry-After."),
+                503: OpenApiResponse(ErrorSerializer, description="This site has no signing key yet."),
+            },
+        }
+    }
+    authentication_classes = []  # anyone; and no session, so no CSRF token either
+    permission_classes = [AllowAny]
+    throttle_classes = [VerifyRateThrottle]
+
+    def post(self, request):
+        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_CREDENTIAL_BYTES:
+            return Response(
+                {"detail": "The body is larger than 256 KB."}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+            )
+        body = request.data
+        if not isinstance(body, dict):
+            raise exceptions.ParseError('Send a JSON object: a credential, or {"certificate": "<ID or address>"}.')
+        if "certificate" in body:
+            text = self.validated(VerifyRequestSerializer, body)["certificate"]
+            try:
+                result = verify_certificate_id(text)
+            except SigningKeyMissing:
+                return Response({"detail": "This site does not sign credentials yet."}, status=503)
+            if result is None:
+                raise exceptions.NotFound("No certificate has this ID.")
+        else:
+            result = verify_credential(body)
+        return Response(VerificationSerializer(result).data)
