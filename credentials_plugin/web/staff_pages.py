@@ -33,7 +33,7 @@ from credentials_plugin.backends import get_backend
 from credentials_plugin.certificates import allowlist as allowlist_csv
 from credentials_plugin.certificates import bulk, issuance, queries
 from credentials_plugin.certificates.configuration import get_configuration
-from credentials_plugin.core.links import certificate_url, program_credential_url
+from credentials_plugin.core.links import certificate_url
 from credentials_plugin.models import (
     AllowlistEntry,
     BulkRun,
@@ -43,7 +43,8 @@ from credentials_plugin.models import (
     ProgramCredential,
 )
 from credentials_plugin.programs import awarding as program_domain
-from credentials_plugin.statuses import CauseKind, CertificateStatus, ProgramCredentialStatus
+from credentials_plugin.statuses import CauseKind, CertificateStatus
+from credentials_plugin.web import staff_rows
 from credentials_plugin.web.certificate_pages import render_certificate
 from credentials_plugin.web.permissions import OPERATIONS, can
 from credentials_plugin.web.presentation import (
@@ -171,7 +172,7 @@ def _page(request, course_key, template, context, *, active, status=200, refresh
         "course_name": course.name if course and course.name else str(course_key),
         "active": active,
         "perms": permitted(request, course_key),
-        "user": request.user,
+        "username": request.user.get_username(),
         "messages": list(messages.get_messages(request)),
         "csrf_token": get_token(request),
         "url": url,
@@ -363,11 +364,10 @@ def certificates(request, course_key):
         )
     context = {
         "form": form,
-        "page": page,
+        "rows": staff_rows.certificate_rows(page.object_list),
         "pagination": _pagination(request, page),
         "columns": columns,
         "export_query": _query(request.GET, page=None, sort=ordering),
-        "public_url": certificate_url,
         "filtered": any(values[key] for key in ("search", "status", "mode")),
     }
     return _page(request, course_key, "certificates.html", context, active="certificates")
@@ -443,7 +443,7 @@ def course_learner(course_key, identifier):
 def _learner_page(request, course_key, user, *, forms=None, status=200):
     certificate = CourseCertificate.objects.filter(user=user, course_key=course_key).first()
     facts = LearnerCourseFacts.objects.filter(user=user, course_key=course_key).first()
-    entry = AllowlistEntry.objects.filter(user=user, course_key=course_key).select_related("added_by").first()
+    entry = AllowlistEntry.objects.filter(user=user, course_key=course_key).select_related("user", "added_by").first()
     decision = issuance.explain(user.pk, course_key)
     backend = get_backend()
     enrollment = backend.get_enrollment(user.pk, course_key)
@@ -460,19 +460,17 @@ def _learner_page(request, course_key, user, *, forms=None, status=200):
         "reinstate": perms["reinstate"] and current == CertificateStatus.REVOKED,
         "regenerate": perms["regenerate"] and current is not None,
     }
-    history = list(queries.history(course_key, user=user)[:LEARNER_HISTORY_SIZE])
+    history = staff_rows.history_rows(queries.history(course_key, user=user)[:LEARNER_HISTORY_SIZE])
     context = {
-        "learner": user,
+        "learner": staff_rows.learner(user),
         "identifier": user.pk,
-        "certificate": certificate,
-        "public_url": certificate_url(certificate.uuid) if certificate else "",
-        "facts": facts,
+        "certificate": staff_rows.certificate_facts(certificate),
+        "grade_reported": facts.grade_as_of if facts else None,
         "enrollment": enrollment,
         "grade": grade,
         "id_verified": backend.is_id_verified(user.pk),
-        "allowlist_entry": entry,
-        "decision": decision,
-        "would_hold": would_hold,
+        "allowlist_entry": staff_rows.allowlist_row(entry) if entry else None,
+        "rules_today": decision.reason,
         "actions": actions,
         "forms": {
             "issue": forms.get("issue") or NoteForm(prefix="issue"),
@@ -483,8 +481,6 @@ def _learner_page(request, course_key, user, *, forms=None, status=200):
         "history": history,
         "actions_labels": AUDIT_ACTIONS,
         "program_credentials": _learner_program_credentials(course_key, user),
-        "program_credential_url": program_credential_url,
-        "credential_status_label": _credential_status_label,
     }
     return _page(request, course_key, "learner.html", context, active="certificates", status=status)
 
@@ -492,11 +488,7 @@ def _learner_page(request, course_key, user, *, forms=None, status=200):
 def _learner_program_credentials(course_key, user):
     """The learner's credentials of the programs this course belongs to (shown when they hold a certificate here)."""
     program_ids = [shape.program_id for shape in program_domain.programs_containing(course_key)]
-    return list(_course_program_credentials(course_key, program_ids).filter(user=user))
-
-
-def _credential_status_label(status):
-    return str(ProgramCredentialStatus(status).label)
+    return staff_rows.program_credential_rows(_course_program_credentials(course_key, program_ids).filter(user=user))
 
 
 @require_safe
@@ -590,7 +582,7 @@ def _act_on_certificate(request, course_key, user, action, reason):
 def _allowlist_page(request, course_key, *, add_form=None, upload_form=None, row_errors=(), status=200):
     page = Paginator(queries.allowlist(course_key), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "page": page,
+        "rows": [staff_rows.allowlist_row(entry) for entry in page.object_list],
         "pagination": _pagination(request, page),
         "add_form": add_form or AllowlistAddForm(),
         "upload_form": upload_form or AllowlistUploadForm(),
@@ -689,7 +681,7 @@ def allowlist_upload(request, course_key):
 
 
 def _bulk_page(request, course_key, *, form=None, status=200):
-    runs = list(queries.bulk_runs(course_key)[:RECENT_RUNS])
+    runs = staff_rows.bulk_run_rows(queries.bulk_runs(course_key)[:RECENT_RUNS])
     active = any(run.state in ACTIVE_RUN_STATES for run in runs)
     context = {
         "runs": runs,
@@ -756,11 +748,10 @@ def history(request, course_key):
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
-        "page": page,
+        "rows": staff_rows.history_rows(page.object_list),
         "pagination": _pagination(request, page),
         "actions_labels": AUDIT_ACTIONS,
         "filtered": any(request.GET.get(name) for name in ("learner", "actor", "action")),
-        "cause_label": lambda cause: str(CauseKind(cause).label) if cause in CauseKind.values else cause,
     }
     return _page(request, course_key, "history.html", context, active="history")
 
@@ -793,19 +784,16 @@ def programs(request, course_key):
     rows = [
         {
             "credential": credential,
-            "public_url": program_credential_url(credential.uuid),
             "action": "reinstate" if credential.revoked_by_staff else "revoke",
             "form": ReasonForm(prefix=f"{'reinstate' if credential.revoked_by_staff else 'revoke'}-{credential.uuid}"),
         }
-        for credential in page.object_list
+        for credential in staff_rows.program_credential_rows(page.object_list)
     ]
     context = {
         "programs": shapes,
-        "page": page,
         "rows": rows,
         "pagination": _pagination(request, page),
         "may_act": {"revoke": perms["revoke_program_credential"], "reinstate": perms["reinstate_program_credential"]},
-        "credential_status_label": _credential_status_label,
     }
     return _page(request, course_key, "programs.html", context, active="programs")
 
