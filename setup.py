@@ -15,9 +15,12 @@ def read_version():
 
 
 def read_requirements(name):
-    """Requirement lines of requirements/NAME.in, without comments or includes."""
-    lines = (HERE / "requirements" / name).read_text().splitlines()
-    return [line.split("#")[0].strip() for line in lines if line.strip() and not line.startswith(("#", "-"))]
+    """Requirement ranges of requirements/NAME: no comments, no options (`-c constraints.txt`, `-r ...`).
+
+    The package declares base.in's ranges; the pins of base.txt / test.txt are for CI and tox only.
+    """
+    lines = (line.split("#")[0].strip() for line in (HERE / "requirements" / name).read_text().splitlines())
+    return [line for line in lines if line and not line.startswith("-")]
 
 
 setup(

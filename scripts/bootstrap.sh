@@ -4,8 +4,9 @@
 #     redis-server (the event-bus tests' Redis, scripts/redis.sh);
 #     chromium and two font families (DejaVu: Latin, Arabic, ...; Liberation: metric twins of
 #     Times/Arial) for the browser tests, which drive /usr/bin/chromium with Playwright;
-#   - a virtualenv in .venv with the test requirements and the package installed editable
-#     (the editable install registers the lms.djangoapp entry point the test host loads).
+#   - a virtualenv in .venv with the pinned requirements (requirements/base.txt and test.txt,
+#     compiled by `make upgrade`) and the package installed editable (the editable install
+#     registers the lms.djangoapp entry point the test host loads).
 # Idempotent: a second run only checks, and skips pip while its inputs are unchanged.
 #
 # Environment: PYTHON=python3.x picks the interpreter for a new .venv (default: the first of
@@ -95,16 +96,19 @@ if ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
     "$python" -m venv "$VENV"
 fi
 
-# pip runs again only when what it installs from changes (or the venv moved).
+# pip runs again only when what it installs from changes (the pins, or the ranges setup.py reads
+# from base.in) or the venv moved.
 stamp="$VENV/.bootstrap-stamp"
-inputs="$(cat requirements/*.in setup.py; echo "$ROOT"; "$VENV/bin/python" -V 2>&1)"
+inputs="$(cat requirements/*.txt requirements/*.in setup.py; echo "$ROOT"; "$VENV/bin/python" -V 2>&1)"
 digest="$(printf '%s' "$inputs" | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ] \
     || ! "$VENV/bin/python" -c 'import credentials_plugin, MySQLdb, pytest_django, playwright, axe_playwright_python' \
         >/dev/null 2>&1; then
-    say "installing requirements/test.in and the package (editable) into .venv"
+    # test.txt pins everything but Django (tox's factors choose it there); base.txt pins Django.
+    say "installing the pinned requirements/base.txt + test.txt and the package (editable) into .venv"
     log="$(mktemp)"
-    if ! "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements/test.in -e . \
+    if ! "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
+        -r requirements/base.txt -r requirements/test.txt -c requirements/constraints.txt -e . \
         </dev/null >"$log" 2>&1; then
         cat "$log" >&2
         rm -f "$log"
