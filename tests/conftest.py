@@ -1,10 +1,23 @@
-"""Fixtures: real users, real openedx-events sent with send_event, a recorder of what we emit."""
+"""
+Fixtures: real users, real openedx-events sent with send_event, a recorder of what we emit.
 
+Most tests run in pytest-django's rolled-back test transaction (``django_db`` without
+``transaction=True``), which costs far less than emptying every table after each test. Nothing
+commits there, so the work the plugin defers with ``transaction.on_commit`` (handling an event,
+the events it sends, program checks, background jobs, clearing cached configurations) would
+never run: ``_autocommit_in_the_test_transaction`` makes the test transaction behave as
+autocommit does (see there). Tests that need real commits (several connections, threads or
+processes, a live server) stay ``transaction=True``; for them it changes nothing.
+"""
+
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db import connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from opaque_keys.edx.keys import CourseKey
 from openedx_events.learning.data import (
     CourseData,
@@ -35,6 +48,67 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def _only_the_test_transaction(connection):
+    """Inside pytest-django's test transaction and no atomic block of the code under test."""
+    blocks = connection.atomic_blocks
+    return bool(blocks) and all(block._from_testcase for block in blocks)
+
+
+def _run_on_commit_hooks(connection):
+    """What a commit does after committing: run the pending callbacks in order (those they add too)."""
+    while connection.run_on_commit:
+        _, callback, robust = connection.run_on_commit.pop(0)
+        _run_hook(callback, robust)
+
+
+def _run_hook(callback, robust):
+    if not robust:
+        callback()
+        return
+    try:
+        callback()
+    except Exception as error:  # what Django does with a robust callback that fails
+        logging.getLogger("django.db.backends.base").error(
+            "Error calling %s in on_commit() (%s).", callback.__qualname__, error, exc_info=True
+        )
+
+
+@pytest.fixture(autouse=True)
+def _autocommit_in_the_test_transaction(request, monkeypatch):
+    """
+    In a test that runs in the rolled-back test transaction, on-commit work runs when it would with
+    autocommit (the LMS's and the plugin's mode): a callback registered outside any atomic block of
+    the code under test at once; one registered inside when the outermost such block commits
+    (not when it rolls back: Django drops those). This is what the test's transaction=True gave,
+    without a commit: what pytest-django's ``django_capture_on_commit_callbacks(execute=True)``
+    does around a single call, for every call.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or marker.kwargs.get("transaction") or (marker.args and marker.args[0]):
+        return
+
+    original_on_commit = BaseDatabaseWrapper.on_commit
+    original_exit = transaction.Atomic.__exit__
+
+    def on_commit(connection, func, robust=False):
+        if _only_the_test_transaction(connection):
+            if not callable(func):
+                raise TypeError("on_commit()'s callback must be a callable.")
+            _run_hook(func, robust)
+        else:
+            original_on_commit(connection, func, robust)
+
+    def exit_atomic(atomic, exc_type, exc_value, traceback):
+        result = original_exit(atomic, exc_type, exc_value, traceback)
+        connection = connections[atomic.using or "default"]
+        if not atomic._from_testcase and _only_the_test_transaction(connection) and not connection.needs_rollback:
+            _run_on_commit_hooks(connection)
+        return result
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "on_commit", on_commit)
+    monkeypatch.setattr(transaction.Atomic, "__exit__", exit_atomic)
 
 
 class EventClock:

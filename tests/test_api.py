@@ -9,7 +9,7 @@ from credentials_plugin import api
 from credentials_plugin.models import AuditRecord, CourseConfiguration
 from tests.conftest import COURSE, send_passing
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def test_configure_course_creates_then_updates_and_returns_frozen_data():

@@ -38,7 +38,7 @@ from credentials_plugin.statuses import CauseKind
 from credentials_plugin.web.rest_api.v1.views import SchemaView
 from tests.conftest import COURSE, send_enrollment, send_passing
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 SCHEMA = "/api/credentials_plugin/v1/schema/"
 MAX_EXAMPLES = int(os.environ.get("CREDENTIALS_PLUGIN_FUZZ_EXAMPLES", "25"))

@@ -33,7 +33,8 @@ from credentials_plugin import api  # noqa: E402
 from credentials_plugin.models import Organization, Signatory  # noqa: E402
 from tests.conftest import COURSE, send_grade, send_passing  # noqa: E402
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# One live server and one Chromium for the module: --dist loadgroup runs it on one xdist worker.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser"), pytest.mark.django_db(transaction=True)]
 
 CHROMIUM_ARGS = [
     "--no-sandbox",  # CI runs as root

@@ -8,7 +8,7 @@ from credentials_plugin.models import AllowlistEntry, AuditRecord, BulkRun, Cour
 from credentials_plugin.statuses import CauseKind
 from tests.conftest import COURSE, send_passing
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 STAFF = issuance.Cause(kind=CauseKind.STAFF)
 
@@ -33,6 +33,7 @@ def test_issue_every_eligible_learner_runs_at_once_without_a_broker(passed_befor
     }
 
 
+@pytest.mark.database_specific
 def test_one_active_run_per_course(passed_before_configuration):
     BulkRun.objects.create(course_key=COURSE, active_course_key=str(COURSE), kind=BulkRun.Kind.ISSUE_ELIGIBLE)
     with pytest.raises(bulk.BulkRunRefused, match="already in progress"):
@@ -95,6 +96,7 @@ def test_an_allowlist_csv_with_bad_rows_reports_every_one(make_learner):
     assert not AllowlistEntry.objects.exists()
 
 
+@pytest.mark.database_specific
 def test_an_allowlist_csv_applies_all_or_nothing(make_learner, clock):
     api.configure_course(COURSE)
     first, second = make_learner(time=clock.tick()), make_learner(time=clock.tick())

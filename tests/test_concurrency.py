@@ -24,7 +24,7 @@ from opaque_keys.edx.keys import CourseKey
 
 from tests.conftest import COURSE, COURSE_NAME, send_enrollment, send_grade, send_passing, user_data
 
-pytestmark = [pytest.mark.mysql_only, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.mysql_only, pytest.mark.database_specific, pytest.mark.django_db(transaction=True)]
 
 WORKERS = 4
 LEARNERS = 50

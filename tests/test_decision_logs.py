@@ -23,7 +23,7 @@ def assert_no_personal_data(record, user):
         assert personal not in text
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_a_passing_event_logs_the_creation_with_the_events_id(make_learner, caplog):
     api.configure_course(COURSE, enabled=True)
     learner = make_learner()
@@ -44,7 +44,7 @@ def test_a_passing_event_logs_the_creation_with_the_events_id(make_learner, capl
     assert_no_personal_data(record, learner)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_an_event_that_changes_nothing_is_logged_as_unchanged(make_learner, caplog, clock):
     api.configure_course(COURSE, enabled=True)
     learner = make_learner()
@@ -58,7 +58,7 @@ def test_an_event_that_changes_nothing_is_logged_as_unchanged(make_learner, capl
     assert (record.decision, record.old_status, record.new_status) == ("unchanged", "awarded", "awarded")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_a_staff_revocation_logs_the_act_not_the_staffs_words(make_learner, caplog):
     api.configure_course(COURSE, enabled=True)
     learner = make_learner()
@@ -75,7 +75,7 @@ def test_a_staff_revocation_logs_the_act_not_the_staffs_words(make_learner, capl
     assert_no_personal_data(record, learner)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_completing_a_program_logs_the_program_decision(make_learner, caplog):
     api.configure_course(COURSE, enabled=True)
     program = api.define_program(title="Certificates track", requirements=[[str(COURSE)]])

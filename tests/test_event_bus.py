@@ -33,6 +33,8 @@ from credentials_plugin.integrations import event_receivers as handlers
 from credentials_plugin.models import AuditRecord, CourseCertificate, CourseFacts, LearnerCourseFacts
 from tests.conftest import COURSE, COURSE_NAME, send_enrollment, send_grade, send_passing, user_data
 
+pytestmark = pytest.mark.database_specific
+
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("CREDENTIALS_PLUGIN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 TOPIC_PREFIX = "credentials-plugin-test"

@@ -133,6 +133,7 @@ def test_no_rate_limit_on_verifying_is_allowed_but_warned():
     assert statuses(verdicts, "verify rate limit") == ["WARN"]
 
 
+@pytest.mark.database_specific
 def test_an_unapplied_migration_fails_and_names_it():
     MigrationRecorder.Migration.objects.filter(
         app="credentials_plugin", name="0006_programs_and_verifiable_credentials"

@@ -30,8 +30,8 @@ from credentials_plugin.statuses import CauseKind
 from tests.conftest import COURSE, COURSE_NAME, send_enrollment, send_grade, send_passing, user_data
 from tests.filter_steps import Broken, DowngradeToHonor, PreventCreation, filters_config
 
-# Real commits: the plugin emits its events on commit, as in production.
-pytestmark = pytest.mark.django_db(transaction=True)
+# The plugin emits its events on commit: conftest (_autocommit_in_the_test_transaction) runs them as a commit would.
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
@@ -65,6 +65,7 @@ def test_a_pass_awards_one_certificate_with_snapshots_and_one_event(course, make
     assert record.event_id
 
 
+@pytest.mark.database_specific
 def test_the_same_event_twice_changes_nothing_the_second_time(course, make_learner, emitted, clock):
     learner = make_learner(time=clock.tick())
     metadata = COURSE_PASSING_STATUS_UPDATED.generate_signal_metadata(time=clock.tick())
@@ -324,7 +325,7 @@ def test_in_process_handling_can_be_left_to_an_event_bus_consumer(course, make_l
     assert status_of(learner) is None  # not enrolled as far as we know: nothing yet
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_an_issuance_takes_at_most_six_queries(course, make_learner, clock):
     learner = make_learner(time=clock.tick())
     send_passing(learner, is_passing=False, time=clock.tick())

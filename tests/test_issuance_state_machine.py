@@ -54,7 +54,7 @@ from credentials_plugin.statuses import PLATFORM_STATUS_WORDS, AuditAction, Caus
 from tests.conftest import EventRecorder, send_enrollment, send_grade, send_passing
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db,
     # The rules, not the database, are under test: once, on SQLite (MariaDB's run would take minutes).
     pytest.mark.skipif(os.environ.get("CREDENTIALS_PLUGIN_TEST_DB") == "mysql", reason="runs on SQLite"),
 ]

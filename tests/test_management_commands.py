@@ -10,7 +10,7 @@ from credentials_plugin import api
 from credentials_plugin.models import AuditRecord, CourseCertificate
 from tests.conftest import COURSE, send_passing
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def run(name, *args):
@@ -49,6 +49,7 @@ def test_regenerate_dry_run_then_for_real(learners):
     assert "Learners checked: 1" in run("regenerate_certificates", str(COURSE), "--user", learners[0].username)
 
 
+@pytest.mark.database_specific
 def test_revoke_dry_run_then_for_real_all_or_nothing(learners):
     first, second, _ = learners
     args = [str(COURSE), "--reason", "Exam fraud", "--user", first.username, "--user", second.email]

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+# One xdist worker builds the wheel (in the checkout's build/ folder): --dist loadgroup keeps the module together.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("packaging")]
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ["base.html", "certificate.html", "not_found.html", "not_valid.html"]

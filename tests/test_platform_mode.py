@@ -15,7 +15,7 @@ from tests.conftest import COURSE, send_passing
 from tests.platform_backend import LMS_STATE, enroll, grade
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db,
     pytest.mark.usefixtures("platform"),
 ]
 

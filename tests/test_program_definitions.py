@@ -167,6 +167,7 @@ def test_import_programs_from_csv(tmp_path):
     assert Program.objects.filter(title="Other program").exists()
 
 
+@pytest.mark.database_specific
 def test_a_bad_csv_reports_every_bad_row_and_imports_nothing(tmp_path, capsys):
     rows = [
         CSV_HEADER,

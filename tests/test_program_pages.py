@@ -13,7 +13,7 @@ from credentials_plugin import api
 from credentials_plugin.models import AuditRecord, CourseRoleFacts, Organization, Program, ProgramSignatory
 from tests.conftest import send_enrollment, send_grade, send_passing
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 INTRO = CourseKey.from_string("course-v1:DemoX+Intro+2026")
 ADVANCED = CourseKey.from_string("course-v1:DemoX+Advanced+2026")

@@ -16,7 +16,7 @@ from credentials_plugin.programs import awarding as programs
 from credentials_plugin.statuses import CauseKind
 from tests.conftest import send_enrollment, send_passing
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 COURSES = [CourseKey.from_string(f"course-v1:ProgX+Part{number}+2026") for number in range(1, 6)]
 LATER_RUN_OF_FIRST = CourseKey.from_string("course-v1:ProgX+Part1+2027")

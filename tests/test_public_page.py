@@ -17,7 +17,7 @@ from credentials_plugin import api
 from credentials_plugin.models import CourseCertificate, Organization, Signatory
 from tests.conftest import COURSE, send_grade, send_passing
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from credentials_plugin import api
 from credentials_plugin.models import AuditRecord, CourseCertificate
 from tests.conftest import COURSE, send_grade, send_passing
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def reconcile(*args):

@@ -22,7 +22,7 @@ from credentials_plugin import api
 from credentials_plugin.models import AuditRecord, RecordShareLink
 from tests.conftest import send_enrollment, send_grade, send_passing
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 DATA_1 = CourseKey.from_string("course-v1:DemoX+Data1+2026")
 DATA_2 = CourseKey.from_string("course-v1:DemoX+Data2+2026")

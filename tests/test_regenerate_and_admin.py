@@ -10,7 +10,7 @@ from credentials_plugin.models import AuditRecord
 from credentials_plugin.statuses import CauseKind
 from tests.conftest import COURSE, COURSE_NAME, send_enrollment, send_grade, send_passing
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def test_regenerate_refreshes_name_and_grade_once(make_learner, emitted, clock):

@@ -28,7 +28,7 @@ from credentials_plugin.web.permissions import OPERATIONS, Access
 from credentials_plugin.web.rest_api.v1.api_permissions import authentication_classes
 from tests.conftest import COURSE, send_enrollment, send_passing, user_data
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 API = "/api/credentials_plugin/v1/"
 COURSE_API = f"{API}courses/{COURSE}/"
@@ -721,6 +721,7 @@ def test_start_and_poll_a_bulk_run(world, clock):
     assert world.client("global_staff").get(f"{API}courses/{OTHER_COURSE}/bulk-runs/{run['id']}/").status_code == 404
 
 
+@pytest.mark.database_specific
 def test_one_bulk_run_at_a_time_and_bad_requests(world):
     client = world.client("instructor")
     BulkRun.objects.create(course_key=COURSE, active_course_key=str(COURSE), kind=BulkRun.Kind.ISSUE_ELIGIBLE)

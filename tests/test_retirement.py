@@ -34,7 +34,7 @@ from credentials_plugin.statuses import AuditAction, CauseKind, CertificateStatu
 from credentials_plugin.vc.verification import verify_credential
 from tests.conftest import send_enrollment, send_grade, send_passing
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 DATA_1 = CourseKey.from_string("course-v1:DemoX+Data1+2026")
 DATA_2 = CourseKey.from_string("course-v1:DemoX+Data2+2026")

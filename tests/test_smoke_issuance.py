@@ -6,7 +6,7 @@ from credentials_plugin import api
 from tests.conftest import COURSE, send_passing
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_passing_event_awards_one_certificate(make_learner, emitted):
     api.configure_course(COURSE, enabled=True)
     learner = make_learner()

@@ -35,7 +35,7 @@ from credentials_plugin.web.permissions import OPERATIONS, Access
 from credentials_plugin.web.rendering import packaged_templates_dir
 from tests.conftest import COURSE, COURSE_NAME, send_enrollment, send_grade, send_passing, user_data
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 BASE = f"/credentials/courses/{COURSE}/"
 ROLES = ("global_staff", "instructor", "course_staff", "learner", "anonymous")

@@ -12,7 +12,7 @@ from openedx_events.learning.signals import COURSE_ACCESS_ROLE_ADDED, COURSE_ACC
 from credentials_plugin.backends.standalone import StandaloneBackend
 from tests.conftest import COURSE, user_data
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def send_catalog(name, time):

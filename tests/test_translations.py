@@ -72,7 +72,7 @@ def earn(learner, clock, **config):
     return CourseCertificate.objects.get(user=learner, course_key=COURSE)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_a_course_in_spanish_renders_its_certificate_in_spanish(make_learner, clock):
     certificate = earn(make_learner(enroll=False), clock, language="es")
 
@@ -84,7 +84,7 @@ def test_a_course_in_spanish_renders_its_certificate_in_spanish(make_learner, cl
     assert "Certificate of achievement" not in html
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_a_course_in_arabic_renders_right_to_left_in_arabic_and_so_does_its_not_valid_page(make_learner, clock):
     certificate = earn(make_learner(enroll=False), clock, language="ar")
     client = Client()
@@ -116,7 +116,7 @@ WITH_LOCALE_MIDDLEWARE = [
 ]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 @override_settings(MIDDLEWARE=WITH_LOCALE_MIDDLEWARE)
 def test_the_record_page_speaks_the_learners_language(make_learner, clock):
     learner = make_learner(enroll=False)

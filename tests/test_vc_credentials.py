@@ -42,7 +42,7 @@ from tests.independent_verifier import independently_verify
 
 SHARED_CONTEXTS = Path(settings.BASE_DIR).parent / "shared" / "vc" / "contexts"
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 TEST_KEY = "did:web:testserver#test-key-1"
 TEST_KEYS = [{"id": "test-key-1", "private_key": "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq"}]
