@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # The project's test command (`make test`, and CI through .ci/run):
 #   1. set up the environment (scripts/bootstrap.sh: apt packages, .venv, requirements);
-#   2. lint: ruff check, ruff format --check; security: bandit, pip-audit (known vulnerabilities);
+#   2. lint: ruff check, ruff format --check, lint-imports (the import-linter contracts of
+#      pyproject.toml); security: bandit, pip-audit (known vulnerabilities);
 #   3. no model change without its migration (makemigrations --check);
-#   4. the test suite on SQLite (tests marked mysql_only are skipped there), with branch coverage,
-#      after starting Redis (scripts/redis.sh) for the event-bus tests;
-#   5. the test suite again on MariaDB (scripts/mariadb.sh), appending to the same coverage data;
-#      `slow` tests (packaging) and `browser` tests (headless Chromium against a live server) ran
-#      in step 4 and test nothing database-specific, so they are not repeated;
+#   4. the whole test suite on SQLite (tests marked mysql_only are skipped there), with branch
+#      coverage, after starting Redis (scripts/redis.sh) for the event-bus tests; in parallel
+#      (pytest-xdist, one worker per core; --dist loadgroup keeps an xdist_group on one worker);
+#   5. on MariaDB (scripts/mariadb.sh), the tests marked database_specific (concurrency, locking,
+#      constraints, migrations, the event bus), appending to the same coverage data; the rest
+#      tests nothing that depends on the engine and ran in step 4. Two workers, each with its own
+#      test database (pytest-django suffixes its name with the worker's id);
 #   6. the coverage report of the package, failing under 90%.
+# Each step prints its time (--- ok (Ns)).
 #
 # Environment: KEEP_MARIADB=1 (KEEP_REDIS=1) leaves a MariaDB (Redis) server this script started running.
 # Extra arguments go to both pytest runs (e.g. `bash scripts/test.sh -x -k concurrency`).
@@ -41,6 +45,10 @@ done_step
 
 step "ruff format --check"
 ruff format --check .
+done_step
+
+step "lint-imports (import-linter contracts of pyproject.toml)"
+lint-imports
 done_step
 
 step "bandit (security linter; reviewed exceptions are marked # nosec with their reason)"
@@ -97,7 +105,7 @@ bash scripts/redis.sh start
 done_step
 
 step "pytest on SQLite"
-run_pytest "${COV_ARGS[@]}" "$@"
+run_pytest "${COV_ARGS[@]}" -n auto --dist loadgroup "$@"
 done_step
 
 step "MariaDB"
@@ -114,8 +122,8 @@ trap 'stop_mariadb; stop_redis' EXIT
 bash scripts/mariadb.sh start
 done_step
 
-step "pytest on MariaDB"
-CREDENTIALS_PLUGIN_TEST_DB=mysql run_pytest "${COV_ARGS[@]}" --cov-append -m "not slow and not browser" "$@"
+step "pytest on MariaDB (the database_specific tests)"
+CREDENTIALS_PLUGIN_TEST_DB=mysql run_pytest "${COV_ARGS[@]}" --cov-append -n 2 --dist loadgroup -m database_specific "$@"
 done_step
 
 step "coverage (branch) of credentials_plugin, both databases"
