@@ -86,8 +86,11 @@ def _autocommit_in_the_test_transaction(request, monkeypatch):
     does around a single call, for every call.
     """
     marker = request.node.get_closest_marker("django_db")
-    if marker is None or marker.kwargs.get("transaction") or (marker.args and marker.args[0]):
-        return
+    if (marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))) or {
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames):
+        return  # real commits
 
     original_on_commit = BaseDatabaseWrapper.on_commit
     original_exit = transaction.Atomic.__exit__

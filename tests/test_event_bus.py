@@ -60,8 +60,8 @@ def resend_as_consumer(signal, time, **data):
 
 
 @pytest.fixture
-def course(transactional_db):
-    """Certificates on for COURSE; committed work, as receivers inside a transaction wait for its commit."""
+def course(db):
+    """Certificates on for COURSE (receivers inside a transaction wait for its commit: see conftest)."""
     api.configure_course(COURSE, enabled=True)
 
 
@@ -120,7 +120,7 @@ def test_an_unknown_event_handling_is_a_clear_error_and_changes_nothing(course, 
 
 
 @pytest.mark.parametrize("mode", ["in_process", "event_bus"])
-def test_studios_catalog_events_are_taken_from_the_bus_in_either_mode(transactional_db, clock, mode):
+def test_studios_catalog_events_are_taken_from_the_bus_in_either_mode(db, clock, mode):
     """Studio sends them: the LMS only ever sees them re-sent by a consumer, so they cannot arrive twice."""
     catalog = CourseCatalogData(
         course_key=COURSE,
