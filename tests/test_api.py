@@ -105,4 +105,5 @@ def test_configuration_changes_are_audited_with_actor_and_what_changed(admin_use
 def test_finding_a_learner_never_fails_on_odd_input(identifier):
     from credentials_plugin.certificates.queries import find_learner
 
-    assert find_learner(identifier) is None
+    assert find_learner(identifier, COURSE) is None
+    assert find_learner(identifier, anyone=True) is None

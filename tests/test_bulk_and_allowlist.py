@@ -85,7 +85,8 @@ def test_an_allowlist_csv_with_bad_rows_reports_every_one(make_learner):
             f"{second.email},Appeal",
             ",no identifier",
             f"{first.email},again",
-        )
+        ),
+        COURSE,
     )
     assert [row.user_id for row in rows] == [first.id, second.id]
     assert [str(error) for error in errors] == [
@@ -100,7 +101,7 @@ def test_an_allowlist_csv_with_bad_rows_reports_every_one(make_learner):
 def test_an_allowlist_csv_applies_all_or_nothing(make_learner, clock):
     api.configure_course(COURSE)
     first, second = make_learner(time=clock.tick()), make_learner(time=clock.tick())
-    rows, errors = allowlist.parse_csv(csv_for(f"{first.username},One", f"{second.username},Two"))
+    rows, errors = allowlist.parse_csv(csv_for(f"{first.username},One", f"{second.username},Two"), COURSE)
     assert not errors
     outcomes = allowlist.apply_rows(rows, COURSE, cause=STAFF)
     assert [outcome.certificate.status for outcome in outcomes] == ["awarded", "awarded"]
@@ -119,6 +120,6 @@ def test_a_failure_midway_applies_none(make_learner, clock):
 
 
 def test_undecodable_and_oversized_files_are_refused():
-    assert str(allowlist.parse_csv(b"\xff\xfe\x00bad")[1][0]) == "line 0 (empty): The file is not UTF-8 text."
+    assert str(allowlist.parse_csv(b"\xff\xfe\x00bad", COURSE)[1][0]) == "line 0 (empty): The file is not UTF-8 text."
     too_many = "\n".join(f"user{n}" for n in range(allowlist.MAX_ROWS + 1)).encode()
-    assert "At most" in str(allowlist.parse_csv(too_many)[1][0])
+    assert "At most" in str(allowlist.parse_csv(too_many, COURSE)[1][0])

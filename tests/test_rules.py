@@ -6,7 +6,8 @@ import pytest
 from django.test import override_settings
 
 from credentials_plugin.backends.base import Enrollment
-from credentials_plugin.certificates.rules import Situation, decide, eligible_modes, validate_configuration
+from credentials_plugin.certificates.rules import Situation, decide, eligible_modes
+from credentials_plugin.core.validation import validate_configuration
 from credentials_plugin.data import CourseConfigurationData
 from tests.conftest import COURSE
 

@@ -716,7 +716,7 @@ ACTIONS = {
     "revoke": ("learners/grace/revoke/", lambda: {"revoke-reason": "Fraud"}),
     "reinstate": ("learners/revoked/reinstate/", lambda: {"reinstate-reason": "Cleared"}),
     "regenerate": ("learners/grace/regenerate/", lambda: {"regenerate-reason": "Renamed"}),
-    "allowlist": ("allowlist/add/", lambda: {"learner": "student"}),
+    "allowlist": ("allowlist/add/", lambda: {"learner": "late"}),
     "allowlist_remove": ("allowlist/remove/", lambda: {"user_id": AllowlistEntry.objects.get().user_id}),
     "bulk": ("bulk/start/", lambda: {"kind": "issue_eligible"}),
 }

@@ -137,5 +137,5 @@ def test_the_record_page_speaks_the_learners_language(make_learner, clock):
 def test_python_messages_follow_the_active_language():
     expected = "línea 1 (nobody-here): Ningún estudiante tiene este nombre de usuario o correo electrónico."
     with translation.override("es"):
-        _, errors = parse_csv("nobody-here\n")
+        _, errors = parse_csv("nobody-here\n", COURSE)
         assert str(errors[0]) == expected

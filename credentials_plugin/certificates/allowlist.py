@@ -7,14 +7,14 @@ import csv
 import io
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from credentials_plugin.certificates import issuance
+from credentials_plugin.certificates.queries import find_learners
+from credentials_plugin.core.limits import MAX_CSV_ROWS as MAX_ROWS
+from credentials_plugin.core.limits import MAX_NOTES
 
-MAX_ROWS = 5_000
-MAX_NOTES = 1_000
 HEADER_NAMES = {"username", "email", "user", "learner", "username_or_email", "identifier"}
 
 
@@ -40,8 +40,11 @@ class RowError:
         }
 
 
-def parse_csv(content):
-    """Rows and every bad row's error, from CSV bytes or text; no change is made."""
+def parse_csv(content, course_key):
+    """
+    Rows and every bad row's error, from CSV bytes or text; no change is made. Only learners of
+    COURSE_KEY are found (``queries.find_learner``'s rule): anyone else is "no learner".
+    """
     if isinstance(content, bytes):
         try:
             content = content.decode("utf-8-sig")
@@ -58,7 +61,7 @@ def parse_csv(content):
                 _("At most %(max)s rows per file; this one has %(count)s.") % {"max": MAX_ROWS, "count": len(lines)},
             )
         ]
-    users = _users_by_identifier([row[0].strip() for _, row in lines])
+    users = find_learners([row[0].strip() for _, row in lines], course_key)
     rows, errors, seen = [], [], set()
     for number, row in lines:
         identifier = row[0].strip()
@@ -78,18 +81,6 @@ def parse_csv(content):
             seen.add(user_id)
             rows.append(AllowlistRow(number, identifier, user_id, notes))
     return rows, errors
-
-
-def _users_by_identifier(identifiers):
-    wanted = {identifier for identifier in identifiers if identifier}
-    users = get_user_model().objects
-    found = {}
-    for user_id, username in users.filter(username__in=wanted).values_list("id", "username"):
-        found[username.lower()] = user_id
-    emails = {identifier for identifier in wanted if "@" in identifier}
-    for user_id, email in users.filter(email__in=emails).values_list("id", "email"):
-        found.setdefault(email.lower(), user_id)
-    return found
 
 
 def apply_rows(rows, course_key, *, cause):

@@ -31,6 +31,7 @@ from credentials_plugin.certificates.rules import NEVER_ELIGIBLE_MODES, Situatio
 from credentials_plugin.conf import plugin_settings
 from credentials_plugin.core.decision_log import log_decision
 from credentials_plugin.core.emitted_events import send_certificate_event_on_commit
+from credentials_plugin.core.limits import notes_problem, reason_problem
 from credentials_plugin.core.retry import in_transaction
 from credentials_plugin.data import CourseCertificateData
 from credentials_plugin.models import (
@@ -232,6 +233,8 @@ def evaluate(user_id, course_key, *, cause):
 
 def add_to_allowlist(user_id, course_key, *, notes="", cause):
     """Allowlist a learner (idempotent) and issue their certificate when they are eligible."""
+    if problem := notes_problem(notes):
+        raise IssuanceError(problem)
 
     def update(facts):
         _, created = AllowlistEntry.objects.get_or_create(
@@ -260,6 +263,8 @@ def revoke(certificate_uuid, *, reason, cause):
     """Revoke a certificate; it stays revoked, whatever the grades, until reinstated."""
     if not (reason or "").strip():
         raise IssuanceError(gettext("A reason is required to revoke a certificate."))
+    if problem := reason_problem(reason):
+        raise IssuanceError(problem)
 
     def act(certificate, facts):
         if certificate.status == CertificateStatus.REVOKED:
@@ -277,6 +282,8 @@ def reinstate(certificate_uuid, *, reason, cause):
     """Lift a staff revocation; the certificate takes the status the rules give it today."""
     if not (reason or "").strip():
         raise IssuanceError(gettext("A reason is required to reinstate a certificate."))
+    if problem := reason_problem(reason):
+        raise IssuanceError(problem)
 
     def act(certificate, facts):
         if certificate.status != CertificateStatus.REVOKED:

@@ -6,7 +6,9 @@ searching, filtering, sorting and counting a course's certificates and its histo
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 
-from credentials_plugin.models import AllowlistEntry, AuditRecord, BulkRun, CourseCertificate
+from credentials_plugin.backends import get_backend
+from credentials_plugin.core.limits import MAX_LEARNER_IDENTIFIER, MAX_USER_ID
+from credentials_plugin.models import AllowlistEntry, AuditRecord, BulkRun, CourseCertificate, LearnerCourseFacts
 from credentials_plugin.statuses import CertificateStatus
 
 #: Sort keys accepted from users, and the columns they sort by ("-key" sorts descending).
@@ -84,14 +86,82 @@ def bulk_runs(course_key):
     return BulkRun.objects.filter(course_key=course_key).select_related("requested_by")
 
 
-def find_learner(identifier):
-    """A user by username, email or numeric id, or None."""
+def find_learner(identifier, course_key=None, *, anyone=False):
+    """
+    The learner of COURSE_KEY with this username, email or numeric id, or None.
+
+    The one rule for who may be found: course staff (the staff pages, the REST API) find only
+    the learners of their course (see ``course_learner_ids``), and a stranger is None just as a
+    name nobody has, so that a course's staff cannot read other people's details nor learn who
+    has an account. Operators' commands pass ``anyone=True`` to find any account.
+    """
+    if course_key is None and not anyone:
+        raise TypeError("find_learner needs the course whose learner to find (or anyone=True).")
+    user = _user(identifier)
+    if user is None or anyone:
+        return user
+    return user if course_learner_ids(course_key, [user.pk]) else None
+
+
+def find_learners(identifiers, course_key):
+    """``{identifier lowercased: user id}`` of the learners of COURSE_KEY among usernames and emails."""
+    wanted = {identifier for identifier in identifiers if identifier}
+    users = get_user_model().objects
+    found = {}
+    for user_id, username in users.filter(username__in=wanted).values_list("id", "username"):
+        found[username.lower()] = user_id
+    emails = {identifier for identifier in wanted if "@" in identifier}
+    for user_id, email in users.filter(email__in=emails).values_list("id", "email"):
+        found.setdefault(email.lower(), user_id)
+    learners = course_learner_ids(course_key, set(found.values()))
+    return {identifier: user_id for identifier, user_id in found.items() if user_id in learners}
+
+
+def course_learner_ids(course_key, user_ids):
+    """
+    Which of USER_IDS are learners of the course: enrolled in it (the backend says so, active or
+    not), or with facts, a certificate, an allowlist entry or history in it.
+    """
+    remaining = set(user_ids)
+    learners = set()
+    for model, column in (
+        (LearnerCourseFacts, "user_id"),
+        (CourseCertificate, "user_id"),
+        (AllowlistEntry, "user_id"),
+        (AuditRecord, "user_id"),
+    ):
+        if remaining:
+            rows = model.objects.filter(course_key=course_key, **{f"{column}__in": remaining})
+            tied = set(rows.values_list(column, flat=True).distinct())
+            learners |= tied
+            remaining -= tied
+    backend = get_backend()
+    learners |= {user_id for user_id in remaining if backend.get_enrollment(user_id, course_key) is not None}
+    return learners
+
+
+def find_actor(identifier, course_key):
+    """
+    Someone who changed something in the course (the history's "changed by"), by username, email or
+    id, or None: nobody else is found, so that the filter tells nothing about other accounts.
+    """
+    user = _user(identifier)
+    if user is None or not AuditRecord.objects.filter(course_key=course_key, actor=user).exists():
+        return None
+    return user
+
+
+def _user(identifier):
+    """Any account with this username, email or numeric id, or None (odd input included)."""
     identifier = (identifier or "").strip()
+    if not identifier or len(identifier) > MAX_LEARNER_IDENTIFIER:
+        return None
     users = get_user_model().objects
     if identifier.isascii() and identifier.isdigit():
-        return users.filter(pk=int(identifier)).first()
+        user_id = int(identifier)
+        return users.filter(pk=user_id).first() if 1 <= user_id <= MAX_USER_ID else None
     field = "email__iexact" if "@" in identifier else "username"
-    return users.filter(**{field: identifier}).first() if identifier else None
+    return users.filter(**{field: identifier}).first()
 
 
 #: Cells a spreadsheet would run as a formula: exported with a leading apostrophe.

@@ -11,15 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
-
 from credentials_plugin.backends.base import Enrollment
 from credentials_plugin.conf import plugin_settings
+from credentials_plugin.core.validation import NEVER_ELIGIBLE_MODES
 from credentials_plugin.statuses import Availability, CertificateStatus, GradeDropPolicy
 
-NEVER_ELIGIBLE_MODES = frozenset({"audit"})
 HONOR_MODE = "honor"
-MAX_VALIDITY_DAYS = 36_500
 
 
 def eligible_modes(config) -> frozenset[str]:
@@ -30,25 +27,6 @@ def eligible_modes(config) -> frozenset[str]:
     elif not config.eligible_modes:
         modes.discard(HONOR_MODE)
     return frozenset(modes - NEVER_ELIGIBLE_MODES)
-
-
-def validate_configuration(config) -> dict[str, str]:
-    """Field errors of a course configuration (empty when valid)."""
-    errors = {}
-    modes = config.eligible_modes or []
-    if not isinstance(modes, list | tuple) or not all(isinstance(mode, str) and mode for mode in modes):
-        errors["eligible_modes"] = _("A list of enrollment mode names.")
-    elif NEVER_ELIGIBLE_MODES & set(modes):
-        errors["eligible_modes"] = _("Audit enrollments never earn a certificate.")
-    if config.minimum_grade is not None and not Decimal(0) <= Decimal(config.minimum_grade) <= Decimal(1):
-        errors["minimum_grade"] = _("A grade between 0 and 1.")
-    if config.availability == Availability.DATE and config.available_date is None:
-        errors["available_date"] = _("Give the date when certificates become available.")
-    if config.validity_days is not None and config.validity_days < 1:
-        errors["validity_days"] = _("At least one day, or empty for certificates that never expire.")
-    elif config.validity_days is not None and config.validity_days > MAX_VALIDITY_DAYS:
-        errors["validity_days"] = _("At most %(days)s days (100 years).") % {"days": MAX_VALIDITY_DAYS}
-    return errors
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from opaque_keys.edx.django.models import CourseKeyField
 
-from credentials_plugin.certificates.rules import validate_configuration
+from credentials_plugin.core.validation import validate_configuration
 from credentials_plugin.statuses import AuditAction, Availability, CauseKind, CertificateStatus, GradeDropPolicy
 
 

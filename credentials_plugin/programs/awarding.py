@@ -32,6 +32,7 @@ from credentials_plugin.certificates.issuance import Cause, IssuanceError, Learn
 from credentials_plugin.conf import plugin_settings
 from credentials_plugin.core.decision_log import log_decision
 from credentials_plugin.core.emitted_events import send_program_credential_event_on_commit
+from credentials_plugin.core.limits import reason_problem
 from credentials_plugin.core.retry import in_transaction
 from credentials_plugin.data import ProgramCredentialData
 from credentials_plugin.models import (
@@ -349,6 +350,8 @@ def revoke(credential_uuid, *, reason, cause) -> Outcome:
     """Revoke a program credential; it stays revoked, whatever the learner completes, until reinstated."""
     if not (reason or "").strip():
         raise IssuanceError(gettext("A reason is required to revoke a program credential."))
+    if problem := reason_problem(reason):
+        raise IssuanceError(problem)
 
     def act(change, credential):
         if credential.revoked_by_staff:
@@ -366,6 +369,8 @@ def reinstate(credential_uuid, *, reason, cause) -> Outcome:
     """
     if not (reason or "").strip():
         raise IssuanceError(gettext("A reason is required to reinstate a program credential."))
+    if problem := reason_problem(reason):
+        raise IssuanceError(problem)
 
     def act(change, credential):
         program = change.program

@@ -17,6 +17,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 from pyld.jsonld import JsonLdError
 
+from credentials_plugin.core.limits import MAX_CREDENTIAL_BYTES
 from credentials_plugin.core.links import absolute_url
 from credentials_plugin.models import CourseCertificate, ProgramCredential, StatusList
 from credentials_plugin.statuses import CertificateStatus
@@ -34,7 +35,6 @@ CREDENTIAL_MEDIA_TYPE = "application/vc+ld+json"
 # Verifiers may keep a credential or a status list this long; revocations show within it.
 MAX_AGE_SECONDS = 60
 # The largest credential the verify page accepts, pasted or uploaded.
-MAX_CREDENTIAL_BYTES = 256 * 1024
 
 
 def credential_url(certificate_uuid):

@@ -6,6 +6,7 @@ domain core.
 """
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django import forms
 from django.conf import settings
@@ -13,15 +14,19 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from credentials_plugin.certificates import queries
-from credentials_plugin.certificates.allowlist import MAX_NOTES
 from credentials_plugin.certificates.rules import HONOR_MODE, NEVER_ELIGIBLE_MODES
 from credentials_plugin.conf import plugin_settings
+from credentials_plugin.core.limits import (
+    MAX_CSV_BYTES,
+    MAX_LEARNER_IDENTIFIER,
+    MAX_NOTES,
+    MAX_REASON,
+    MAX_USER_ID,
+)
+from credentials_plugin.core.validation import validate_configuration
 from credentials_plugin.models import BulkRun
 from credentials_plugin.statuses import AuditAction, Availability, CertificateStatus, GradeDropPolicy
 
-MAX_REASON = 1_000
-MAX_CSV_BYTES = 2 * 1024 * 1024
-MAX_USER_ID = 2**31 - 1  # the LMS's auth_user.id is a 32-bit integer; a larger one must not reach the database
 #: The kinds of change the audit trail records (the ``action`` column), for the history filter.
 AUDIT_ACTIONS = dict(AuditAction.choices)
 PERCENT = Decimal(100)
@@ -109,9 +114,11 @@ class CourseConfigurationForm(forms.Form):
         }
 
     def clean(self):
+        """The checks across fields (a date for "on a date"...): the model's own, asked of what was sent."""
         data = super().clean()
-        if data.get("availability") == Availability.DATE and not data.get("available_date"):
-            self.add_error("available_date", _("Give the date when certificates become available."))
+        if not self.errors:
+            for field, message in validate_configuration(SimpleNamespace(**self.options())).items():
+                self.add_error(field if field in self.fields else None, message)
         return data
 
     def options(self):
@@ -156,7 +163,7 @@ class CertificateFilterForm(forms.Form):
 
 
 class LearnerLookupForm(forms.Form):
-    learner = forms.CharField(label=_("Username, email or user id"), max_length=255)
+    learner = forms.CharField(label=_("Username, email or user id"), max_length=MAX_LEARNER_IDENTIFIER)
 
 
 class ReasonForm(forms.Form):
@@ -188,7 +195,7 @@ class NoteForm(forms.Form):
 
 
 class AllowlistAddForm(forms.Form):
-    learner = forms.CharField(label=_("Learner"), max_length=255, help_text=_("Username or email"))
+    learner = forms.CharField(label=_("Learner"), max_length=MAX_LEARNER_IDENTIFIER, help_text=_("Username or email"))
     notes = forms.CharField(
         label=_("Notes"),
         required=False,
@@ -197,9 +204,14 @@ class AllowlistAddForm(forms.Form):
         help_text=_("Why this learner gets a certificate whatever their grade."),
     )
 
+    def __init__(self, *args, course_key, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.course_key = course_key
+
     def clean_learner(self):
+        """Only a learner of the course is found; anyone else is as unknown as a name nobody has."""
         identifier = self.cleaned_data["learner"].strip()
-        user = queries.find_learner(identifier)
+        user = queries.find_learner(identifier, self.course_key)
         if user is None:
             raise forms.ValidationError(_("No learner has this username or email."))
         self.user = user
@@ -219,7 +231,7 @@ class AllowlistUploadForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_CSV_BYTES:
-            raise forms.ValidationError(_("The file is larger than 2 MB."))
+            raise forms.ValidationError(_("The file is larger than %(size)s MB.") % {"size": MAX_CSV_BYTES // 2**20})
         return upload
 
 
@@ -242,23 +254,32 @@ class BulkRunForm(forms.Form):
 
 
 class HistoryFilterForm(forms.Form):
-    learner = forms.CharField(label=_("Learner"), required=False, max_length=255, help_text=_("Username, email or id"))
-    actor = forms.CharField(label=_("Changed by"), required=False, max_length=255, help_text=_("Username, email or id"))
+    learner = forms.CharField(
+        label=_("Learner"), required=False, max_length=MAX_LEARNER_IDENTIFIER, help_text=_("Username, email or id")
+    )
+    actor = forms.CharField(
+        label=_("Changed by"), required=False, max_length=MAX_LEARNER_IDENTIFIER, help_text=_("Username, email or id")
+    )
     action = forms.ChoiceField(
         label=_("Kind of change"), required=False, choices=[("", _("Any change")), *AUDIT_ACTIONS.items()]
     )
 
-    def _user(self, name):
+    def __init__(self, *args, course_key, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.course_key = course_key
+
+    def _user(self, name, find):
+        """A learner of the course (or someone who changed something in it): anyone else is unknown."""
         identifier = (self.cleaned_data.get(name) or "").strip()
         if not identifier:
             return None
-        user = queries.find_learner(identifier)
+        user = find(identifier, self.course_key)
         if user is None:
             raise forms.ValidationError(_("No user has this username, email or id."))
         return user
 
     def clean_learner(self):
-        return self._user("learner")
+        return self._user("learner", queries.find_learner)
 
     def clean_actor(self):
-        return self._user("actor")
+        return self._user("actor", queries.find_actor)

@@ -33,6 +33,7 @@ from credentials_plugin.backends import get_backend
 from credentials_plugin.certificates import allowlist as allowlist_csv
 from credentials_plugin.certificates import bulk, issuance, queries
 from credentials_plugin.certificates.configuration import get_configuration
+from credentials_plugin.core.limits import PAGE_SIZE
 from credentials_plugin.core.links import certificate_url
 from credentials_plugin.models import (
     AllowlistEntry,
@@ -71,7 +72,6 @@ from credentials_plugin.web.staff_forms import (
     mode_choices,
 )
 
-PAGE_SIZE = 50
 LEARNER_HISTORY_SIZE = 100
 RECENT_RUNS = 25
 REFRESH_SECONDS = 5
@@ -424,20 +424,10 @@ def _unknown_learner(request, course_key, identifier):
 
 def course_learner(course_key, identifier):
     """
-    The user with this username, email or id, if they have anything to do with the course (enrolled,
-    reported on, allowlisted or holding a certificate); else None, so that a course's staff cannot
-    read other people's details through these pages.
+    The learner of the course with this username, email or id, else None (``queries.find_learner``'s
+    rule), so that a course's staff cannot read other people's details through these pages.
     """
-    user = queries.find_learner(identifier)
-    if user is None:
-        return None
-    related = (
-        LearnerCourseFacts.objects.filter(user=user, course_key=course_key).exists()
-        or CourseCertificate.objects.filter(user=user, course_key=course_key).exists()
-        or AllowlistEntry.objects.filter(user=user, course_key=course_key).exists()
-        or get_backend().get_enrollment(user.pk, course_key) is not None
-    )
-    return user if related else None
+    return queries.find_learner(identifier, course_key)
 
 
 def _learner_page(request, course_key, user, *, forms=None, status=200):
@@ -584,7 +574,7 @@ def _allowlist_page(request, course_key, *, add_form=None, upload_form=None, row
     context = {
         "rows": [staff_rows.allowlist_row(entry) for entry in page.object_list],
         "pagination": _pagination(request, page),
-        "add_form": add_form or AllowlistAddForm(),
+        "add_form": add_form or AllowlistAddForm(course_key=course_key),
         "upload_form": upload_form or AllowlistUploadForm(),
         "row_errors": row_errors,
     }
@@ -601,7 +591,7 @@ def allowlist(request, course_key):
 @require_POST
 @staff_page("allowlist")
 def allowlist_add(request, course_key):
-    form = AllowlistAddForm(request.POST)
+    form = AllowlistAddForm(request.POST, course_key=course_key)
     if not form.is_valid():
         messages.error(request, _("Nothing was changed: correct the form below."))
         return _allowlist_page(request, course_key, add_form=form, status=400)
@@ -654,7 +644,7 @@ def allowlist_upload(request, course_key):
         messages.error(request, _("Nothing was changed: correct the form below."))
         return _allowlist_page(request, course_key, upload_form=form, status=400)
     upload = form.cleaned_data["file"]
-    rows, errors = allowlist_csv.parse_csv(upload.read())
+    rows, errors = allowlist_csv.parse_csv(upload.read(), course_key)
     if errors:
         messages.error(
             request,
@@ -739,7 +729,7 @@ def bulk_start(request, course_key):
 @staff_page("view")
 def history(request, course_key):
     """The course's audit trail, filterable by learner, actor and kind of change."""
-    form = HistoryFilterForm(request.GET)
+    form = HistoryFilterForm(request.GET, course_key=course_key)
     if form.is_valid():
         data = form.cleaned_data
         rows = queries.history(course_key, user=data["learner"], actor=data["actor"], action=data["action"])

@@ -26,7 +26,7 @@ class CourseCommand(BaseCommand):
             raise CommandError(str(error)) from error
 
     def learner_id(self, identifier):
-        user = find_learner(identifier)
+        user = find_learner(identifier, anyone=True)  # operators may act on any account
         if user is None:
             raise CommandError(f"No user '{identifier}'.")
         return user.pk

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from credentials_plugin import api
 from credentials_plugin.backends import get_backend
+from credentials_plugin.core.limits import MAX_PROGRAM_RUNS
 from credentials_plugin.core.links import absolute_url
 from credentials_plugin.data import ProgramCredentialData, ProgramData
 from credentials_plugin.models import Program, ProgramCredential
@@ -29,7 +30,6 @@ from credentials_plugin.web.rest_api.v1.views import ApiView, Conflict
 
 COURSE_KEY_PATTERN = r"^course-v1:[A-Za-z0-9._~-]+\+[A-Za-z0-9._~-]+\+[A-Za-z0-9._~-]+$"
 ORGANIZATION_PATTERN = r"^[A-Za-z0-9._-]+$"
-MAX_RUNS = 20
 
 
 # ---------------------------------------------------------------------------
@@ -46,11 +46,11 @@ class RequirementSerializer(serializers.Serializer):
 
     title = s.JsonCharField(required=False, allow_blank=True, max_length=255, validators=[s.TEXT])
     courses = serializers.ListField(
-        child=serializers.ListField(child=_course_key_field(), min_length=1, max_length=MAX_RUNS),
+        child=serializers.ListField(child=_course_key_field(), min_length=1, max_length=MAX_PROGRAM_RUNS),
         min_length=1,
-        max_length=MAX_RUNS,
+        max_length=MAX_PROGRAM_RUNS,
     )
-    choose = s.JsonIntegerField(required=False, min_value=1, max_value=MAX_RUNS)
+    choose = s.JsonIntegerField(required=False, min_value=1, max_value=MAX_PROGRAM_RUNS)
 
 
 class ProgramSerializer(serializers.Serializer):
@@ -66,7 +66,7 @@ class ProgramSerializer(serializers.Serializer):
     language = s.LanguageField(required=False)
     state = serializers.ChoiceField(choices=ProgramState.choices, required=False)
     on_course_loss = serializers.ChoiceField(choices=CourseLossPolicy.choices, required=False)
-    requirements = serializers.ListField(child=RequirementSerializer(), min_length=1, max_length=MAX_RUNS)
+    requirements = serializers.ListField(child=RequirementSerializer(), min_length=1, max_length=MAX_PROGRAM_RUNS)
 
     def to_representation(self, program):
         return {

@@ -12,14 +12,18 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from credentials_plugin.certificates.queries import CERTIFICATE_ORDERINGS, DEFAULT_ORDERING
-from credentials_plugin.certificates.rules import NEVER_ELIGIBLE_MODES
+from credentials_plugin.core.limits import (
+    MAX_ELIGIBLE_MODES,
+    MAX_LEARNER_IDENTIFIER,
+    MAX_NOTES,
+    MAX_REASON,
+    MAX_VALIDITY_DAYS,
+)
 from credentials_plugin.core.links import certificate_url
+from credentials_plugin.core.validation import NEVER_ELIGIBLE_MODES
 from credentials_plugin.models import BulkRun
 from credentials_plugin.statuses import AuditAction, Availability, CauseKind, CertificateStatus, GradeDropPolicy
 
-#: Days a certificate may stay valid at most (a larger value would overflow dates).
-MAX_VALIDITY_DAYS = 36_500
-MAX_REASON = 2_000
 # Patterns are written for both readers: JSON Schema's (ECMA 262, where $ ends the text) and the
 # server's Python (where it would also match before a final newline, so the server uses \Z).
 MODE_PATTERN = r"^[A-Za-z0-9_-]+$"
@@ -181,7 +185,7 @@ class ReasonField(SaysSomethingField):
     {
         "type": "string",
         "minLength": 1,
-        "maxLength": 254,
+        "maxLength": MAX_LEARNER_IDENTIFIER,
         "pattern": SOMETHING_PATTERN,
         "description": "The learner's username, email or numeric id.",
     }
@@ -190,7 +194,7 @@ class LearnerField(SaysSomethingField):
     """Who: a username, email or numeric id."""
 
     def __init__(self, **kwargs):
-        super().__init__(max_length=254, **kwargs)
+        super().__init__(max_length=MAX_LEARNER_IDENTIFIER, **kwargs)
 
 
 @extend_schema_field(
@@ -319,7 +323,7 @@ class ConfigurationSerializer(serializers.Serializer):
     eligible_modes = serializers.ListField(
         child=ModeField(),
         required=False,
-        max_length=20,
+        max_length=MAX_ELIGIBLE_MODES,
         help_text="Enrollment modes that earn a certificate; empty means the site's default modes.",
     )
     minimum_grade = GradeField(required=False, allow_null=True)
@@ -348,13 +352,12 @@ class ConfigurationSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         """
-        Availability "date" comes with its date in the same request; a change (PATCH) that clears the
-        date says which availability replaces it. (Whatever is stored, the result is then valid.)
+        A change (PATCH) that clears the date says which availability replaces it. The checks of the
+        configuration itself (availability "date" needs its date...) are ``validate_configuration``'s,
+        which the view asks of the configuration as it would be saved.
         """
-        if attrs.get("availability") == Availability.DATE and attrs.get("available_date") is None:
-            raise serializers.ValidationError({"available_date": ["Give the date when certificates become available."]})
         clears_the_date = self.partial and "available_date" in attrs and attrs["available_date"] is None
-        if clears_the_date and attrs.get("availability", Availability.DATE) == Availability.DATE:
+        if clears_the_date and "availability" not in attrs:
             raise serializers.ValidationError({"availability": ["Say which availability replaces the date you clear."]})
         return attrs
 
@@ -375,7 +378,7 @@ class AllowlistEntrySerializer(serializers.Serializer):
 
 class AllowlistAddSerializer(serializers.Serializer):
     user = LearnerField()
-    notes = JsonCharField(required=False, allow_blank=True, max_length=1_000, default="", validators=[TEXT])
+    notes = JsonCharField(required=False, allow_blank=True, max_length=MAX_NOTES, default="", validators=[TEXT])
 
 
 class AllowlistAddResultSerializer(OutcomeSerializer):
@@ -470,14 +473,14 @@ class HistoryFilterSerializer(serializers.Serializer):
     user = InputCharField(
         required=False,
         allow_blank=True,
-        max_length=254,
+        max_length=MAX_LEARNER_IDENTIFIER,
         validators=[TEXT],
         help_text="The learner: username, email or id.",
     )
     actor = InputCharField(
         required=False,
         allow_blank=True,
-        max_length=254,
+        max_length=MAX_LEARNER_IDENTIFIER,
         validators=[TEXT],
         help_text="Who acted: username, email or id.",
     )

@@ -9,9 +9,9 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from credentials_plugin.core.limits import MAX_CERTIFICATE_ADDRESS, MAX_CREDENTIAL_BYTES
 from credentials_plugin.vc.keys import SigningKeyMissing
 from credentials_plugin.vc.verification import verify_certificate_id, verify_credential
-from credentials_plugin.web.credential_pages import MAX_CREDENTIAL_BYTES
 from credentials_plugin.web.rest_api.v1.serializers import ErrorSerializer
 from credentials_plugin.web.rest_api.v1.views import ApiView
 from credentials_plugin.web.throttling import VerifyRateThrottle
@@ -20,7 +20,7 @@ from credentials_plugin.web.throttling import VerifyRateThrottle
 class VerifyRequestSerializer(serializers.Serializer):
     """A certificate's (or credential's) ID or address; any other JSON object is taken as a credential."""
 
-    certificate = serializers.CharField(required=False, max_length=2_000)
+    certificate = serializers.CharField(required=False, max_length=MAX_CERTIFICATE_ADDRESS)
 
 
 class CheckSerializer(serializers.Serializer):

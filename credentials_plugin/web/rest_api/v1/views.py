@@ -37,8 +37,9 @@ from rest_framework.views import exception_handler
 
 from credentials_plugin import api
 from credentials_plugin.certificates import allowlist, bulk, issuance, queries
-from credentials_plugin.certificates.rules import validate_configuration
+from credentials_plugin.core.limits import MAX_CSV_BYTES, MAX_PAGE_SIZE, PAGE_SIZE
 from credentials_plugin.core.links import certificate_url
+from credentials_plugin.core.validation import validate_configuration
 from credentials_plugin.models import AllowlistEntry, CourseCertificate, CourseConfiguration
 from credentials_plugin.statuses import CauseKind
 from credentials_plugin.web.rest_api.v1 import serializers as s
@@ -50,7 +51,6 @@ from credentials_plugin.web.rest_api.v1.api_permissions import (
 
 SOURCE = "rest_api.v1"
 SCHEMA_PATH = "/api/credentials_plugin/v1/schema/"
-MAX_CSV_BYTES = 5 * 1024 * 1024
 
 
 # ---------------------------------------------------------------------------
@@ -64,9 +64,9 @@ class Pagination(PageNumberPagination):
     a 400 naming the parameter (DRF alone would silently use the default); a page past the last, a 404.
     """
 
-    page_size = 50
+    page_size = PAGE_SIZE
     page_size_query_param = "page_size"
-    max_page_size = 200
+    max_page_size = MAX_PAGE_SIZE
 
     def paginate_queryset(self, queryset, request, view=None):
         errors = {}
@@ -385,19 +385,9 @@ class RegenerateView(CertificateView):
 # ---------------------------------------------------------------------------
 
 
-def find_learner(identifier):
-    """
-    ``queries.find_learner``, or None for "digits" that int() refuses: "¹".isdigit() is True, and
-    find_learner then raises ValueError (a core fix is proposed; this keeps such input a 404).
-    """
-    try:
-        return queries.find_learner(identifier)
-    except ValueError:
-        return None
-
-
-def learner_or_404(identifier):
-    user = find_learner(identifier)
+def learner_or_404(identifier, course_key):
+    """A learner of the course (``queries.find_learner``'s rule): anyone else is as unknown as nobody."""
+    user = queries.find_learner(identifier, course_key)
     if user is None:
         raise exceptions.NotFound(f"No learner has the username, email or id '{identifier}'.")
     return user
@@ -427,7 +417,7 @@ class IssueView(CourseView):
     operations = {"POST": "issue"}
 
     def post(self, request, course_key, learner):
-        user = learner_or_404(learner)
+        user = learner_or_404(learner, course_key)
         reason = self.validated(s.OptionalReasonSerializer, request.data).get("reason", "").strip()
         outcome = issuance.reconcile_learner(user.pk, course_key, cause=self.cause(reason))
         if outcome.certificate is None:
@@ -534,7 +524,7 @@ class AllowlistView(CourseView):
 
     def post(self, request, course_key):
         data = self.validated(s.AllowlistAddSerializer, request.data)
-        user = find_learner(data["user"])
+        user = queries.find_learner(data["user"], course_key)
         if user is None:  # like an unknown learner in a path: 404, with the field named
             return Response({"user": ["No learner has this username, email or id."]}, status=status.HTTP_404_NOT_FOUND)
         existed = AllowlistEntry.objects.filter(user=user, course_key=course_key).exists()
@@ -564,7 +554,7 @@ class AllowlistEntryView(CourseView):
     operations = {"DELETE": "allowlist"}
 
     def delete(self, request, course_key, learner):
-        user = learner_or_404(learner)
+        user = learner_or_404(learner, course_key)
         if not AllowlistEntry.objects.filter(user=user, course_key=course_key).exists():
             raise exceptions.NotFound(f"'{learner}' is not on this course's allowlist.")
         issuance.remove_from_allowlist(user.pk, course_key, cause=self.cause("Removed from the allowlist."))
@@ -592,7 +582,7 @@ class AllowlistCsvView(CourseView):
         upload = self.validated(s.AllowlistCsvSerializer, request.data)["file"]
         if upload.size > MAX_CSV_BYTES:
             raise exceptions.ValidationError({"file": [f"The file is larger than {MAX_CSV_BYTES // 1024} KiB."]})
-        rows, errors = allowlist.parse_csv(upload.read())
+        rows, errors = allowlist.parse_csv(upload.read(), course_key)
         if errors:
             rows = [{"line": error.line, "identifier": error.identifier, "message": error.message} for error in errors]
             body = {"file": [str(error) for error in errors], "rows": rows}
@@ -678,9 +668,9 @@ class HistoryView(CourseView):
     def get(self, request, course_key):
         filters = self.validated(s.HistoryFilterSerializer, request.query_params)
         people = {}
-        for name in ("user", "actor"):
+        for name, find in (("user", queries.find_learner), ("actor", queries.find_actor)):
             if filters.get(name):
-                people[name] = find_learner(filters[name])
+                people[name] = find(filters[name], course_key)
                 if people[name] is None:  # nobody by that name: no records (not every record)
                     return self.paginated(queries.history(course_key).none(), s.AuditRecordSerializer)
         rows = queries.history(course_key, action=filters.get("action", ""), **people)

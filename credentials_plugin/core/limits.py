@@ -1,0 +1,55 @@
+"""
+Every limit on what staff, API clients and operators may send, defined once.
+
+The staff forms, the API's serializers and the domain core all read these, so that the core
+refuses what the pages and the API refuse (and nothing the pages take is refused by the API).
+Nothing of the package is imported here.
+"""
+
+from django.utils.translation import gettext as _
+
+#: Characters in a reason (revoke, reinstate, an optional note) recorded in the audit trail.
+MAX_REASON = 2_000
+#: Characters in the notes of an allowlist entry.
+MAX_NOTES = 1_000
+#: Characters in a username, email or numeric id that identifies a learner (an email is at most 254).
+MAX_LEARNER_IDENTIFIER = 254
+#: The largest user id: the LMS's auth_user.id is a 32-bit integer; a larger one must not reach the database.
+MAX_USER_ID = 2**31 - 1
+
+#: Size of an allowlist CSV upload, in bytes (the staff page and the API).
+MAX_CSV_BYTES = 5 * 1024 * 1024
+#: Learners in one allowlist CSV upload.
+MAX_CSV_ROWS = 5_000
+
+#: Days a certificate may stay valid at most (a larger value would overflow dates): 100 years.
+MAX_VALIDITY_DAYS = 36_500
+#: Enrollment modes in a course's configuration.
+MAX_ELIGIBLE_MODES = 20
+
+#: Rows per page of the staff lists and the API's lists (the API's ``page_size`` default).
+PAGE_SIZE = 50
+#: The largest ``page_size`` an API client may ask for.
+MAX_PAGE_SIZE = 200
+
+#: Courses in a program requirement, runs of one course, and requirements in a program.
+MAX_PROGRAM_RUNS = 20
+
+#: Size of a credential pasted or uploaded to be verified (the verify page and the verify API).
+MAX_CREDENTIAL_BYTES = 256 * 1024
+#: Characters in a certificate's ID or address given to the verify API.
+MAX_CERTIFICATE_ADDRESS = 2_000
+
+
+def reason_problem(reason):
+    """Why the core refuses REASON for its length (empty when it fits): the limit the forms apply."""
+    if reason is not None and len(reason) > MAX_REASON:
+        return _("A reason is limited to %(max)s characters.") % {"max": MAX_REASON}
+    return ""
+
+
+def notes_problem(notes):
+    """Why the core refuses allowlist NOTES for their length (empty when they fit)."""
+    if notes is not None and len(notes) > MAX_NOTES:
+        return _("Notes are limited to %(max)s characters.") % {"max": MAX_NOTES}
+    return ""

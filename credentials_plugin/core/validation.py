@@ -1,0 +1,44 @@
+"""
+The checks of a course's certificate configuration, field by field and across fields, defined
+once: the model's ``clean()`` (hence ``api.configure_course``), the staff page's form and the
+API's serializer all ask ``validate_configuration``.
+"""
+
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+from credentials_plugin.core.limits import MAX_VALIDITY_DAYS
+from credentials_plugin.statuses import Availability
+
+#: Enrollment modes that never earn a certificate, whatever a course's configuration says.
+NEVER_ELIGIBLE_MODES = frozenset({"audit"})
+
+
+def validate_configuration(config) -> dict[str, str]:
+    """
+    Field errors of a course configuration (empty when valid). CONFIG is anything with the
+    configuration's attributes (a model, its data object, a namespace of a form's values).
+    """
+    errors = {}
+    modes = config.eligible_modes or []
+    if not isinstance(modes, list | tuple) or not all(isinstance(mode, str) and mode for mode in modes):
+        errors["eligible_modes"] = _("A list of enrollment mode names.")
+    elif NEVER_ELIGIBLE_MODES & set(modes):
+        errors["eligible_modes"] = _("Audit enrollments never earn a certificate.")
+    if config.minimum_grade is not None and not _is_grade(config.minimum_grade):
+        errors["minimum_grade"] = _("A grade between 0 and 1.")
+    if config.availability == Availability.DATE and config.available_date is None:
+        errors["available_date"] = _("Give the date when certificates become available.")
+    if config.validity_days is not None and config.validity_days < 1:
+        errors["validity_days"] = _("At least one day, or empty for certificates that never expire.")
+    elif config.validity_days is not None and config.validity_days > MAX_VALIDITY_DAYS:
+        errors["validity_days"] = _("At most %(days)s days (100 years).") % {"days": MAX_VALIDITY_DAYS}
+    return errors
+
+
+def _is_grade(value):
+    try:
+        return Decimal(0) <= Decimal(value) <= Decimal(1)
+    except (InvalidOperation, TypeError, ValueError):
+        return False
