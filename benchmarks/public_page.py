@@ -313,7 +313,7 @@ def sign_credentials(paths):
     """
     from credentials_plugin.models import CourseCertificate
     from credentials_plugin.vc import signing as issuing
-    from credentials_plugin.vc.verification import check_proof
+    from credentials_plugin.vc.proofs import check_proof
 
     for path in paths:
         if path.startswith("/credentials/certificates/"):

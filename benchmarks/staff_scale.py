@@ -623,8 +623,8 @@ def main(argv=None):  # noqa: PLR0915
         from django.core.management import call_command
         from django.utils import timezone
 
-        from credentials_plugin.certificates.issuance import Cause
         from credentials_plugin.conf import plugin_settings
+        from credentials_plugin.core.types import Cause
         from credentials_plugin.models import CourseCertificate
         from credentials_plugin.statuses import CauseKind
 

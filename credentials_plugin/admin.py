@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
 from credentials_plugin import models
-from credentials_plugin.certificates.issuance import Cause
+from credentials_plugin.core.types import Cause
 from credentials_plugin.programs import definitions as program_definitions
 from credentials_plugin.statuses import CauseKind
 

@@ -11,12 +11,11 @@ from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 
 from credentials_plugin.certificates import issuance
-from credentials_plugin.certificates.issuance import CertificateNotFound, IssuanceError, UnknownLearner
+from credentials_plugin.core.types import CertificateNotFound, IssuanceError, ProgramCredentialNotFound, UnknownLearner
 from credentials_plugin.data import CourseCertificateData, CourseConfigurationData, ProgramCredentialData, ProgramData
 from credentials_plugin.models import AuditRecord, CourseCertificate, CourseConfiguration, Program, ProgramCredential
 from credentials_plugin.programs import awarding as programs
 from credentials_plugin.programs import definitions as program_definitions
-from credentials_plugin.programs.awarding import ProgramCredentialNotFound
 from credentials_plugin.programs.definitions import DefinitionError
 from credentials_plugin.statuses import AuditAction, CauseKind
 

@@ -28,10 +28,28 @@ class CredentialsPluginConfig(AppConfig):
     }
 
     def ready(self):
-        """Connect the openedx-events receivers, and the LMS's retirement signals when in the LMS."""
+        """
+        Connect everything that listens, here and nowhere at import time: the openedx-events
+        receivers, the LMS's retirement signals (in the LMS), the domain's hooks (signing and
+        programs follow certificate changes; tasks take background work), and the cache
+        invalidation of configurations, course looks and program definitions.
+        """
+        from credentials_plugin import tasks
         from credentials_plugin.backends import lms
-        from credentials_plugin.integrations import event_receivers as handlers
-        from credentials_plugin.integrations import retirement
+        from credentials_plugin.certificates import configuration, looks
+        from credentials_plugin.core import hooks
+        from credentials_plugin.integrations import event_receivers, retirement
+        from credentials_plugin.programs import awarding
+        from credentials_plugin.vc import signing
 
-        handlers.connect_receivers()
+        event_receivers.connect_receivers()
         lms.connect_retirement_signals(retirement.on_platform_retirement)
+
+        hooks.certificate_status_changed.connect(signing.on_certificate_status_changed)
+        hooks.certificate_status_changed.connect(awarding.on_certificate_status_changed)
+        hooks.certificate_data_changed.connect(signing.on_certificate_data_changed)
+        hooks.background_work_requested.connect(tasks.submit)
+
+        configuration.connect_cache_invalidation()
+        looks.connect_cache_invalidation()
+        awarding.connect_cache_invalidation()

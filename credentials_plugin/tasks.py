@@ -1,4 +1,8 @@
-"""Celery tasks. They run on the LMS's workers when a broker is configured, at once otherwise."""
+"""
+Celery tasks. They run on the LMS's workers when a broker is configured, at once otherwise.
+The domain core asks for them by job name (``core.hooks.run_in_background``); ``submit``,
+connected in ``CredentialsPluginConfig.ready()``, answers.
+"""
 
 from celery import shared_task
 from django.conf import settings
@@ -53,3 +57,16 @@ def enqueue_signing_of(model_name, pk):
 def _has_workers():
     """A broker is configured and tasks are not run eagerly (in the request that asks for them)."""
     return bool(getattr(settings, "CELERY_BROKER_URL", "")) and not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
+
+
+#: The jobs the domain core may ask for, by name, and how each is handed to the workers.
+JOBS = {
+    "bulk_run": enqueue_bulk_run,
+    "sign": enqueue_signing_of,
+    "sign_pending": enqueue_signing,
+}
+
+
+def submit(*, job, arguments):
+    """``hooks.background_work_requested``: hand one job to the workers."""
+    JOBS[job](*arguments)

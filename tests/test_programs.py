@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from opaque_keys.edx.keys import CourseKey
 
 from credentials_plugin import api
-from credentials_plugin.certificates.issuance import Cause, IssuanceError
+from credentials_plugin.core.types import Cause, IssuanceError
 from credentials_plugin.models import AuditRecord, CourseCertificate, ProgramCredential
 from credentials_plugin.programs import awarding as programs
 from credentials_plugin.statuses import CauseKind

@@ -4,7 +4,6 @@ Where the plugin learns about the LMS: enrollments, courses, names, roles, grade
 ``get_backend()`` returns the backend the ``CREDENTIALS_PLUGIN_BACKEND`` setting names.
 """
 
-import importlib.util
 from functools import lru_cache
 
 from django.utils.module_loading import import_string
@@ -16,11 +15,10 @@ STANDALONE_BACKEND = "credentials_plugin.backends.standalone.StandaloneBackend"
 
 
 def edx_platform_is_importable():
-    """True inside an LMS process (edx-platform's grades app can be imported)."""
-    try:
-        return importlib.util.find_spec("lms.djangoapps.grades") is not None
-    except ModuleNotFoundError:
-        return False
+    """True inside an LMS process (asked of ``backends/lms.py``, the one module that knows the platform)."""
+    from credentials_plugin.backends import lms
+
+    return lms.is_importable()
 
 
 def get_backend():

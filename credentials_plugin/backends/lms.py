@@ -5,6 +5,7 @@ Every import happens inside a function, so this module loads anywhere; outside t
 LMS each call fails closed (no enrollment, no roles, no grade) and logs why.
 """
 
+import importlib.util
 import logging
 from functools import wraps
 
@@ -19,6 +20,14 @@ from credentials_plugin.backends.base import (
 )
 
 log = logging.getLogger(__name__)
+
+
+def is_importable():
+    """True inside an LMS process (edx-platform's grades app can be imported)."""
+    try:
+        return importlib.util.find_spec("lms.djangoapps.grades") is not None
+    except ModuleNotFoundError:
+        return False
 
 
 def fail_closed(default):

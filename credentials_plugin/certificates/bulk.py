@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from credentials_plugin.certificates import issuance
 from credentials_plugin.conf import plugin_settings
+from credentials_plugin.core.hooks import run_in_background
 from credentials_plugin.models import BulkRun, CourseCertificate
 from credentials_plugin.statuses import CauseKind, CertificateStatus
 
@@ -46,9 +47,7 @@ def start(course_key, kind, *, actor=None, statuses=()):
             )
     except IntegrityError as error:
         raise BulkRunRefused("A bulk run is already in progress for this course; wait for it to end.") from error
-    from credentials_plugin.tasks import enqueue_bulk_run
-
-    transaction.on_commit(lambda: enqueue_bulk_run(run.pk))
+    transaction.on_commit(lambda: run_in_background("bulk_run", run.pk))
     return run
 
 

@@ -4,7 +4,6 @@ from ccx_keys.locator import CCXLocator
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 
 from credentials_plugin.conf import plugin_settings
 from credentials_plugin.data import CourseConfigurationData
@@ -61,10 +60,15 @@ def _cached_configuration(course_key):
     return None if cached == _MISSING else cached
 
 
-@receiver(post_save, sender=CourseConfiguration)
-@receiver(post_delete, sender=CourseConfiguration)
 def forget_cached_configuration(sender, instance, **kwargs):
     """A saved or deleted configuration takes effect at once, and again once committed (no stale refill)."""
     key = _cache_key(instance.course_key)
     cache.delete(key)
     transaction.on_commit(lambda: cache.delete(key), robust=True)
+
+
+def connect_cache_invalidation():
+    """Forget a course's cached configuration when it is saved or deleted (from ``ready()``)."""
+    uid = "credentials_plugin.configuration"
+    post_save.connect(forget_cached_configuration, sender=CourseConfiguration, dispatch_uid=uid)
+    post_delete.connect(forget_cached_configuration, sender=CourseConfiguration, dispatch_uid=f"{uid}.delete")

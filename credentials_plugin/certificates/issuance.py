@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 
 from ccx_keys.locator import CCXLocator
 from django.contrib.auth import get_user_model
@@ -29,10 +28,12 @@ from credentials_plugin.backends.base import Enrollment, as_grade_fraction
 from credentials_plugin.certificates.configuration import get_configuration
 from credentials_plugin.certificates.rules import NEVER_ELIGIBLE_MODES, Situation, decide
 from credentials_plugin.conf import plugin_settings
+from credentials_plugin.core import hooks
 from credentials_plugin.core.decision_log import log_decision
 from credentials_plugin.core.emitted_events import send_certificate_event_on_commit
 from credentials_plugin.core.limits import notes_problem, reason_problem
 from credentials_plugin.core.retry import in_transaction
+from credentials_plugin.core.types import Cause, CertificateNotFound, IssuanceError, Learner, UnknownLearner
 from credentials_plugin.data import CourseCertificateData
 from credentials_plugin.models import (
     AllowlistEntry,
@@ -42,8 +43,6 @@ from credentials_plugin.models import (
     StaffRevocation,
 )
 from credentials_plugin.statuses import PLATFORM_STATUS_WORDS, AuditAction, CauseKind, CertificateStatus
-from credentials_plugin.vc import signing as credential_issuing
-from credentials_plugin.vc import status_lists
 
 log = logging.getLogger(__name__)
 
@@ -55,56 +54,6 @@ CREATABLE_FILTER_STATUSES = {
     CertificateStatus.AWARDED: CertificateStatus.AWARDED,
     CertificateStatus.UNVERIFIED: CertificateStatus.UNVERIFIED,
 }
-
-
-class IssuanceError(Exception):
-    """A request the core refuses; nothing was changed."""
-
-
-class UnknownLearner(IssuanceError):
-    pass
-
-
-class CertificateNotFound(IssuanceError):
-    pass
-
-
-@dataclass(frozen=True)
-class Learner:
-    """Who the change is for, with what the event told us of them (saves a query)."""
-
-    user_id: int
-    username: str = ""
-    email: str = ""
-    name: str = ""
-    is_active: bool = True
-
-    @classmethod
-    def from_user_data(cls, user_data):
-        """From openedx-events' UserData."""
-        pii = getattr(user_data, "pii", None)
-        return cls(
-            user_id=user_data.id,
-            username=getattr(pii, "username", "") or "",
-            email=getattr(pii, "email", "") or "",
-            name=getattr(pii, "name", "") or "",
-            is_active=user_data.is_active,
-        )
-
-
-@dataclass(frozen=True)
-class Cause:
-    """What asked for a change: recorded with it in the audit trail."""
-
-    kind: str
-    event_id: str = ""
-    actor_id: int | None = None
-    source: str = ""
-    reason: str = ""
-
-    @classmethod
-    def from_event(cls, metadata):
-        return cls(kind=CauseKind.EVENT, event_id=str(metadata.id), source=metadata.event_type)
 
 
 @dataclass(frozen=True)
@@ -352,7 +301,7 @@ def regenerate_many(course_key, certificate_ids, *, cause):
             name for name in ("learner_name", "course_name", "percent_grade", "letter_grade") if name in changed_fields
         ]
         CourseCertificate.objects.bulk_update(changed, [*fields, "modified"], batch_size=500)
-        credential_issuing.mark_for_resigning([certificate.id for certificate in changed])  # one query
+        hooks.certificate_data_changed.send(certificate_ids=[certificate.id for certificate in changed])
         AuditRecord.objects.bulk_create(
             [
                 _audit_record(AuditAction.REGENERATED, cause, reason, certificate, certificate.status)
@@ -518,26 +467,18 @@ def _create(learner, facts, decision, cause, *, mode, course_name):
 def _announce(certificate, old_status, learner=None, *, cause=None):
     """
     What follows every change to a certificate, inside its transaction: the CERTIFICATE_* event
-    (sent on commit) and, when the status changed, what depends on it.
+    (sent on commit) and, when the status changed, what depends on it (``hooks``: the signed
+    credential's revocation bit or signing, the learner's programs).
     """
     send_certificate_event_on_commit(certificate, old_status, learner)
     if old_status == certificate.status:
         return
-    if old_status == CertificateStatus.AWARDED:  # no longer valid: its signed credential's revocation bit is set
-        status_lists.revoke_credentials_of(certificate=certificate)
-    elif certificate.status == CertificateStatus.AWARDED:
-        credential_issuing.sign_when_awarded(certificate)
-    if CertificateStatus.AWARDED in (old_status, certificate.status):  # programs count awarded certificates only
-        from credentials_plugin.programs import awarding as programs  # here: programs builds on this module
-
-        check = partial(
-            programs.after_certificate_change,
-            certificate.user_id,
-            certificate.course_key,
-            cause=cause or Cause(kind=CauseKind.TASK, source=__name__),
-            learner=learner,
-        )
-        transaction.on_commit(check, robust=True)
+    hooks.certificate_status_changed.send(
+        certificate=certificate,
+        old_status=old_status,
+        learner=learner,
+        cause=cause or Cause(kind=CauseKind.TASK, source=__name__),
+    )
 
 
 def _refuse(learner, course_key, cause, reason):

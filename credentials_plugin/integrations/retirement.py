@@ -29,8 +29,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from credentials_plugin.certificates.issuance import Cause
 from credentials_plugin.core.retry import in_transaction
+from credentials_plugin.core.types import Cause
 from credentials_plugin.models import (
     AllowlistEntry,
     AuditRecord,

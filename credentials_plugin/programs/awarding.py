@@ -2,9 +2,10 @@
 Program credentials: the domain core for programs.
 
 A learner earns a program's credential the moment the course certificate that completes the
-program is awarded: ``issuance`` calls ``after_certificate_change`` once that change commits,
-in the same process, with no separate service. When a certificate the program needs stops
-being awarded, the program's policy decides (revoke the credential, or keep it).
+program is awarded: ``on_certificate_status_changed`` (a hook of ``issuance``) schedules
+``after_certificate_change`` for when that change commits, in the same process, with no
+separate service. When a certificate the program needs stops being awarded, the program's
+policy decides (revoke the credential, or keep it).
 
 Every change to one learner's credential in one program runs in a transaction that first locks
 their ``LearnerProgramLock`` row, so two courses finished at once are decided one after the
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from functools import partial
 from uuid import UUID
 
 from django.core.cache import cache
@@ -28,12 +30,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from opaque_keys.edx.keys import CourseKey
 
-from credentials_plugin.certificates.issuance import Cause, IssuanceError, Learner
 from credentials_plugin.conf import plugin_settings
 from credentials_plugin.core.decision_log import log_decision
 from credentials_plugin.core.emitted_events import send_program_credential_event_on_commit
 from credentials_plugin.core.limits import reason_problem
 from credentials_plugin.core.retry import in_transaction
+from credentials_plugin.core.types import Cause, IssuanceError, Learner, ProgramCredentialNotFound, ProgramNotFound
 from credentials_plugin.data import ProgramCredentialData
 from credentials_plugin.models import (
     AuditRecord,
@@ -61,14 +63,6 @@ _VERSION_KEY = "credentials_plugin.programs.awarding.version"
 
 AWARDED = ProgramCredentialStatus.AWARDED
 REVOKED = ProgramCredentialStatus.REVOKED
-
-
-class ProgramNotFound(IssuanceError):
-    pass
-
-
-class ProgramCredentialNotFound(IssuanceError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -103,13 +97,12 @@ def _bump_version():
         cache.set(_VERSION_KEY, 1, None)
 
 
-for _model in (Program, ProgramRequirement, ProgramCourseRun):
-    post_save.connect(
-        forget_definitions, sender=_model, dispatch_uid=f"credentials_plugin.programs.awarding.{_model.__name__}"
-    )
-    post_delete.connect(
-        forget_definitions, sender=_model, dispatch_uid=f"credentials_plugin.programs.awarding.del.{_model.__name__}"
-    )
+def connect_cache_invalidation():
+    """Forget the cached program definitions when a program, requirement or run changes (from ``ready()``)."""
+    for model in (Program, ProgramRequirement, ProgramCourseRun):
+        uid = f"credentials_plugin.programs.{model.__name__}"
+        post_save.connect(forget_definitions, sender=model, dispatch_uid=uid)
+        post_delete.connect(forget_definitions, sender=model, dispatch_uid=f"{uid}.delete")
 
 
 def programs_containing(course_key) -> tuple[program_rules.ProgramShape, ...]:
@@ -196,6 +189,18 @@ def _load_shapes(program_ids):
 # ---------------------------------------------------------------------------
 # After a course certificate change
 # ---------------------------------------------------------------------------
+
+
+def on_certificate_status_changed(*, certificate, old_status, learner, cause):
+    """
+    ``hooks.certificate_status_changed``: programs count awarded certificates only, so a change
+    into or out of ``awarded`` checks the learner's programs once the change commits.
+    """
+    if CertificateStatus.AWARDED in (old_status, certificate.status):
+        check = partial(
+            after_certificate_change, certificate.user_id, certificate.course_key, cause=cause, learner=learner
+        )
+        transaction.on_commit(check, robust=True)
 
 
 def after_certificate_change(user_id, course_key, *, cause, learner=None):

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from credentials_plugin.certificates.looks import certificate_state, course_looks, organization_brandings
 from credentials_plugin.certificates.queries import spreadsheet_safe
 from credentials_plugin.core.links import certificate_url, program_credential_url
 from credentials_plugin.models import (
@@ -30,7 +31,6 @@ from credentials_plugin.models import (
 from credentials_plugin.programs import awarding as programs
 from credentials_plugin.programs.completion import progress
 from credentials_plugin.statuses import AuditAction, CertificateStatus, ProgramCredentialStatus
-from credentials_plugin.web.presentation import certificate_state, course_looks, organization_brandings
 
 #: Active share links a learner may hold at once (each one is a way in to their record).
 MAX_ACTIVE_SHARE_LINKS = 20

@@ -4,29 +4,11 @@ The site's ``did:web`` identifier and DID document: every signing key, current a
 The document is plain JSON served at ``/.well-known/did.json`` for resolvers; we never canonicalize it.
 """
 
-from urllib.parse import urlsplit
-
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 
-from credentials_plugin.conf import plugin_settings
-from credentials_plugin.vc.keys import verification_keys
+from credentials_plugin.vc.keys import issuer_did, verification_keys
 
 DID_CONTEXTS = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"]
-
-
-def issuer_did() -> str:
-    """``did:web:`` + the public host (PUBLIC_BASE_URL, else LMS_ROOT_URL); a port is written ``%3A``."""
-    base = plugin_settings.PUBLIC_BASE_URL or getattr(settings, "LMS_ROOT_URL", "")
-    parts = urlsplit(base)
-    if not parts.hostname:
-        raise ImproperlyConfigured(
-            "Verifiable credentials need the site's public address: "
-            "set CREDENTIALS_PLUGIN_PUBLIC_BASE_URL or LMS_ROOT_URL."
-        )
-    host = parts.hostname if parts.port is None else f"{parts.hostname}%3A{parts.port}"
-    return f"did:web:{host}"
 
 
 def did_document() -> dict:

@@ -14,12 +14,11 @@ from django.utils.translation import gettext as _
 from credentials_plugin.certificates.configuration import get_configuration
 from credentials_plugin.core.links import absolute_url
 from credentials_plugin.models import Organization
+from credentials_plugin.vc.contexts import CREDENTIALS_V2, OPEN_BADGES_V3
 from credentials_plugin.vc.did import issuer_did
 from credentials_plugin.vc.proofs import xsd_datetime
 from credentials_plugin.vc.status_lists import status_entry
 
-CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
-OPEN_BADGES_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 CONTEXTS = [CREDENTIALS_V2, OPEN_BADGES_V3]
 # Values of Open Badges 3.0's AchievementType enumeration.
 COURSE_ACHIEVEMENT_TYPE = "Course"

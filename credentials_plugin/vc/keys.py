@@ -13,9 +13,11 @@ import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from credentials_plugin.conf import plugin_settings
@@ -45,9 +47,20 @@ class SigningKey:
     @property
     def verification_method(self) -> str:
         """The id of this key in the site's DID document."""
-        from credentials_plugin.vc.did import issuer_did  # the DID document lists these keys
-
         return f"{issuer_did()}#{self.key_id}"
+
+
+def issuer_did() -> str:
+    """``did:web:`` + the public host (PUBLIC_BASE_URL, else LMS_ROOT_URL); a port is written ``%3A``."""
+    base = plugin_settings.PUBLIC_BASE_URL or getattr(settings, "LMS_ROOT_URL", "")
+    parts = urlsplit(base)
+    if not parts.hostname:
+        raise ImproperlyConfigured(
+            "Verifiable credentials need the site's public address: "
+            "set CREDENTIALS_PLUGIN_PUBLIC_BASE_URL or LMS_ROOT_URL."
+        )
+    host = parts.hostname if parts.port is None else f"{parts.hostname}%3A{parts.port}"
+    return f"did:web:{host}"
 
 
 def signing_key() -> SigningKey:

@@ -10,18 +10,21 @@ go unsigned, so signing refuses such a document and verifying rejects it.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pyld import jsonld
 
 from credentials_plugin.vc.contexts import document_loader
-from credentials_plugin.vc.keys import SigningKey
+from credentials_plugin.vc.did import resolve_verification_method
+from credentials_plugin.vc.keys import SigningKey, verification_keys
 from credentials_plugin.vc.multibase import MultibaseError, decode_base58btc, encode_base58btc
 
 PROOF_TYPE = "DataIntegrityProof"
@@ -192,3 +195,23 @@ def _plain(error):
     while error.__cause__ is not None:
         error = error.__cause__
     return str(error.args[0]).rstrip(".") if error.args else type(error).__name__
+
+
+#: How long a checked proof is remembered (the same document and keys give the same answer).
+PROOF_CACHE_SECONDS = 24 * 3600
+
+
+def check_proof(document) -> ProofCheck:
+    """
+    ``verify_proof``, remembered for the same document and the same keys: verifying canonicalizes
+    the document, which costs milliseconds, and the certificate page shows the result every time.
+    Signing checks each new credential once, so a page's first view finds the answer here.
+    """
+    keys = sorted((key_id, key.multikey) for key_id, key in verification_keys().items())
+    fingerprint = json.dumps([document, keys], sort_keys=True, ensure_ascii=False, default=str)
+    cache_key = "credentials_plugin.vc.proof.v1." + hashlib.sha256(fingerprint.encode()).hexdigest()
+    result = cache.get(cache_key)
+    if result is None:
+        result = verify_proof(document, resolve_verification_method)
+        cache.set(cache_key, result, PROOF_CACHE_SECONDS)
+    return result

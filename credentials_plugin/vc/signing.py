@@ -18,14 +18,15 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
+from credentials_plugin.certificates.looks import course_look
+from credentials_plugin.core.hooks import run_in_background
 from credentials_plugin.core.retry import in_transaction
 from credentials_plugin.models import CourseCertificate, ProgramCredential, SignedCredential
 from credentials_plugin.statuses import CertificateStatus, ProgramCredentialStatus
 from credentials_plugin.vc.documents import course_credential_document, program_credential_document
 from credentials_plugin.vc.keys import signing_key
-from credentials_plugin.vc.proofs import sign
-from credentials_plugin.vc.status_lists import assign_entry
-from credentials_plugin.web.presentation import course_look
+from credentials_plugin.vc.proofs import check_proof, sign
+from credentials_plugin.vc.status_lists import assign_entry, revoke_credentials_of
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +95,7 @@ def mark_for_resigning(certificate_ids) -> int:
         certificate_id__in=certificate_ids, revoked=False, needs_signing=False
     ).update(needs_signing=True)
     if marked:
-        from credentials_plugin.tasks import enqueue_signing  # tasks import the domain core, which imports us
-
-        transaction.on_commit(enqueue_signing)
+        transaction.on_commit(partial(run_in_background, "sign_pending"))
     return marked
 
 
@@ -109,9 +108,20 @@ HOLDERS = {
 
 def sign_when_awarded(holder):
     """HOLDER just became awarded: after commit its credential is signed on the workers (else on first request)."""
-    from credentials_plugin.tasks import enqueue_signing_of  # tasks import the domain core, which imports us
+    transaction.on_commit(partial(run_in_background, "sign", type(holder).__name__, holder.pk), robust=True)
 
-    transaction.on_commit(partial(enqueue_signing_of, type(holder).__name__, holder.pk), robust=True)
+
+def on_certificate_status_changed(*, certificate, old_status, **_):
+    """``hooks.certificate_status_changed``: no longer awarded sets the revocation bit; newly awarded signs."""
+    if old_status == CertificateStatus.AWARDED:
+        revoke_credentials_of(certificate=certificate)
+    elif certificate.status == CertificateStatus.AWARDED:
+        sign_when_awarded(certificate)
+
+
+def on_certificate_data_changed(*, certificate_ids):
+    """``hooks.certificate_data_changed``: the certificates' credentials are re-signed later."""
+    mark_for_resigning(certificate_ids)
 
 
 def sign_now(model_name, pk) -> bool:
@@ -168,7 +178,5 @@ def _sign_locked(model, pk, awarded):
     credential.needs_signing = False
     credential.save(update_fields=["document", "key_id", "signed_at", "needs_signing", "modified"])
     log.info("Signed credential %s of %s %s with key %s.", credential.uuid, model.__name__, holder.uuid, key.key_id)
-    from credentials_plugin.vc.verification import check_proof  # verification builds on this module
-
     check_proof(document)  # checked once here (on the workers, when there are), remembered for the pages
     return credential

@@ -25,6 +25,7 @@ from django.utils import timezone
 from credentials_plugin.core.links import absolute_url
 from credentials_plugin.core.retry import in_transaction
 from credentials_plugin.models import SignedCredential, StatusList
+from credentials_plugin.vc.contexts import CREDENTIALS_V2
 from credentials_plugin.vc.did import issuer_did
 from credentials_plugin.vc.keys import signing_key
 from credentials_plugin.vc.proofs import sign, xsd_datetime
@@ -139,8 +140,6 @@ def status_list_document(list_id) -> bytes:
 
 
 def _rebuild(list_id):
-    from credentials_plugin.vc.documents import CREDENTIALS_V2  # documents import this module
-
     def work():
         status_list = StatusList.objects.select_for_update().get(pk=list_id)
         if status_list.document and status_list.signed_at is not None:  # rebuilt by another request

@@ -8,7 +8,6 @@ HTTP to ourselves); a credential of another issuer can't be checked here (no net
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -16,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
-from django.core.cache import cache
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from pyld.jsonld import JsonLdError
@@ -24,8 +22,8 @@ from pyld.jsonld import JsonLdError
 from credentials_plugin.models import CourseCertificate, ProgramCredential, SignedCredential
 from credentials_plugin.statuses import CertificateStatus
 from credentials_plugin.vc.did import issuer_did, resolve_verification_method
-from credentials_plugin.vc.keys import SigningKeyMissing, verification_keys
-from credentials_plugin.vc.proofs import ProofCheck, verify_proof
+from credentials_plugin.vc.keys import SigningKeyMissing
+from credentials_plugin.vc.proofs import check_proof
 from credentials_plugin.vc.signing import (
     NotIssuable,
     current_credential,
@@ -36,7 +34,6 @@ from credentials_plugin.vc.signing import (
 from credentials_plugin.vc.status_lists import ENTRY_TYPE, PURPOSE, is_revoked
 
 UUID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
-PROOF_CACHE_SECONDS = 24 * 3600
 
 log = logging.getLogger(__name__)
 
@@ -156,22 +153,6 @@ def _signature_check(document):
     if result.ok:
         return Check("signature", True, _("The signature matches the document: nothing changed since it was signed."))
     return Check("signature", False, result.reason)
-
-
-def check_proof(document) -> ProofCheck:
-    """
-    ``verify_proof``, remembered for the same document and the same keys: verifying canonicalizes
-    the document, which costs milliseconds, and the certificate page shows the result every time.
-    Signing checks each new credential once, so a page's first view finds the answer here.
-    """
-    keys = sorted((key_id, key.multikey) for key_id, key in verification_keys().items())
-    fingerprint = json.dumps([document, keys], sort_keys=True, ensure_ascii=False, default=str)
-    cache_key = "credentials_plugin.vc.proof.v1." + hashlib.sha256(fingerprint.encode()).hexdigest()
-    result = cache.get(cache_key)
-    if result is None:
-        result = verify_proof(document, resolve_verification_method)
-        cache.set(cache_key, result, PROOF_CACHE_SECONDS)
-    return result
 
 
 def _status_check(status):

@@ -7,6 +7,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from openedx_filters.learning.filters import CertificateRenderStarted
 
+from credentials_plugin.certificates.looks import certificate_state, course_look
 from credentials_plugin.core.links import absolute_url
 from credentials_plugin.models import DEFAULT_ACCENT_COLOUR, DEFAULT_PRIMARY_COLOUR, CourseCertificate, Organization
 from credentials_plugin.statuses import CertificateStatus
@@ -15,8 +16,6 @@ from credentials_plugin.web import page_cache
 from credentials_plugin.web.permissions import is_course_staff
 from credentials_plugin.web.presentation import (
     certificate_context,
-    certificate_state,
-    course_look,
     localized_date,
     page_language,
     qr_code_svg,

@@ -16,10 +16,10 @@ from django.db import connection
 from django.utils import timezone, translation
 from openedx_filters.learning.filters import CertificateRenderStarted
 
+from credentials_plugin.certificates.looks import look_version
 from credentials_plugin.conf import plugin_settings
 from credentials_plugin.core.links import absolute_url
 from credentials_plugin.models import CourseCertificate
-from credentials_plugin.web.presentation import look_version
 
 CACHEABLE_STATES = ("awarded", "expired")
 

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from credentials_plugin.certificates.looks import program_look
 from credentials_plugin.core.links import absolute_url, program_credential_url, verify_url
 from credentials_plugin.models import CourseCertificate, ProgramCredential
 from credentials_plugin.programs import awarding as programs
@@ -20,12 +21,7 @@ from credentials_plugin.programs.completion import progress
 from credentials_plugin.statuses import CertificateStatus, ProgramCredentialStatus
 from credentials_plugin.vc.verification import verify_program_credential
 from credentials_plugin.web.certificate_pages import not_found, render_page
-from credentials_plugin.web.presentation import (
-    localized_date,
-    program_look,
-    program_theme_template_names,
-    text_direction,
-)
+from credentials_plugin.web.presentation import localized_date, program_theme_template_names, text_direction
 from credentials_plugin.web.rendering import render
 from credentials_plugin.web.sharing import share_links
 

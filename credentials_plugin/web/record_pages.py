@@ -17,8 +17,8 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from credentials_plugin.certificates.issuance import Cause
 from credentials_plugin.core.links import absolute_url
+from credentials_plugin.core.types import Cause
 from credentials_plugin.records import learner_record as records
 from credentials_plugin.statuses import CauseKind
 from credentials_plugin.web.presentation import text_direction

@@ -33,6 +33,7 @@ from credentials_plugin.backends import get_backend
 from credentials_plugin.certificates import allowlist as allowlist_csv
 from credentials_plugin.certificates import bulk, issuance, queries
 from credentials_plugin.certificates.configuration import get_configuration
+from credentials_plugin.certificates.looks import PageState, course_look
 from credentials_plugin.core.limits import PAGE_SIZE
 from credentials_plugin.core.links import certificate_url
 from credentials_plugin.models import (
@@ -48,14 +49,7 @@ from credentials_plugin.statuses import CauseKind, CertificateStatus
 from credentials_plugin.web import staff_rows
 from credentials_plugin.web.certificate_pages import render_certificate
 from credentials_plugin.web.permissions import OPERATIONS, can
-from credentials_plugin.web.presentation import (
-    PageState,
-    certificate_context,
-    course_look,
-    page_language,
-    text_direction,
-    theme_template_names,
-)
+from credentials_plugin.web.presentation import certificate_context, page_language, text_direction, theme_template_names
 from credentials_plugin.web.rendering import render
 from credentials_plugin.web.staff_forms import (
     AUDIT_ACTIONS,

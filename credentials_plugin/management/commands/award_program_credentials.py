@@ -4,7 +4,7 @@ from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 
-from credentials_plugin.certificates.issuance import Cause, IssuanceError
+from credentials_plugin.core.types import Cause, IssuanceError
 from credentials_plugin.programs import awarding as programs
 from credentials_plugin.statuses import CauseKind
 

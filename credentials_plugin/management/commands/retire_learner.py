@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from credentials_plugin.certificates.issuance import Cause
+from credentials_plugin.core.types import Cause
 from credentials_plugin.integrations.retirement import retire_learner
 from credentials_plugin.statuses import CauseKind
 

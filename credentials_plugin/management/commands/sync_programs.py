@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from credentials_plugin.backends import get_backend
-from credentials_plugin.certificates.issuance import Cause
+from credentials_plugin.core.types import Cause
 from credentials_plugin.programs import definitions as program_definitions
 from credentials_plugin.statuses import CauseKind
 
