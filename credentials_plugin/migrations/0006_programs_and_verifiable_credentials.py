@@ -7,6 +7,8 @@ import uuid
 from django.conf import settings
 from django.db import migrations, models
 
+from credentials_plugin.core.django_compat import check_constraint
+
 
 class Migration(migrations.Migration):
 
@@ -196,6 +198,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='signedcredential',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('certificate__isnull', False), ('program_credential__isnull', True)), models.Q(('certificate__isnull', True), ('program_credential__isnull', False)), _connector='OR'), name='credentials_plugin_credential_of_one_thing'),
+            constraint=check_constraint(models.Q(models.Q(('certificate__isnull', False), ('program_credential__isnull', True)), models.Q(('certificate__isnull', True), ('program_credential__isnull', False)), _connector='OR'), name='credentials_plugin_credential_of_one_thing'),
         ),
     ]

@@ -8,6 +8,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
+from credentials_plugin.core.django_compat import check_constraint
 from credentials_plugin.models.course_certificates import CourseCertificate, TimeStamped
 from credentials_plugin.models.program_credentials import ProgramCredential
 
@@ -64,8 +65,8 @@ class SignedCredential(TimeStamped):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["status_list", "status_index"], name="credentials_plugin_one_status_bit"),
-            models.CheckConstraint(
-                condition=Q(certificate__isnull=False, program_credential__isnull=True)
+            check_constraint(
+                Q(certificate__isnull=False, program_credential__isnull=True)
                 | Q(certificate__isnull=True, program_credential__isnull=False),
                 name="credentials_plugin_credential_of_one_thing",
             ),
