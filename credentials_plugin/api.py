@@ -11,7 +11,13 @@ from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 
 from credentials_plugin.certificates import issuance
-from credentials_plugin.core.types import CertificateNotFound, IssuanceError, ProgramCredentialNotFound, UnknownLearner
+from credentials_plugin.core.types import (
+    Cause,
+    CertificateNotFound,
+    IssuanceError,
+    ProgramCredentialNotFound,
+    UnknownLearner,
+)
 from credentials_plugin.data import CourseCertificateData, CourseConfigurationData, ProgramCredentialData, ProgramData
 from credentials_plugin.models import AuditRecord, CourseCertificate, CourseConfiguration, Program, ProgramCredential
 from credentials_plugin.programs import awarding as programs
@@ -83,14 +89,8 @@ def configure_course(course_key, *, enabled=True, actor=None, reason="", **optio
         after = CourseConfigurationData.from_model(config)
         changes = _configuration_changes(before, after)
         if changes:
-            AuditRecord.objects.create(
-                course_key=course_key,
-                action=AuditAction.CONFIGURED,
-                cause=CauseKind.API,
-                actor_id=getattr(actor, "pk", actor),
-                source="credentials_plugin.api",
-                reason=reason or changes,
-            )
+            cause = Cause(kind=CauseKind.API, actor_id=getattr(actor, "pk", actor), source="credentials_plugin.api")
+            AuditRecord.of(AuditAction.CONFIGURED, cause, reason or changes, course_key=course_key).save()
     return after
 
 

@@ -571,18 +571,17 @@ def _audit(action, cause, reason, *, certificate=None, old_status="", user_id=No
 
 
 def _audit_record(action, cause, reason, certificate, old_status, *, user_id=None, course_key=None):
-    return AuditRecord(
-        user_id=certificate.user_id if certificate else user_id,
-        course_key=certificate.course_key if certificate else course_key,
+    if certificate is not None:
+        user_id, course_key = certificate.user_id, certificate.course_key
+    return AuditRecord.of(
+        action,
+        cause,
+        cause.reason or reason,
+        user_id=user_id,
+        course_key=course_key or "",
         certificate=certificate,
         old_status=old_status or "",
         new_status=certificate.status if certificate else "",
-        action=action,
-        cause=cause.kind,
-        event_id=cause.event_id,
-        actor_id=cause.actor_id,
-        source=cause.source,
-        reason=cause.reason or reason,
     )
 
 

@@ -106,15 +106,7 @@ def retire_learner(user_id, *, cause: Cause) -> RetirementResult:
             user_id, len(certificates), len(program_credentials), signed, share_links, redacted, learner_facts
         )
         if result.changed:
-            AuditRecord.objects.create(
-                user_id=user_id,
-                action=AuditAction.LEARNER_RETIRED,
-                cause=cause.kind,
-                event_id=cause.event_id,
-                actor_id=cause.actor_id,
-                source=cause.source,
-                reason=RETIREMENT_REASON,
-            )
+            AuditRecord.of(AuditAction.LEARNER_RETIRED, cause, RETIREMENT_REASON, user_id=user_id).save()
         return result
 
     result = in_transaction(work)

@@ -221,6 +221,23 @@ class AuditRecord(models.Model):
     def delete(self, *args, **kwargs):
         raise TypeError("The audit trail is append-only.")
 
+    @classmethod
+    def of(cls, action, cause, reason="", **subject):
+        """
+        The (unsaved) record of ACTION, asked for by CAUSE (a ``core.types.Cause``), on SUBJECT:
+        any of user_id, course_key, certificate, program_credential, old_status, new_status.
+        The one place that turns a cause into the columns that record it.
+        """
+        return cls(
+            action=action,
+            cause=cause.kind,
+            event_id=cause.event_id or "",
+            actor_id=cause.actor_id,
+            source=cause.source or "",
+            reason=reason,
+            **subject,
+        )
+
 
 class BulkRun(models.Model):
     """

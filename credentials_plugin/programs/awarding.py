@@ -503,20 +503,16 @@ def _awarded_certificates(user_id, program):
 
 
 def _audit(change, action, credential, old_status, reason):
-    cause = change.cause
-    AuditRecord.objects.create(
+    AuditRecord.of(
+        action,
+        change.cause,
+        reason,
         user_id=credential.user_id,
         course_key=change.course_key or "",
         program_credential=credential,
         old_status=old_status or "",
         new_status=credential.status,
-        action=action,
-        cause=cause.kind,
-        event_id=cause.event_id,
-        actor_id=cause.actor_id,
-        source=cause.source,
-        reason=reason,
-    )
+    ).save()
 
 
 def _data(credential, program):

@@ -370,14 +370,7 @@ def _save_one(definition, cause, source):
 def audit_change(program, *, cause, what):
     """Record a change to a program's definition (WHAT changed) in the audit trail."""
     summary = f'Program {program.uuid} "{program.title}" ({program.state}) defined: {what}.'
-    AuditRecord.objects.create(
-        action=AuditAction.CONFIGURED,
-        cause=cause.kind,
-        event_id=cause.event_id,
-        actor_id=cause.actor_id,
-        source=cause.source,
-        reason=f"{cause.reason} {summary}" if cause.reason else summary,
-    )
+    AuditRecord.of(AuditAction.CONFIGURED, cause, f"{cause.reason} {summary}" if cause.reason else summary).save()
 
 
 # ---------------------------------------------------------------------------

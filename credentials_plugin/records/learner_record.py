@@ -316,7 +316,7 @@ def create_share_link(user_id, *, cause):
                 _("You have %(count)s share links already: revoke one first.") % {"count": MAX_ACTIVE_SHARE_LINKS}
             )
         link = RecordShareLink.objects.create(user_id=user_id)
-        _audit(user_id, AuditAction.CREATED, cause, f"Record share link {link.uuid} created.")
+        AuditRecord.of(AuditAction.CREATED, cause, f"Record share link {link.uuid} created.", user_id=user_id).save()
     return link
 
 
@@ -332,16 +332,5 @@ def revoke_share_link(user_id, share_uuid, *, cause):
             raise ShareLinkError(_("You have no active share link %(uuid)s.") % {"uuid": share_uuid})
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])
-        _audit(user_id, AuditAction.REVOKED, cause, f"Record share link {link.uuid} revoked.")
+        AuditRecord.of(AuditAction.REVOKED, cause, f"Record share link {link.uuid} revoked.", user_id=user_id).save()
     return link
-
-
-def _audit(user_id, action, cause, what):
-    AuditRecord.objects.create(
-        user_id=user_id,
-        action=action,
-        cause=cause.kind,
-        actor_id=cause.actor_id,
-        source=cause.source,
-        reason=what,
-    )
