@@ -312,14 +312,14 @@ def sign_credentials(paths):
     the web processes share). Without workers, a page's first view does this itself.
     """
     from credentials_plugin.models import CourseCertificate
-    from credentials_plugin.vc import signing as issuing
+    from credentials_plugin.vc import signing
     from credentials_plugin.vc.proofs import check_proof
 
     for path in paths:
         if path.startswith("/credentials/certificates/"):
             certificate = CourseCertificate.objects.get(uuid=path.split("/")[3])
-            issuing.sign_now("CourseCertificate", certificate.pk)
-            check_proof(json.loads(issuing.current_credential(certificate=certificate).document))
+            signing.sign_now("CourseCertificate", certificate.pk)
+            check_proof(json.loads(signing.current_credential(certificate=certificate).document))
 
 
 def capture_queries(client, path):

@@ -6,7 +6,7 @@ from django.forms.models import BaseInlineFormSet
 
 from credentials_plugin import models
 from credentials_plugin.core.types import Cause
-from credentials_plugin.programs import definitions as program_definitions
+from credentials_plugin.programs import definitions
 from credentials_plugin.statuses import CauseKind
 
 
@@ -115,7 +115,7 @@ class ProgramRequirementFormSet(BaseInlineFormSet):
             if not data or data.get("DELETE") or form.instance.pk is None or "choose" not in data:
                 continue
             courses = form.instance.course_runs.values("course").distinct().count()
-            if message := program_definitions.choose_problem(data["choose"], courses):
+            if message := definitions.choose_problem(data["choose"], courses):
                 form.add_error("choose", message)
 
 
@@ -139,7 +139,7 @@ class ProgramAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        program_definitions.audit_change(form.instance, cause=_admin_cause(request), what="changed in the admin")
+        definitions.audit_change(form.instance, cause=_admin_cause(request), what="changed in the admin")
 
 
 @admin.register(models.ProgramCourseRun)
@@ -196,9 +196,9 @@ class ProgramCourseRunFormSet(BaseInlineFormSet):
         if requirement.pk is not None:
             other_runs = other_runs.exclude(requirement_id=requirement.pk)
         keys = [*other_runs.values_list("course_key", flat=True), *(data["course_key"] for data in kept)]
-        keys = [program_definitions.parse_course_key(str(key)) for key in keys]  # the form may hold strings
-        problems = program_definitions.repeated_run_problems(keys)
-        if message := program_definitions.choose_problem(requirement.choose, len({data["course"] for data in kept})):
+        keys = [definitions.parse_course_key(str(key)) for key in keys]  # the form may hold strings
+        problems = definitions.repeated_run_problems(keys)
+        if message := definitions.choose_problem(requirement.choose, len({data["course"] for data in kept})):
             problems.append(message)
         if problems:
             raise ValidationError(problems)
@@ -229,4 +229,4 @@ class ProgramRequirementAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         requirement = form.instance
         what = f"requirement {requirement.position} changed in the admin"
-        program_definitions.audit_change(requirement.program, cause=_admin_cause(request), what=what)
+        definitions.audit_change(requirement.program, cause=_admin_cause(request), what=what)

@@ -20,8 +20,7 @@ from credentials_plugin.core.types import (
 )
 from credentials_plugin.data import CourseCertificateData, CourseConfigurationData, ProgramCredentialData, ProgramData
 from credentials_plugin.models import AuditRecord, CourseCertificate, CourseConfiguration, Program, ProgramCredential
-from credentials_plugin.programs import awarding as programs
-from credentials_plugin.programs import definitions as program_definitions
+from credentials_plugin.programs import awarding, definitions
 from credentials_plugin.programs.definitions import DefinitionError
 from credentials_plugin.statuses import AuditAction, CauseKind
 
@@ -146,12 +145,12 @@ def define_program(*, title, requirements, program_type="", uuid=None, actor=Non
     listing every problem); either way nothing changes. Credentials are not re-checked: run
     ``award_program_credentials`` after changing a program that learners already hold.
     """
-    unknown = set(options) - program_definitions.PROGRAM_OPTIONS
+    unknown = set(options) - definitions.PROGRAM_OPTIONS
     if unknown:
         raise TypeError(f"Unknown program options: {', '.join(sorted(unknown))}.")
     raw = {"uuid": uuid, "title": title, "type": program_type, "requirements": requirements, **options}
-    definition = program_definitions.parse_program(raw, label="program")
-    (program,) = program_definitions.save([definition], cause=_api_cause(actor, reason))
+    definition = definitions.parse_program(raw, label="program")
+    (program,) = definitions.save([definition], cause=_api_cause(actor, reason))
     return program
 
 
@@ -173,12 +172,12 @@ def get_program_credentials_for_user(user_id):
 
 def revoke_program_credential(credential_uuid, *, reason, actor=None):
     """Revoke a program credential (REASON required); it stays revoked until reinstated. Returns it."""
-    return programs.revoke(credential_uuid, reason=reason, cause=_api_cause(actor)).credential
+    return awarding.revoke(credential_uuid, reason=reason, cause=_api_cause(actor)).credential
 
 
 def reinstate_program_credential(credential_uuid, *, reason, actor=None):
     """Lift a staff revocation (REASON required): awarded again when the program is complete. Returns it."""
-    return programs.reinstate(credential_uuid, reason=reason, cause=_api_cause(actor)).credential
+    return awarding.reinstate(credential_uuid, reason=reason, cause=_api_cause(actor)).credential
 
 
 def _api_cause(actor, reason=""):

@@ -9,7 +9,7 @@ from django.conf import settings
 
 from credentials_plugin.certificates import bulk
 from credentials_plugin.models import BulkRun
-from credentials_plugin.vc import signing as issuing
+from credentials_plugin.vc import signing
 
 
 @shared_task(name="credentials_plugin.run_bulk", ignore_result=True, acks_late=True)
@@ -30,13 +30,13 @@ def enqueue_bulk_run(run_id):
 @shared_task(name="credentials_plugin.sign_pending_credentials", ignore_result=True, acks_late=True)
 def sign_pending_credentials():
     """Re-sign the verifiable credentials a regenerate marked (each is also re-signed on its next request)."""
-    issuing.sign_pending()
+    signing.sign_pending()
 
 
 @shared_task(name="credentials_plugin.sign_credential", ignore_result=True, acks_late=True)
 def sign_credential(model_name, pk):
     """Sign the credential of a newly awarded certificate or program credential."""
-    issuing.sign_now(model_name, pk)
+    signing.sign_now(model_name, pk)
 
 
 def enqueue_signing():

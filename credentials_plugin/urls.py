@@ -2,12 +2,14 @@
 
 from django.urls import include, path, register_converter
 
-from credentials_plugin.web import certificate_pages as public
-from credentials_plugin.web import credential_pages as credentials
-from credentials_plugin.web import did_document as did
-from credentials_plugin.web import program_pages as programs
-from credentials_plugin.web import record_pages as records
-from credentials_plugin.web import staff_pages as staff
+from credentials_plugin.web import (
+    certificate_pages,
+    credential_pages,
+    did_document,
+    program_pages,
+    record_pages,
+    staff_pages,
+)
 from credentials_plugin.web.converters import CourseKeyConverter
 
 app_name = "credentials_plugin"
@@ -15,66 +17,74 @@ register_converter(CourseKeyConverter, "course_key")
 STAFF = "credentials/courses/<course_key:course_key>/"
 
 urlpatterns = [
-    path("credentials/certificates/<uuid:certificate_uuid>/", public.certificate_page, name="certificate"),
-    path("credentials/certificates/<uuid:certificate_uuid>/qr.svg", public.certificate_qr, name="certificate_qr"),
+    path("credentials/certificates/<uuid:certificate_uuid>/", certificate_pages.certificate_page, name="certificate"),
+    path(
+        "credentials/certificates/<uuid:certificate_uuid>/qr.svg",
+        certificate_pages.certificate_qr,
+        name="certificate_qr",
+    ),
     # Verifiable credentials (web/credential_pages.py): signed credentials, status lists, verifying.
     path(
         "credentials/certificates/<uuid:certificate_uuid>/credential.json",
-        credentials.certificate_credential,
+        credential_pages.certificate_credential,
         name="certificate_credential",
     ),
     path(
         "credentials/certificates/<uuid:certificate_uuid>/credential-qr.svg",
-        credentials.credential_qr,
+        credential_pages.credential_qr,
         name="certificate_credential_qr",
     ),
     path(
         "credentials/programs/<uuid:credential_uuid>/credential.json",
-        credentials.program_credential,
+        credential_pages.program_credential,
         name="program_credential_json",
     ),
-    path("credentials/status/<int:list_id>/", credentials.status_list, name="status_list"),
-    path("credentials/verify/", credentials.verify_page, name="verify"),
+    path("credentials/status/<int:list_id>/", credential_pages.status_list, name="status_list"),
+    path("credentials/verify/", credential_pages.verify_page, name="verify"),
     # The issuer's did:web document (web/did_document.py): at the host's root, where did:web resolvers look.
-    path(".well-known/did.json", did.did_json, name="did_document"),
-    path("credentials/programs/<uuid:credential_uuid>/", programs.program_credential_page, name="program_credential"),
+    path(".well-known/did.json", did_document.did_json, name="did_document"),
+    path(
+        "credentials/programs/<uuid:credential_uuid>/", program_pages.program_credential_page, name="program_credential"
+    ),
     # The learner record (web/record_pages.py): the signed-in learner's own, its downloads and share links.
-    path("credentials/records/", records.record_page, name="record"),
-    path("credentials/records/record.csv", records.record_csv, name="record_csv"),
-    path("credentials/records/record.json", records.record_json, name="record_json"),
-    path("credentials/records/share-links/", records.share_link_create, name="record_share_create"),
+    path("credentials/records/", record_pages.record_page, name="record"),
+    path("credentials/records/record.csv", record_pages.record_csv, name="record_csv"),
+    path("credentials/records/record.json", record_pages.record_json, name="record_json"),
+    path("credentials/records/share-links/", record_pages.share_link_create, name="record_share_create"),
     path(
         "credentials/records/share-links/<uuid:share_uuid>/revoke/",
-        records.share_link_revoke,
+        record_pages.share_link_revoke,
         name="record_share_revoke",
     ),
-    path("credentials/records/<uuid:share_uuid>/", records.shared_record_page, name="shared_record"),
-    path("credentials/records/<uuid:share_uuid>/record.json", records.shared_record_json, name="shared_record_json"),
-    path("credentials/themes/<str:org>.css", public.organization_theme, name="organization_theme"),
+    path("credentials/records/<uuid:share_uuid>/", record_pages.shared_record_page, name="shared_record"),
+    path(
+        "credentials/records/<uuid:share_uuid>/record.json", record_pages.shared_record_json, name="shared_record_json"
+    ),
+    path("credentials/themes/<str:org>.css", certificate_pages.organization_theme, name="organization_theme"),
     path(
         "credentials/courses/<course_key:course_key>/preview/",
-        staff.certificate_preview,
+        staff_pages.certificate_preview,
         name="certificate_preview",
     ),
     # Course staff management pages (web/staff_pages.py): GET pages, and one POST-only view per change.
-    path(STAFF, staff.overview, name="staff_overview"),
-    path(f"{STAFF}configuration/", staff.configure, name="staff_configure"),
-    path(f"{STAFF}certificates/", staff.certificates, name="staff_certificates"),
-    path(f"{STAFF}certificates.csv", staff.certificates_csv, name="staff_certificates_csv"),
-    path(f"{STAFF}learners/", staff.learner_lookup, name="staff_learner_lookup"),
-    path(f"{STAFF}learners/<str:identifier>/", staff.learner, name="staff_learner"),
-    path(f"{STAFF}learners/<str:identifier>/<slug:action>/", staff.learner_action, name="staff_learner_action"),
-    path(f"{STAFF}allowlist/", staff.allowlist, name="staff_allowlist"),
-    path(f"{STAFF}allowlist/add/", staff.allowlist_add, name="staff_allowlist_add"),
-    path(f"{STAFF}allowlist/remove/", staff.allowlist_remove, name="staff_allowlist_remove"),
-    path(f"{STAFF}allowlist/upload/", staff.allowlist_upload, name="staff_allowlist_upload"),
-    path(f"{STAFF}bulk/", staff.bulk_runs, name="staff_bulk"),
-    path(f"{STAFF}bulk/start/", staff.bulk_start, name="staff_bulk_start"),
-    path(f"{STAFF}history/", staff.history, name="staff_history"),
-    path(f"{STAFF}programs/", staff.programs, name="staff_programs"),
+    path(STAFF, staff_pages.overview, name="staff_overview"),
+    path(f"{STAFF}configuration/", staff_pages.configure, name="staff_configure"),
+    path(f"{STAFF}certificates/", staff_pages.certificates, name="staff_certificates"),
+    path(f"{STAFF}certificates.csv", staff_pages.certificates_csv, name="staff_certificates_csv"),
+    path(f"{STAFF}learners/", staff_pages.learner_lookup, name="staff_learner_lookup"),
+    path(f"{STAFF}learners/<str:identifier>/", staff_pages.learner, name="staff_learner"),
+    path(f"{STAFF}learners/<str:identifier>/<slug:action>/", staff_pages.learner_action, name="staff_learner_action"),
+    path(f"{STAFF}allowlist/", staff_pages.allowlist, name="staff_allowlist"),
+    path(f"{STAFF}allowlist/add/", staff_pages.allowlist_add, name="staff_allowlist_add"),
+    path(f"{STAFF}allowlist/remove/", staff_pages.allowlist_remove, name="staff_allowlist_remove"),
+    path(f"{STAFF}allowlist/upload/", staff_pages.allowlist_upload, name="staff_allowlist_upload"),
+    path(f"{STAFF}bulk/", staff_pages.bulk_runs, name="staff_bulk"),
+    path(f"{STAFF}bulk/start/", staff_pages.bulk_start, name="staff_bulk_start"),
+    path(f"{STAFF}history/", staff_pages.history, name="staff_history"),
+    path(f"{STAFF}programs/", staff_pages.programs, name="staff_programs"),
     path(
         f"{STAFF}programs/credentials/<uuid:credential_uuid>/<slug:action>/",
-        staff.program_credential_action,
+        staff_pages.program_credential_action,
         name="staff_program_credential_action",
     ),
     path("api/credentials_plugin/v1/", include("credentials_plugin.web.rest_api.v1.api_urls")),

@@ -29,7 +29,7 @@ from openedx_events.learning.data import CourseData, CourseEnrollmentData, Cours
 from openedx_events.learning.signals import COURSE_ENROLLMENT_CREATED, COURSE_PASSING_STATUS_UPDATED
 
 from credentials_plugin import api, event_bus, tasks
-from credentials_plugin.integrations import event_receivers as handlers
+from credentials_plugin.integrations import event_receivers
 from credentials_plugin.models import AuditRecord, CourseCertificate, CourseFacts, LearnerCourseFacts
 from tests.conftest import COURSE, COURSE_NAME, send_enrollment, send_grade, send_passing, user_data
 
@@ -99,9 +99,9 @@ def test_event_bus_mode_ignores_the_senders_event_and_handles_the_consumers_copy
 
 @override_settings(CREDENTIALS_PLUGIN_HANDLE_EVENTS_IN_PROCESS=False)
 def test_the_deprecated_handle_events_in_process_false_means_event_bus_mode():
-    assert handlers.event_handling() == handlers.EVENT_BUS
-    assert handlers.acts_on(COURSE_PASSING_STATUS_UPDATED, from_event_bus=True)
-    assert not handlers.acts_on(COURSE_PASSING_STATUS_UPDATED, from_event_bus=False)
+    assert event_receivers.event_handling() == event_receivers.EVENT_BUS
+    assert event_receivers.acts_on(COURSE_PASSING_STATUS_UPDATED, from_event_bus=True)
+    assert not event_receivers.acts_on(COURSE_PASSING_STATUS_UPDATED, from_event_bus=False)
 
 
 @override_settings(CREDENTIALS_PLUGIN_EVENT_HANDLING="eventbus")
@@ -110,11 +110,11 @@ def test_an_unknown_event_handling_is_a_clear_error_and_changes_nothing(course, 
     with pytest.raises(
         ImproperlyConfigured, match="EVENT_HANDLING must be one of in_process, event_bus, not 'eventbus'"
     ):
-        handlers.event_handling()
+        event_receivers.event_handling()
 
     responses = send_passing(learner, time=clock.tick())
 
-    errors = [response for receiver, response in responses if receiver is handlers.on_passing_status_updated]
+    errors = [response for receiver, response in responses if receiver is event_receivers.on_passing_status_updated]
     assert [type(error) for error in errors] == [ImproperlyConfigured]
     assert not LearnerCourseFacts.objects.exists()
 
@@ -134,11 +134,11 @@ def test_studios_catalog_events_are_taken_from_the_bus_in_either_mode(db, clock,
 
 def test_the_producer_config_publishes_every_lms_event_the_receivers_handle_keyed_by_a_real_field():
     handled_lms_events = {
-        signal.event_type for signal, _ in handlers.RECEIVERS if signal not in handlers.STUDIO_SIGNALS
+        signal.event_type for signal, _ in event_receivers.RECEIVERS if signal not in event_receivers.STUDIO_SIGNALS
     }
     config = event_bus.producer_config("some-topic")
     assert set(config) == handled_lms_events
-    signals = {signal.event_type: signal for signal, _ in handlers.RECEIVERS}
+    signals = {signal.event_type: signal for signal, _ in event_receivers.RECEIVERS}
     for event_type, topics in config.items():
         assert topics == {
             "some-topic": {"event_key_field": event_bus.PUBLISHED_EVENT_KEY_FIELDS[event_type], "enabled": True}

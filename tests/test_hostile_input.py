@@ -29,7 +29,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from credentials_plugin import api
-from credentials_plugin.backends import event_facts as facts
+from credentials_plugin.backends import event_facts
 from credentials_plugin.backends.base import COURSE_STAFF_ROLE
 from credentials_plugin.models import BulkRun, CourseCertificate, ProgramCredential, RecordShareLink
 from tests.conftest import COURSE, send_enrollment, send_grade, send_passing
@@ -206,7 +206,7 @@ def seeded(db, django_capture_on_commit_callbacks, clock):
     with django_capture_on_commit_callbacks(execute=True):
         api.revoke_certificate(certificates[1].uuid, reason="Seeded", actor=global_staff)
     course_staff = users.create_user("coursestaff", "coursestaff@example.com", "pw")
-    facts.record_course_role(course_staff.pk, COURSE, COURSE_STAFF_ROLE, granted=True)
+    event_facts.record_course_role(course_staff.pk, COURSE, COURSE_STAFF_ROLE, granted=True)
     values = {
         "awarded": certificates[0].uuid,
         "revoked": certificates[1].uuid,

@@ -25,7 +25,7 @@ from openedx_events.learning.signals import (
 from credentials_plugin import api
 from credentials_plugin.certificates import issuance
 from credentials_plugin.models import AuditRecord, CourseCertificate, StaffRevocation
-from credentials_plugin.programs import awarding as programs
+from credentials_plugin.programs import awarding
 from credentials_plugin.statuses import CauseKind
 from tests.conftest import COURSE, COURSE_NAME, send_enrollment, send_grade, send_passing, user_data
 from tests.filter_steps import Broken, DowngradeToHonor, PreventCreation, filters_config
@@ -329,7 +329,7 @@ def test_in_process_handling_can_be_left_to_an_event_bus_consumer(course, make_l
 def test_an_issuance_takes_at_most_six_queries(course, make_learner, clock):
     learner = make_learner(time=clock.tick())
     send_passing(learner, is_passing=False, time=clock.tick())
-    programs.programs_containing(COURSE)  # the course's programs (none) are cached: one query per cache period
+    awarding.programs_containing(COURSE)  # the course's programs (none) are cached: one query per cache period
     with CaptureQueriesContext(connection) as queries:
         send_passing(learner, time=clock.tick())
     assert status_of(learner) == "awarded"

@@ -47,7 +47,7 @@ from openedx_events.learning.signals import (
 )
 
 from credentials_plugin import api
-from credentials_plugin.backends import event_facts as facts
+from credentials_plugin.backends import event_facts
 from credentials_plugin.certificates import issuance
 from credentials_plugin.models import AuditRecord, CourseCertificate, ProgramCredential
 from credentials_plugin.statuses import PLATFORM_STATUS_WORDS, AuditAction, CauseKind, GradeDropPolicy
@@ -272,7 +272,16 @@ class IssuanceMachine(RuleBasedStateMachine):
 
     @rule(learner=st.integers(0, LEARNERS - 1), course=st.sampled_from(COURSES))
     def revoke(self, learner, course):
-        user = self.learners[learner]
+        self.revoke_certificate_of(self.learners[learner], course)
+
+    @rule(pick=st.integers(0, 99))
+    def revoke_a_certificate_someone_holds(self, pick):
+        """Revoke one of the certificates that exist: a random learner and course seldom holds one."""
+        held = [(user, course) for user in self.learners for course in COURSES if self.pairs[user.pk, course].status]
+        if held:
+            self.revoke_certificate_of(*held[pick % len(held)])
+
+    def revoke_certificate_of(self, user, course):
         certificate, pair = self.certificate(user, course), self.pairs[user.pk, course]
         if certificate is None:
             return
@@ -317,7 +326,7 @@ class IssuanceMachine(RuleBasedStateMachine):
         user = self.learners[learner]
         user.first_name, user.last_name = name.split(" ", 1)
         user.save(update_fields=["first_name", "last_name"])
-        facts.record_identity(user.pk, full_name=name)
+        event_facts.record_identity(user.pk, full_name=name)
         self.names[user.pk] = name
 
     @rule(learner=st.integers(0, LEARNERS - 1), course=st.sampled_from(COURSES))

@@ -59,9 +59,9 @@ def test_production_settings_take_values_from_the_yaml_tokens():
 def test_every_receiver_passes_djangos_debug_check_for_kwargs():
     from django.utils.inspect import func_accepts_kwargs
 
-    from credentials_plugin.integrations import event_receivers as handlers
+    from credentials_plugin.integrations import event_receivers
 
-    assert all(func_accepts_kwargs(receiver) for _, receiver in handlers.RECEIVERS)
+    assert all(func_accepts_kwargs(receiver) for _, receiver in event_receivers.RECEIVERS)
 
 
 def test_common_settings_let_the_legacy_dashboard_find_the_plugins_mako_section():

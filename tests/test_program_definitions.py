@@ -12,7 +12,7 @@ from opaque_keys.edx.keys import CourseKey
 
 from credentials_plugin import api
 from credentials_plugin.models import AuditRecord, Program, ProgramCourseRun, ProgramRequirement
-from credentials_plugin.programs import awarding as programs
+from credentials_plugin.programs import awarding
 from credentials_plugin.programs import definitions as program_definitions
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,7 @@ def test_define_program_takes_the_contract_form_and_electives():
 
 def test_redefining_a_program_replaces_its_requirements_and_its_cached_shape():
     program = api.define_program(title="Old", uuid=PROGRAM_UUID, requirements=[[RUN_A], [RUN_B]])
-    (shape,) = programs.programs_containing(CourseKey.from_string(RUN_B))
+    (shape,) = awarding.programs_containing(CourseKey.from_string(RUN_B))
     assert shape.title == "Old"
 
     again = api.define_program(title="New", uuid=PROGRAM_UUID, requirements=[[RUN_C]], on_course_loss="keep")
@@ -62,8 +62,8 @@ def test_redefining_a_program_replaces_its_requirements_and_its_cached_shape():
     assert again.uuid == program.uuid
     assert Program.objects.count() == 1
     assert list(ProgramCourseRun.objects.values_list("course_key", flat=True)) == [CourseKey.from_string(RUN_C)]
-    assert programs.programs_containing(CourseKey.from_string(RUN_B)) == ()
-    (shape,) = programs.programs_containing(CourseKey.from_string(RUN_C))
+    assert awarding.programs_containing(CourseKey.from_string(RUN_B)) == ()
+    (shape,) = awarding.programs_containing(CourseKey.from_string(RUN_C))
     assert (shape.title, shape.keeps_credential_on_course_loss) == ("New", True)
 
 
@@ -126,7 +126,7 @@ def test_import_programs_from_json(tmp_path, capsys):
             {"title": "Second", "requirements": [[RUN_B]]},
         ]
     }
-    path = write(tmp_path, "programs.json", json.dumps(document))
+    path = write(tmp_path, "awarding.json", json.dumps(document))
 
     call_command("import_programs", path)
 
@@ -138,7 +138,7 @@ def test_import_programs_from_json(tmp_path, capsys):
 
 
 def test_import_programs_dry_run_saves_nothing(tmp_path, capsys):
-    path = write(tmp_path, "programs.json", json.dumps([{"title": "Data Science", "requirements": [[RUN_A]]}]))
+    path = write(tmp_path, "awarding.json", json.dumps([{"title": "Data Science", "requirements": [[RUN_A]]}]))
 
     call_command("import_programs", path, "--dry-run")
 
@@ -155,7 +155,7 @@ def test_import_programs_from_csv(tmp_path):
         f"{PROGRAM_UUID},Data Science,,,,,,2,1,{RUN_C}",
         f",Other program,,,,,,1,,{RUN_B}",
     ]
-    path = write(tmp_path, "programs.csv", "\n".join(rows) + "\n")
+    path = write(tmp_path, "awarding.csv", "\n".join(rows) + "\n")
 
     call_command("import_programs", path)
 
@@ -178,7 +178,7 @@ def test_a_bad_csv_reports_every_bad_row_and_imports_nothing(tmp_path, capsys):
         f",Fine otherwise,,,,,,1,5,{RUN_B}",
         "oops,Bad uuid,,,,,,1,,",
     ]
-    path = write(tmp_path, "programs.csv", "\n".join(rows) + "\n")
+    path = write(tmp_path, "awarding.csv", "\n".join(rows) + "\n")
 
     with pytest.raises(CommandError, match="nothing was imported"):
         call_command("import_programs", path)
@@ -194,7 +194,7 @@ def test_a_bad_csv_reports_every_bad_row_and_imports_nothing(tmp_path, capsys):
 
 
 def test_a_csv_without_the_columns_says_which_are_missing(tmp_path):
-    path = write(tmp_path, "programs.csv", "program_title,course_runs,colour\nX,course-v1:A+B+C,red\n")
+    path = write(tmp_path, "awarding.csv", "program_title,course_runs,colour\nX,course-v1:A+B+C,red\n")
 
     with pytest.raises(program_definitions.DefinitionError) as raised:
         program_definitions.from_file(path)
@@ -205,7 +205,7 @@ def test_a_csv_without_the_columns_says_which_are_missing(tmp_path):
 
 def test_a_file_that_is_neither_json_nor_csv_is_refused(tmp_path):
     with pytest.raises(CommandError):
-        call_command("import_programs", write(tmp_path, "programs.txt", "[]"))
+        call_command("import_programs", write(tmp_path, "awarding.txt", "[]"))
 
 
 def test_sync_programs_without_a_catalog_says_so_and_changes_nothing():

@@ -12,7 +12,7 @@ from opaque_keys.edx.keys import CourseKey
 from credentials_plugin import api
 from credentials_plugin.core.types import Cause, IssuanceError
 from credentials_plugin.models import AuditRecord, CourseCertificate, ProgramCredential
-from credentials_plugin.programs import awarding as programs
+from credentials_plugin.programs import awarding
 from credentials_plugin.statuses import CauseKind
 from tests.conftest import send_enrollment, send_passing
 
@@ -100,7 +100,7 @@ def test_replaying_the_passing_event_and_checking_again_change_nothing(make_lear
     audits = AuditRecord.objects.count()
 
     send_passing(learner, course_key=COURSES[4])
-    outcomes = programs.check_learner(learner.id, COURSES[4], cause=COMMAND_CAUSE)
+    outcomes = awarding.check_learner(learner.id, COURSES[4], cause=COMMAND_CAUSE)
 
     assert [outcome.changed for outcome in outcomes] == [False]
     assert ProgramCredential.objects.filter(user=learner).count() == 1
@@ -222,7 +222,7 @@ def test_staff_reinstating_an_incomplete_program_keeps_it_revoked_and_says_why(
     certificate = CourseCertificate.objects.get(user=learner, course_key=COURSES[3])
     api.revoke_certificate(certificate.uuid, reason="Plagiarism.")
 
-    outcome = programs.reinstate(credential.uuid, reason="Fraud claim withdrawn.", cause=COMMAND_CAUSE)
+    outcome = awarding.reinstate(credential.uuid, reason="Fraud claim withdrawn.", cause=COMMAND_CAUSE)
 
     assert outcome.changed
     assert outcome.credential.status == "revoked"
@@ -237,9 +237,9 @@ def test_staff_decisions_need_a_reason_and_a_known_credential(make_learner, cour
 
     with pytest.raises(IssuanceError, match="reason is required"):
         api.revoke_program_credential(credential.uuid, reason=" ")
-    with pytest.raises(programs.ProgramCredentialNotFound):
+    with pytest.raises(awarding.ProgramCredentialNotFound):
         api.revoke_program_credential(uuid.uuid4(), reason="Fraud.")
-    with pytest.raises(programs.ProgramCredentialNotFound):
+    with pytest.raises(awarding.ProgramCredentialNotFound):
         api.reinstate_program_credential("not-a-uuid", reason="Fraud.")
     assert credential_of(learner).status == "awarded"
 
@@ -298,7 +298,7 @@ def test_backfill_awards_from_existing_certificates_and_is_idempotent(make_learn
     assert "Would change: 2 awarded, 0 revoked. Learner-programs checked: 3" in dry.text
     assert not ProgramCredential.objects.exists()
 
-    results = list(programs.backfill(cause=COMMAND_CAUSE, program_uuid=program.uuid, batch_size=2))
+    results = list(awarding.backfill(cause=COMMAND_CAUSE, program_uuid=program.uuid, batch_size=2))
 
     assert sorted(user_id for user_id, _, outcome in results if outcome.changed) == sorted(
         learner.id for learner in learners[:2]

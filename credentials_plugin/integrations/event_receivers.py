@@ -26,7 +26,7 @@ from openedx_events.learning.signals import (
 )
 from openedx_events.tooling import SIGNAL_PROCESSED_FROM_EVENT_BUS
 
-from credentials_plugin.backends import event_facts as facts
+from credentials_plugin.backends import event_facts
 from credentials_plugin.certificates import issuance
 from credentials_plugin.conf import plugin_settings
 from credentials_plugin.models import CourseCertificate
@@ -160,7 +160,7 @@ def on_enrollment_changed(data, metadata):
     """COURSE_ENROLLMENT_CREATED / _CHANGED: keep the mode; an upgrade may earn a certificate."""
     learner = issuance.Learner.from_user_data(data.user)
     if learner.name:
-        facts.record_identity(learner.user_id, full_name=learner.name)
+        event_facts.record_identity(learner.user_id, full_name=learner.name)
     return issuance.record_enrollment(
         learner,
         data.course.course_key,
@@ -174,20 +174,20 @@ def on_enrollment_changed(data, metadata):
 @event_receiver
 def on_role_added(data, metadata):
     """COURSE_ACCESS_ROLE_ADDED."""
-    return facts.record_course_role(data.user.id, data.course_key, data.role, granted=True)
+    return event_facts.record_course_role(data.user.id, data.course_key, data.role, granted=True)
 
 
 @event_receiver
 def on_role_removed(data, metadata):
     """COURSE_ACCESS_ROLE_REMOVED."""
-    return facts.record_course_role(data.user.id, data.course_key, data.role, granted=False)
+    return event_facts.record_course_role(data.user.id, data.course_key, data.role, granted=False)
 
 
 @event_receiver
 def on_catalog_info_changed(data, metadata):
     """COURSE_CATALOG_INFO_CHANGED: the course's name and schedule."""
     schedule = data.schedule_data
-    return facts.record_course_catalog(
+    return event_facts.record_course_catalog(
         data.course_key,
         name=data.name,
         org=data.course_key.org,
@@ -201,7 +201,7 @@ def on_catalog_info_changed(data, metadata):
 @event_receiver
 def on_id_verification_approved(data, metadata):
     """IDV_ATTEMPT_APPROVED: keep it, and award the learner's unverified certificates."""
-    recorded = facts.record_identity(
+    recorded = event_facts.record_identity(
         data.user.id,
         verified_name=data.name or None,
         id_verified=True,

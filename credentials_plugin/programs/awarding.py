@@ -11,7 +11,7 @@ Every change to one learner's credential in one program runs in a transaction th
 their ``LearnerProgramLock`` row, so two courses finished at once are decided one after the
 other. Each real change is audited and announced with a PROGRAM_CERTIFICATE_* event on commit.
 
-Program definitions are read as ``program_rules.ProgramShape`` objects through Django's cache
+Program definitions are read as ``completion.ProgramShape`` objects through Django's cache
 (with the index "which programs contain this course run"), so the check after a certificate
 change costs no query for a course in no program.
 """
@@ -36,7 +36,7 @@ from credentials_plugin.core.emitted_events import send_program_credential_event
 from credentials_plugin.core.limits import reason_problem
 from credentials_plugin.core.retry import in_transaction
 from credentials_plugin.core.types import Cause, IssuanceError, Learner, ProgramCredentialNotFound, ProgramNotFound
-from credentials_plugin.data import ProgramCredentialData
+from credentials_plugin.data import ProgramCredentialData, ProgramRequirementData
 from credentials_plugin.models import (
     AuditRecord,
     CourseCertificate,
@@ -46,7 +46,7 @@ from credentials_plugin.models import (
     ProgramCredential,
     ProgramRequirement,
 )
-from credentials_plugin.programs import completion as program_rules
+from credentials_plugin.programs import completion
 from credentials_plugin.statuses import (
     AuditAction,
     CertificateStatus,
@@ -54,8 +54,7 @@ from credentials_plugin.statuses import (
     ProgramCredentialStatus,
     ProgramState,
 )
-from credentials_plugin.vc import signing as credential_issuing
-from credentials_plugin.vc import status_lists
+from credentials_plugin.vc import signing, status_lists
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +104,7 @@ def connect_cache_invalidation():
         post_delete.connect(forget_definitions, sender=model, dispatch_uid=f"{uid}.delete")
 
 
-def programs_containing(course_key) -> tuple[program_rules.ProgramShape, ...]:
+def programs_containing(course_key) -> tuple[completion.ProgramShape, ...]:
     """The programs one of whose courses the run meets (active and retired), from the cache."""
     version = definitions_version()
     key = f"credentials_plugin.programs.awarding.{version}.run.{course_key}"
@@ -117,7 +116,7 @@ def programs_containing(course_key) -> tuple[program_rules.ProgramShape, ...]:
     return tuple(shape for program_id in program_ids if (shape := program_shape(program_id, version)) is not None)
 
 
-def program_shape(program_id, version=None) -> program_rules.ProgramShape | None:
+def program_shape(program_id, version=None) -> completion.ProgramShape | None:
     """The program's shape (three queries when not cached), or None when there is no such program."""
     version = version or definitions_version()
     key = f"credentials_plugin.programs.awarding.{version}.shape.{program_id}"
@@ -130,7 +129,7 @@ def program_shape(program_id, version=None) -> program_rules.ProgramShape | None
     return shape
 
 
-def program_shapes(program_ids) -> dict[int, program_rules.ProgramShape]:
+def program_shapes(program_ids) -> dict[int, completion.ProgramShape]:
     """``{program_id: shape}`` of many programs: one cache read, the missing ones loaded in three queries."""
     version = definitions_version()
     keys = {
@@ -161,17 +160,14 @@ def _load_shapes(program_ids):
     requirements = {}
     for requirement in ProgramRequirement.objects.filter(program_id__in=program_ids).order_by("position"):
         requirements.setdefault(requirement.program_id, []).append(
-            program_rules.RequirementShape(
-                position=requirement.position,
+            ProgramRequirementData(
                 title=requirement.title,
                 choose=requirement.choose,
-                courses=tuple(
-                    program_rules.CourseShape(tuple(keys)) for _, keys in sorted(runs.get(requirement.id, {}).items())
-                ),
+                courses=tuple(tuple(keys) for _, keys in sorted(runs.get(requirement.id, {}).items())),
             )
         )
     return {
-        program.pk: program_rules.ProgramShape(
+        program.pk: completion.ProgramShape(
             program_id=program.pk,
             uuid=program.uuid,
             title=program.title,
@@ -240,7 +236,7 @@ def settle(user_id, program, *, cause, course_key=None, learner=None, dry_run=Fa
     def work():
         _lock(user_id, program.program_id)
         certificates = _awarded_certificates(user_id, program)
-        progress = program_rules.progress(program, certificates)
+        progress = completion.progress(program, certificates)
         credential = ProgramCredential.objects.filter(user_id=user_id, program_id=program.program_id).first()
         old_status = credential.status if credential is not None else None
         if credential is not None and credential.retired_at is not None:
@@ -274,7 +270,7 @@ def settle(user_id, program, *, cause, course_key=None, learner=None, dry_run=Fa
 class _Change:
     """What a change to a credential is about: the program, its cause, the course that caused it, the learner."""
 
-    program: program_rules.ProgramShape
+    program: completion.ProgramShape
     cause: Cause
     course_key: CourseKey | None = None
     learner: Learner | None = None  # identity hints for the event (saves a query)
@@ -305,7 +301,7 @@ def _loss_reason(progress, course_key):
     if course_key is not None and course_key in progress.program.course_keys:
         return f"A required course certificate ({course_key}) is no longer awarded."
     unmet = next(requirement for requirement in progress.requirements if not requirement.is_met)
-    runs = [str(run) for course in unmet.courses if course.done_with is None for run in course.course.runs]
+    runs = [str(run) for course in unmet.courses if course.done_with is None for run in course.runs]
     return f"A required course certificate ({', '.join(runs)}) is no longer awarded."
 
 
@@ -343,7 +339,7 @@ def _announce(change, credential, old_status):
     if old_status == AWARDED:  # no longer valid: its signed credential's revocation bit is set
         status_lists.revoke_credentials_of(program_credential=credential)
     elif credential.status == AWARDED:
-        credential_issuing.sign_when_awarded(credential)
+        signing.sign_when_awarded(credential)
 
 
 # ---------------------------------------------------------------------------
@@ -382,7 +378,7 @@ def reinstate(credential_uuid, *, reason, cause) -> Outcome:
         if not credential.revoked_by_staff:
             return Outcome(_data(credential, program), False, "The program credential is not revoked by staff.")
         credential.revoked_by_staff = False
-        progress = program_rules.progress(program, _awarded_certificates(credential.user_id, program))
+        progress = completion.progress(program, _awarded_certificates(credential.user_id, program))
         if progress.is_complete or program.keeps_credential_on_course_loss:
             return _change_status(change, credential, AWARDED, reason, AuditAction.REINSTATED)
         why = _loss_reason(progress, None)

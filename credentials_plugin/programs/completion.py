@@ -14,20 +14,7 @@ from uuid import UUID
 
 from opaque_keys.edx.keys import CourseKey
 
-
-@dataclass(frozen=True)
-class CourseShape:
-    """One course of a requirement: the runs any one of which meets it."""
-
-    runs: tuple[CourseKey, ...]
-
-
-@dataclass(frozen=True)
-class RequirementShape:
-    position: int
-    title: str
-    choose: int
-    courses: tuple[CourseShape, ...]
+from credentials_plugin.data import ProgramRequirementData
 
 
 @dataclass(frozen=True)
@@ -42,23 +29,23 @@ class ProgramShape:
     language: str
     is_active: bool
     keeps_credential_on_course_loss: bool
-    requirements: tuple[RequirementShape, ...]
+    requirements: tuple[ProgramRequirementData, ...]  # in the program's order
 
     @property
     def course_keys(self) -> frozenset[CourseKey]:
         """Every run of every course of the program."""
-        return frozenset(run for req in self.requirements for course in req.courses for run in course.runs)
+        return frozenset(run for req in self.requirements for runs in req.courses for run in runs)
 
 
 @dataclass(frozen=True)
 class CourseProgress:
-    course: CourseShape
+    runs: tuple[CourseKey, ...]  # the course: any one of these runs meets it
     done_with: CourseKey | None  # the run whose certificate met it, or None
 
 
 @dataclass(frozen=True)
 class RequirementProgress:
-    requirement: RequirementShape
+    requirement: ProgramRequirementData
     courses: tuple[CourseProgress, ...]
 
     @property
@@ -96,8 +83,8 @@ def progress(program: ProgramShape, awarded_course_keys) -> ProgramProgress:
             RequirementProgress(
                 requirement,
                 tuple(
-                    CourseProgress(course, next((run for run in course.runs if run in awarded), None))
-                    for course in requirement.courses
+                    CourseProgress(runs, next((run for run in runs if run in awarded), None))
+                    for runs in requirement.courses
                 ),
             )
             for requirement in program.requirements

@@ -28,9 +28,9 @@ from django.db import transaction
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 
-from credentials_plugin.data import ProgramData
+from credentials_plugin.data import ProgramData, ProgramRequirementData
 from credentials_plugin.models import AuditRecord, Program, ProgramCourseRun, ProgramRequirement
-from credentials_plugin.programs import awarding as programs
+from credentials_plugin.programs import awarding
 from credentials_plugin.statuses import AuditAction, CourseLossPolicy, ProgramState
 
 # What a definition may set besides its uuid, title, type and requirements (``api.define_program``'s options).
@@ -67,13 +67,6 @@ class DefinitionError(ValueError):
 
 
 @dataclass(frozen=True)
-class RequirementDefinition:
-    title: str
-    choose: int
-    courses: tuple[tuple[CourseKey, ...], ...]  # each course: the runs any one of which meets it
-
-
-@dataclass(frozen=True)
 class ProgramDefinition:
     """A checked definition, ready to be saved."""
 
@@ -85,7 +78,7 @@ class ProgramDefinition:
     language: str
     state: str
     on_course_loss: str
-    requirements: tuple[RequirementDefinition, ...]
+    requirements: tuple[ProgramRequirementData, ...]
     label: str  # how messages name it: the program, and where it came from
 
 
@@ -331,7 +324,7 @@ def save(definitions, *, cause, source="", dry_run=False) -> list[ProgramData]:
     with transaction.atomic():
         for definition in definitions:
             saved.append(_save_one(definition, cause, source))
-        programs.forget_definitions()
+        awarding.forget_definitions()
         if dry_run:
             transaction.set_rollback(True)
     return saved
@@ -427,7 +420,7 @@ def _requirements(value, problem, course_labels):
             requirement = _titled_requirement(raw, position, problem, course_labels)
         else:
             courses = (_course(raw, position, 1, problem, course_labels),)
-            requirement = RequirementDefinition(title="", choose=1, courses=courses)
+            requirement = ProgramRequirementData(title="", choose=1, courses=courses)
         requirements.append(requirement)
     all_runs = [run for requirement in requirements for course in requirement.courses for run in course]
     for message in repeated_run_problems(all_runs):
@@ -444,7 +437,7 @@ def _titled_requirement(raw, position, problem, course_labels):
     raw_courses = raw.get("courses")
     if not isinstance(raw_courses, list | tuple) or not raw_courses:
         problem("courses must be a non-empty list of courses (each a list of runs).", where)
-        return RequirementDefinition(title=title, choose=1, courses=())
+        return ProgramRequirementData(title=title, choose=1, courses=())
     courses = tuple(
         _course(course, position, number, problem, course_labels) for number, course in enumerate(raw_courses, 1)
     )
@@ -452,7 +445,7 @@ def _titled_requirement(raw, position, problem, course_labels):
     if message := choose_problem(choose, len(courses)):
         problem(message, where)
         choose = 1
-    return RequirementDefinition(title=title, choose=choose, courses=courses)
+    return ProgramRequirementData(title=title, choose=choose, courses=courses)
 
 
 def _course(raw, position, number, problem, course_labels):

@@ -216,7 +216,7 @@ def _program_row(shape, credential, counted, names, brandings):
 
 
 def _course_row(course, requirement, counted, names):
-    runs = course.course.runs
+    runs = course.runs
     done_with = counted.get(course.done_with)
     title = (
         (done_with.title if done_with else "")

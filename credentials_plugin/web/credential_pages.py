@@ -21,8 +21,7 @@ from credentials_plugin.core.limits import MAX_CREDENTIAL_BYTES
 from credentials_plugin.core.links import absolute_url
 from credentials_plugin.models import CourseCertificate, ProgramCredential, StatusList
 from credentials_plugin.statuses import CertificateStatus
-from credentials_plugin.vc import signing as issuing
-from credentials_plugin.vc import verification
+from credentials_plugin.vc import signing, verification
 from credentials_plugin.vc.keys import SigningKeyMissing
 from credentials_plugin.vc.status_lists import status_list_document
 from credentials_plugin.web.presentation import qr_code_svg, text_direction
@@ -45,14 +44,14 @@ def credential_url(certificate_uuid):
 @require_safe
 def certificate_credential(request, certificate_uuid):
     """A course certificate's signed credential, as stored (signed on its first request)."""
-    if (credential := issuing.served_credential(certificate_uuid)) is not None:
+    if (credential := signing.served_credential(certificate_uuid)) is not None:
         return _credential_response(request, credential)
     certificate = (
         CourseCertificate.objects.select_related("user").filter(uuid=certificate_uuid, retired_at__isnull=True).first()
     )
     if certificate is None or certificate.status == CertificateStatus.UNVERIFIED:
         return _error(404, _("No certificate has this ID."))
-    return _served(request, certificate, issuing.signed_credential_for_certificate)
+    return _served(request, certificate, signing.signed_credential_for_certificate)
 
 
 @require_safe
@@ -65,15 +64,15 @@ def program_credential(request, credential_uuid):
     )
     if holder is None:
         return _error(404, _("No program credential has this ID."))
-    return _served(request, holder, issuing.signed_credential_for_program_credential)
+    return _served(request, holder, signing.signed_credential_for_program_credential)
 
 
 def _served(request, holder, signed_credential_for):
     try:
         credential = signed_credential_for(holder)
-    except issuing.NotYetPublic:
+    except signing.NotYetPublic:
         return _error(404, _("This credential is not public yet."))
-    except issuing.NotIssuable:
+    except signing.NotIssuable:
         return _error(410, _("This credential is no longer valid: it was revoked or its holder no longer qualifies."))
     except SigningKeyMissing as error:
         log.error("No signing key: %s", error)

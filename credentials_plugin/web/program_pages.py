@@ -16,7 +16,7 @@ from django.views.decorators.http import require_safe
 from credentials_plugin.certificates.looks import program_look
 from credentials_plugin.core.links import absolute_url, program_credential_url, verify_url
 from credentials_plugin.models import CourseCertificate, ProgramCredential
-from credentials_plugin.programs import awarding as programs
+from credentials_plugin.programs import awarding
 from credentials_plugin.programs.completion import progress
 from credentials_plugin.statuses import CertificateStatus, ProgramCredentialStatus
 from credentials_plugin.vc.verification import verify_program_credential
@@ -41,7 +41,7 @@ def program_credential_page(request, credential_uuid):
     with translation.override(language):
         if credential.status != ProgramCredentialStatus.AWARDED:
             return _revoked_page(credential, language)
-        shape = programs.program_shape(program.pk)
+        shape = awarding.program_shape(program.pk)
         look = program_look(program.pk, shape.organizations)
         is_owner = request.user.is_authenticated and request.user.pk == credential.user_id
         context = program_context(credential, shape, look, language=language, is_owner=is_owner)

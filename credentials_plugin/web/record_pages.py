@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from credentials_plugin.core.links import absolute_url
 from credentials_plugin.core.types import Cause
-from credentials_plugin.records import learner_record as records
+from credentials_plugin.records import learner_record
 from credentials_plugin.statuses import CauseKind
 from credentials_plugin.web.presentation import text_direction
 from credentials_plugin.web.rendering import render
@@ -52,8 +52,8 @@ def record_page(request):
     return _page(
         "record.html",
         {
-            "record": records.learner_record(request.user.pk),
-            "share_links": [_share_link(link) for link in records.active_share_links(request.user.pk)],
+            "record": learner_record.learner_record(request.user.pk),
+            "share_links": [_share_link(link) for link in learner_record.active_share_links(request.user.pk)],
             "messages": list(messages.get_messages(request)),
             "csrf_token": get_token(request),
             "csv_url": reverse("credentials_plugin:record_csv"),
@@ -77,7 +77,7 @@ def record_csv(request):
     """The learner's record as a spreadsheet-safe CSV file."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="record.csv"'
-    csv.writer(response).writerows(records.csv_rows(records.learner_record(request.user.pk)))
+    csv.writer(response).writerows(learner_record.csv_rows(learner_record.learner_record(request.user.pk)))
     return response
 
 
@@ -85,7 +85,9 @@ def record_csv(request):
 @_signed_in
 def record_json(request):
     """The learner's record as JSON (the same rows as the page and the REST API)."""
-    response = JsonResponse(records.as_json(records.learner_record(request.user.pk)), json_dumps_params={"indent": 2})
+    response = JsonResponse(
+        learner_record.as_json(learner_record.learner_record(request.user.pk)), json_dumps_params={"indent": 2}
+    )
     response["Content-Disposition"] = 'attachment; filename="record.json"'
     return response
 
@@ -95,8 +97,8 @@ def record_json(request):
 def share_link_create(request):
     """Make a new link to the learner's record."""
     try:
-        records.create_share_link(request.user.pk, cause=_cause(request))
-    except records.ShareLinkError as error:
+        learner_record.create_share_link(request.user.pk, cause=_cause(request))
+    except learner_record.ShareLinkError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, _("Share link created. Anyone with it can see your awarded credentials."))
@@ -108,8 +110,8 @@ def share_link_create(request):
 def share_link_revoke(request, share_uuid):
     """Revoke one of the learner's own links (another learner's is a 404, and nothing changes)."""
     try:
-        records.revoke_share_link(request.user.pk, share_uuid, cause=_cause(request))
-    except records.ShareLinkError:
+        learner_record.revoke_share_link(request.user.pk, share_uuid, cause=_cause(request))
+    except learner_record.ShareLinkError:
         return _not_found()
     messages.success(request, _("Share link revoked: it no longer opens your record."))
     return HttpResponseRedirect(reverse("credentials_plugin:record"))
@@ -122,10 +124,10 @@ def _cause(request):
 @require_safe
 def shared_record_page(request, share_uuid):
     """A record as its learner shared it: awarded credentials and progress, no username or email."""
-    owner = records.shared_record_owner(share_uuid)
+    owner = learner_record.shared_record_owner(share_uuid)
     if owner is None:
         return _not_found()
-    record = records.learner_record(owner, shared=True)
+    record = learner_record.learner_record(owner, shared=True)
     json_url = reverse("credentials_plugin:shared_record_json", args=[share_uuid])
     response = _page("record_shared.html", {"record": record, "json_url": json_url})
     response["X-Robots-Tag"] = "noindex"
@@ -135,10 +137,10 @@ def shared_record_page(request, share_uuid):
 @require_safe
 def shared_record_json(request, share_uuid):
     """The shared record as JSON."""
-    owner = records.shared_record_owner(share_uuid)
+    owner = learner_record.shared_record_owner(share_uuid)
     if owner is None:
         return JsonResponse({"detail": _("No shared record at this address.")}, status=404)
-    response = JsonResponse(records.as_json(records.learner_record(owner, shared=True)))
+    response = JsonResponse(learner_record.as_json(learner_record.learner_record(owner, shared=True)))
     response["X-Robots-Tag"] = "noindex"
     return response
 

@@ -44,7 +44,7 @@ from credentials_plugin.models import (
     LearnerCourseFacts,
     ProgramCredential,
 )
-from credentials_plugin.programs import awarding as program_domain
+from credentials_plugin.programs import awarding
 from credentials_plugin.statuses import CauseKind, CertificateStatus
 from credentials_plugin.web import staff_rows
 from credentials_plugin.web.certificate_pages import render_certificate
@@ -471,7 +471,7 @@ def _learner_page(request, course_key, user, *, forms=None, status=200):
 
 def _learner_program_credentials(course_key, user):
     """The learner's credentials of the programs this course belongs to (shown when they hold a certificate here)."""
-    program_ids = [shape.program_id for shape in program_domain.programs_containing(course_key)]
+    program_ids = [shape.program_id for shape in awarding.programs_containing(course_key)]
     return staff_rows.program_credential_rows(_course_program_credentials(course_key, program_ids).filter(user=user))
 
 
@@ -760,7 +760,7 @@ def _course_program_credentials(course_key, program_ids):
 @staff_page("view_program_credentials")
 def programs(request, course_key):
     """The programs this course belongs to, and their credential holders, with revoke and reinstate."""
-    shapes = program_domain.programs_containing(course_key)
+    shapes = awarding.programs_containing(course_key)
     page = Paginator(_course_program_credentials(course_key, [s.program_id for s in shapes]), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -789,7 +789,7 @@ def program_credential_action(request, course_key, credential_uuid, action):
     if action not in ("revoke", "reinstate"):
         raise Http404("No such action.")
     _require(request, f"{action}_program_credential", course_key)
-    shapes = program_domain.programs_containing(course_key)
+    shapes = awarding.programs_containing(course_key)
     credential = (
         _course_program_credentials(course_key, [s.program_id for s in shapes]).filter(uuid=credential_uuid).first()
     )
@@ -802,7 +802,7 @@ def program_credential_action(request, course_key, credential_uuid, action):
         messages.error(request, _("Nothing was changed: give a reason."))
         return _redirect("staff_programs", course_key)
     reason = form.cleaned_data["reason"]
-    act = program_domain.revoke if action == "revoke" else program_domain.reinstate
+    act = awarding.revoke if action == "revoke" else awarding.reinstate
     try:
         outcome = act(credential.uuid, reason=reason, cause=_cause(request, reason))
     except issuance.IssuanceError as error:

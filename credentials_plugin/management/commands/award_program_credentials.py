@@ -5,7 +5,7 @@ from collections import Counter
 from django.core.management.base import BaseCommand, CommandError
 
 from credentials_plugin.core.types import Cause, IssuanceError
-from credentials_plugin.programs import awarding as programs
+from credentials_plugin.programs import awarding
 from credentials_plugin.statuses import CauseKind
 
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, program=None, dry_run=False, batch_size=None, **options):
         cause = Cause(kind=CauseKind.COMMAND, source="award_program_credentials")
-        results = programs.backfill(cause=cause, program_uuid=program, dry_run=dry_run, batch_size=batch_size)
+        results = awarding.backfill(cause=cause, program_uuid=program, dry_run=dry_run, batch_size=batch_size)
         counts = Counter()
         try:
             for user_id, shape, outcome in results:
@@ -35,7 +35,7 @@ class Command(BaseCommand):
                 elif outcome.changed:
                     counts[outcome.credential.status] += 1
                     self.stdout.write(f"user {user_id}, program {shape.uuid}: {outcome.reason}")
-        except programs.ProgramNotFound as error:
+        except awarding.ProgramNotFound as error:
             raise CommandError(str(error)) from error
         prefix = "Dry run, nothing saved. Would change" if dry_run else "Changed"
         self.stdout.write(

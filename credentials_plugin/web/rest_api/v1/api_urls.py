@@ -9,8 +9,7 @@ from django.urls import path, re_path, register_converter
 from django.urls.converters import get_converters
 
 from credentials_plugin.web.converters import CourseKeyConverter
-from credentials_plugin.web.rest_api.v1 import program_views as programs
-from credentials_plugin.web.rest_api.v1 import views
+from credentials_plugin.web.rest_api.v1 import program_views, views
 from credentials_plugin.web.rest_api.v1.verify_views import VerifyView
 
 if "course_key" not in get_converters():  # normally registered by credentials_plugin.urls
@@ -37,28 +36,28 @@ urlpatterns = [
     path(COURSE + "history/", views.HistoryView.as_view(), name="api-v1-course-history"),
     path("verify/", VerifyView.as_view(), name="api-v1-verify"),
     # Programs, program credentials and the learner record (programs.py).
-    path("programs/", programs.ProgramsView.as_view(), name="api-v1-programs"),
-    path("programs/<uuid:program_uuid>/", programs.ProgramView.as_view(), name="api-v1-program"),
+    path("programs/", program_views.ProgramsView.as_view(), name="api-v1-programs"),
+    path("programs/<uuid:program_uuid>/", program_views.ProgramView.as_view(), name="api-v1-program"),
     path(
         "program-credentials/<uuid:credential_uuid>/",
-        programs.ProgramCredentialDetailView.as_view(),
+        program_views.ProgramCredentialDetailView.as_view(),
         name="api-v1-program-credential",
     ),
     path(
         "program-credentials/<uuid:credential_uuid>/revoke/",
-        programs.ProgramCredentialRevokeView.as_view(),
+        program_views.ProgramCredentialRevokeView.as_view(),
         name="api-v1-program-credential-revoke",
     ),
     path(
         "program-credentials/<uuid:credential_uuid>/reinstate/",
-        programs.ProgramCredentialReinstateView.as_view(),
+        program_views.ProgramCredentialReinstateView.as_view(),
         name="api-v1-program-credential-reinstate",
     ),
-    path("me/record/", programs.MyRecordView.as_view(), name="api-v1-my-record"),
-    path("me/record/share-links/", programs.MyShareLinksView.as_view(), name="api-v1-my-share-links"),
+    path("me/record/", program_views.MyRecordView.as_view(), name="api-v1-my-record"),
+    path("me/record/share-links/", program_views.MyShareLinksView.as_view(), name="api-v1-my-share-links"),
     path(
         "me/record/share-links/<uuid:share_uuid>/",
-        programs.MyShareLinkView.as_view(),
+        program_views.MyShareLinkView.as_view(),
         name="api-v1-my-share-link",
     ),
     # Anything else under the API: a JSON 404 (naming a malformed course run key), never an HTML page.

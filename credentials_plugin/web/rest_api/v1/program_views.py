@@ -22,7 +22,7 @@ from credentials_plugin.data import ProgramCredentialData, ProgramData
 from credentials_plugin.models import Program, ProgramCredential
 from credentials_plugin.programs import awarding as programs
 from credentials_plugin.programs.definitions import DefinitionError
-from credentials_plugin.records import learner_record as records
+from credentials_plugin.records import learner_record
 from credentials_plugin.statuses import CourseLossPolicy, ProgramCredentialStatus, ProgramState
 from credentials_plugin.web.permissions import can_in_program
 from credentials_plugin.web.rest_api.v1 import serializers as s
@@ -348,7 +348,7 @@ class MyRecordView(ApiView):
     pagination_class = None
 
     def get(self, request):
-        return Response(records.as_json(records.learner_record(request.user.pk)))
+        return Response(learner_record.as_json(learner_record.learner_record(request.user.pk)))
 
 
 class MyShareLinksView(ApiView):
@@ -369,12 +369,12 @@ class MyShareLinksView(ApiView):
     pagination_class = None
 
     def get(self, request):
-        return Response(ShareLinkSerializer(records.active_share_links(request.user.pk), many=True).data)
+        return Response(ShareLinkSerializer(learner_record.active_share_links(request.user.pk), many=True).data)
 
     def post(self, request):
         try:
-            link = records.create_share_link(request.user.pk, cause=self.cause())
-        except records.ShareLinkError as error:
+            link = learner_record.create_share_link(request.user.pk, cause=self.cause())
+        except learner_record.ShareLinkError as error:
             raise Conflict(str(error)) from error
         return Response(ShareLinkSerializer(link).data, status=status.HTTP_201_CREATED)
 
@@ -387,7 +387,7 @@ class MyShareLinkView(ApiView):
 
     def delete(self, request, share_uuid):
         try:
-            records.revoke_share_link(request.user.pk, share_uuid, cause=self.cause())
-        except records.ShareLinkError as error:
+            learner_record.revoke_share_link(request.user.pk, share_uuid, cause=self.cause())
+        except learner_record.ShareLinkError as error:
             raise exceptions.NotFound(str(error)) from error
         return Response(status=status.HTTP_204_NO_CONTENT)
