@@ -112,3 +112,13 @@ def test_saving_a_configuration_or_a_look_drops_the_cached_copy():
     row.save()
     assert configuration.get_configuration(COURSE).minimum_grade == Decimal("0.7")
     assert looks.look_version() != look_version
+
+
+def test_background_work_with_nobody_to_run_it_is_refused_not_lost():
+    hooks.background_work_requested.disconnect(tasks.submit)
+    try:
+        with pytest.raises(RuntimeError, match="'sign_pending' would be lost"):
+            hooks.run_in_background("sign_pending")
+    finally:
+        hooks.background_work_requested.connect(tasks.submit)
+    assert hooks.background_work_requested.receivers == (tasks.submit,)

@@ -53,5 +53,7 @@ background_work_requested = Hook("background_work_requested")
 
 
 def run_in_background(job: str, *arguments) -> None:
-    """Hand JOB to the workers (see ``background_work_requested``)."""
+    """Hand JOB to the workers (see ``background_work_requested``); refused when nobody would run it."""
+    if not background_work_requested.receivers:
+        raise RuntimeError(f"No receiver runs background work ({job!r} would be lost): the app's ready() has not run.")
     background_work_requested.send(job=job, arguments=arguments)
