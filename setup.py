@@ -42,6 +42,8 @@ setup(
         "credentials_plugin.templates": ["**/*.html", "**/*.txt"],
         # Compiled catalogs ship with the package: a pip install needs no build step (scripts/messages.sh).
         "credentials_plugin": ["static/credentials_plugin/*", "locale/*/LC_MESSAGES/*.mo", "locale/*/LC_MESSAGES/*.po"],
+        # The pinned JSON-LD contexts (vc/jsonld/NOTICE.md): signing and verifying read them offline.
+        "credentials_plugin.vc": ["jsonld/*.json", "jsonld/*.jsonld", "jsonld/NOTICE.md"],
     },
     include_package_data=True,
     install_requires=read_requirements("base.in"),

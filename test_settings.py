@@ -75,9 +75,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING_CONFIG = None
 
-# Verifiable credentials: the reference contexts beside the checkout (never the network), and a
-# signing key made for the tests alone.
-CREDENTIALS_PLUGIN_JSONLD_CONTEXTS_DIR = str(BASE_DIR.parent / "shared" / "vc" / "contexts")
+# Verifiable credentials: a signing key made for the tests alone (the JSON-LD contexts are the
+# package's own copies, read offline).
 CREDENTIALS_PLUGIN_SIGNING_KEYS = [
     {"id": "test-key-1", "private_key": "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq"},
 ]

@@ -4,8 +4,8 @@ already-signed certificate against a trivial view, and the verify API.
 
 Run it with ``bash benchmarks/run.sh credentials`` (``--certificates 100`` for a quicker run).
 
-The host is the test host (``test_settings``: the W3C vectors' signing key, the JSON-LD contexts
-from ``../shared/vc/contexts``) with DEBUG off, Django's LocMem cache, a SQLite database in a FILE
+The host is the test host (``test_settings``: the W3C vectors' signing key, the package's JSON-LD
+contexts) with DEBUG off, Django's LocMem cache, a SQLite database in a FILE
 in a temporary directory with a persistent connection, and ``benchmarks/urls.py`` as ROOT_URLCONF
 (the host's URLs plus ``/trivial/``, a view returning ``HttpResponse("ok")``).
 
@@ -13,7 +13,7 @@ Scenario:
 
 * setup (not timed): one course configured with ``show_grade=True``, its organization, and
   ``--certificates`` learners with awarded certificates inserted with ``bulk_create``.
-* signing: ``vc.issuing.signed_credential_for_certificate`` for each certificate, one after the
+* signing: ``vc.signing.signed_credential_for_certificate`` for each certificate, one after the
   other: what a first request of credential.json does (lock the certificate row, pick a random
   status index, build the document, refuse undefined terms, canonicalize document and proof
   options with RDFC-1.0, sign with Ed25519, store). Baseline, in the same run and on the same

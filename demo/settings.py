@@ -64,11 +64,8 @@ STATIC_URL = "static/"
 CREDENTIALS_PLUGIN_BACKEND = "credentials_plugin.backends.standalone.StandaloneBackend"
 
 # Verifiable credentials: the demo's signing key lives in a file beside its database (run.sh
-# creates it once with `signing_keys create`); the JSON-LD contexts come from the reference
-# copies beside the checkout when they are there, else from their pinned HTTPS addresses.
+# creates it once with `signing_keys create`); the JSON-LD contexts are the package's own copies.
 CREDENTIALS_PLUGIN_SIGNING_KEYS_FILE = str(BASE_DIR / "signing-keys.json")
-_LOCAL_CONTEXTS = BASE_DIR.parent.parent / "shared" / "vc" / "contexts"
-CREDENTIALS_PLUGIN_JSONLD_CONTEXTS_DIR = str(_LOCAL_CONTEXTS) if _LOCAL_CONTEXTS.is_dir() else ""
 
 LOGGING = {
     "version": 1,

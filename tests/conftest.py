@@ -12,6 +12,7 @@ processes, a live server) stay ``transaction=True``; for them it changes nothing
 
 import logging
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -39,6 +40,8 @@ from openedx_events.learning.signals import (
 )
 
 COURSE = CourseKey.from_string("course-v1:DemoX+Cert101+2026")
+# The W3C and 1EdTech test vectors (tests/fixtures/vc/README.md says where each comes from).
+VC_VECTORS = Path(__file__).parent / "fixtures" / "vc" / "test-vectors"
 COURSE_NAME = "Certificates 101"
 
 

@@ -53,8 +53,17 @@ call_command("migrate", verbosity=0)
 call_command("check", stdout=io.StringIO())
 page = Client().get(f"/credentials/certificates/{uuid.uuid4()}/")
 
+import socket
+
 import credentials_plugin
+from credentials_plugin.vc import contexts
 from credentials_plugin.web import rendering
+
+def no_network(*args, **kwargs):
+    raise OSError("this check runs with the network closed")
+
+socket.socket.connect = socket.create_connection = no_network
+context = contexts.document_loader(contexts.OPEN_BADGES_V3)["document"]  # the wheel's own copy
 
 html = rendering.render(["credentials_plugin/missing.html", "credentials_plugin/not_found.html"], {})
 print(json.dumps({
@@ -66,6 +75,7 @@ print(json.dumps({
     "site_packages": sysconfig.get_paths()["purelib"],
     "entry_points": {ep.name: ep.value for ep in entry_points(group="lms.djangoapp")},
     "prefix": sys.prefix,
+    "context_loaded": "@context" in context,
 }))
 """
 
@@ -114,6 +124,8 @@ def test_the_wheel_carries_the_templates_migrations_and_entry_point(wheel):
         assert f"credentials_plugin/templates/credentials_plugin/{template}" in names
     assert "credentials_plugin/migrations/__init__.py" in names
     assert "credentials_plugin/migrations/0001_initial.py" in names
+    for context in ("credentials-v2.jsonld", "credentials-examples-v2.jsonld", "ob-context-3.0.3.json", "NOTICE.md"):
+        assert f"credentials_plugin/vc/jsonld/{context}" in names  # signing and verifying need no network
     assert "[lms.djangoapp]" in entry_points
     assert "credentials_plugin = credentials_plugin.apps:CredentialsPluginConfig" in entry_points
     assert "[tutor.plugin.v1]" in entry_points
@@ -142,6 +154,7 @@ def test_the_installed_wheel_renders_its_packaged_templates_and_declares_its_ent
     assert templates_dir == site_packages / "credentials_plugin" / "templates"
     assert "Certificate not found" in found["html"]
     assert "<!DOCTYPE html>" in found["html"]  # the base template it extends came along too
+    assert found["context_loaded"]  # the pinned JSON-LD contexts came with the wheel, read offline
     assert found["page_status"] == 404  # the plugin's URL, view and migrated tables, served by the host
     assert "Certificate not found" in found["page"]
     assert found["entry_points"].get("credentials_plugin") == "credentials_plugin.apps:CredentialsPluginConfig"

@@ -12,13 +12,11 @@ import io
 import json
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import base58
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
@@ -31,7 +29,7 @@ from credentials_plugin import api
 from credentials_plugin.certificates import issuance
 from credentials_plugin.models import Organization, SignedCredential
 from credentials_plugin.statuses import CauseKind
-from credentials_plugin.vc import status_lists
+from credentials_plugin.vc import contexts, status_lists
 from credentials_plugin.vc.did import resolve_verification_method
 from credentials_plugin.vc.documents import identity_hash
 from credentials_plugin.vc.keys import signing_key
@@ -40,7 +38,7 @@ from credentials_plugin.vc.verification import verify_credential
 from tests.conftest import COURSE, send_grade, send_passing
 from tests.independent_verifier import independently_verify
 
-SHARED_CONTEXTS = Path(settings.BASE_DIR).parent / "shared" / "vc" / "contexts"
+CONTEXTS = contexts.PACKAGED_CONTEXTS_DIR
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +81,7 @@ def checked_independently(document, key_id="test-key-1"):
     """The independent verifier's answer, with the key as any verifier gets it: from our did.json over HTTP."""
     did_document = Client().get("/.well-known/did.json").json()
     method = next(m for m in did_document["verificationMethod"] if m["id"].endswith(f"#{key_id}"))
-    return independently_verify(document, method["publicKeyMultibase"], SHARED_CONTEXTS)
+    return independently_verify(document, method["publicKeyMultibase"], CONTEXTS)
 
 
 def status_bits(client, document):
@@ -518,3 +516,18 @@ def test_without_loadable_contexts_the_page_still_shows_and_the_credential_is_un
     assert page.status_code == 200 and "Grace Hopper" in page.content.decode()
     assert 'id="credential-title"' not in page.content.decode()
     assert credential.status_code == 503
+
+
+def test_without_loadable_contexts_verifying_answers_503_with_the_reason_never_500(
+    client, certificate, tmp_path, settings
+):
+    settings.CREDENTIALS_PLUGIN_JSONLD_CONTEXTS_DIR = str(tmp_path)  # an empty folder: no context can load
+
+    page = client.get("/credentials/verify/", {"certificate": str(certificate.uuid)})
+    api_answer = post(client, {"certificate": str(certificate.uuid)})
+
+    assert page.status_code == 503, page.status_code
+    assert "CREDENTIALS_PLUGIN_JSONLD_CONTEXTS_DIR" not in page.content.decode()  # visitors get no settings
+    assert "cannot check credentials right now" in page.content.decode()
+    assert api_answer.status_code == 503, api_answer.content
+    assert "cannot check credentials right now" in api_answer.json()["detail"]

@@ -1,19 +1,16 @@
 """Our signatures verify with an independent implementation of the spec (tests/independent_verifier.py)."""
 
 import json
-from pathlib import Path
 
-from django.conf import settings
-
-from credentials_plugin.vc.contexts import CREDENTIALS_V2, OPEN_BADGES_V3
+from credentials_plugin.vc.contexts import CREDENTIALS_V2, OPEN_BADGES_V3, PACKAGED_CONTEXTS_DIR
 from credentials_plugin.vc.did import issuer_did
 from credentials_plugin.vc.keys import signing_key
 from credentials_plugin.vc.proofs import sign
+from tests.conftest import VC_VECTORS
 from tests.independent_verifier import base58btc_decode, independently_verify
 
-REFERENCE = Path(settings.BASE_DIR).parent / "shared" / "vc"
-CONTEXTS = REFERENCE / "contexts"
-VECTORS = REFERENCE / "test-vectors"
+CONTEXTS = PACKAGED_CONTEXTS_DIR
+VECTORS = VC_VECTORS
 
 
 def open_badge():

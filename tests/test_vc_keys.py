@@ -6,6 +6,7 @@ signing_keys command, and the pinned JSON-LD context loader (never the network: 
 import hashlib
 import json
 import shutil
+import socket
 import stat
 from io import StringIO
 
@@ -20,7 +21,7 @@ from credentials_plugin.vc import contexts, multibase, proofs
 from credentials_plugin.vc.did import did_document, issuer_did, resolve_verification_method
 from credentials_plugin.vc.keys import SigningKeyMissing, signing_key, verification_keys
 
-CONTEXTS = django_settings.BASE_DIR.parent / "shared" / "vc" / "contexts"
+CONTEXTS = contexts.PACKAGED_CONTEXTS_DIR
 TEST_SETTINGS_KEYS = list(django_settings.CREDENTIALS_PLUGIN_SIGNING_KEYS)
 TEST_KEY_PUBLIC = "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"  # of the test settings' key
 
@@ -303,66 +304,52 @@ def test_rotating_warns_when_a_key_in_the_settings_keeps_signing(settings, keys_
 # --- the JSON-LD context loader ----------------------------------------------------------------
 
 
-class FakeFetcher:
-    """Stands in for HTTPS: answers from a dict and counts the calls."""
+def test_the_packaged_contexts_load_in_pylds_loader_shape_without_the_network(monkeypatch):
+    def no_network(*args, **kwargs):
+        raise AssertionError("the loader opened a socket")
 
-    def __init__(self, bodies):
-        self.bodies = bodies
-        self.calls = []
-
-    def __call__(self, url):
-        self.calls.append(url)
-        return self.bodies[url]
-
-
-def test_local_folder_serves_pinned_contexts_in_pylds_loader_shape(settings, tmp_path):
-    shutil.copy(CONTEXTS / "credentials-v2.jsonld", tmp_path / "credentials-v2.jsonld")
-    settings.CREDENTIALS_PLUGIN_JSONLD_CONTEXTS_DIR = str(tmp_path)
-    loaded = contexts.ContextLoader(fetch=FakeFetcher({}))(contexts.CREDENTIALS_V2)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    loaded = contexts.ContextLoader()(contexts.CREDENTIALS_V2)
     assert loaded["contextUrl"] is None
     assert loaded["documentUrl"] == contexts.CREDENTIALS_V2
     assert loaded["document"] == json.loads((CONTEXTS / "credentials-v2.jsonld").read_text())
+    assert contexts.ContextLoader()(contexts.OPEN_BADGES_V3)["document"]["@context"]
 
 
-def test_local_folder_with_other_bytes_or_a_missing_file_is_refused(settings, tmp_path):
+def test_a_folder_from_the_setting_serves_the_same_pinned_files(settings, tmp_path):
+    shutil.copy(CONTEXTS / "credentials-v2.jsonld", tmp_path / "credentials-v2.jsonld")
+    settings.CREDENTIALS_PLUGIN_JSONLD_CONTEXTS_DIR = str(tmp_path)
+    loaded = contexts.ContextLoader()(contexts.CREDENTIALS_V2)
+    assert loaded["document"] == json.loads((CONTEXTS / "credentials-v2.jsonld").read_text())
+
+
+def test_a_folder_with_other_bytes_or_a_missing_file_is_refused_naming_the_setting(settings, tmp_path):
     (tmp_path / "credentials-v2.jsonld").write_text('{"@context": {"@vocab": "https://evil.example/#"}}')
     settings.CREDENTIALS_PLUGIN_JSONLD_CONTEXTS_DIR = str(tmp_path)
-    loader = contexts.ContextLoader(fetch=FakeFetcher({}))
-    with pytest.raises(contexts.ContextNotAllowed, match="SHA-256"):
+    loader = contexts.ContextLoader()
+    with pytest.raises(contexts.ContextNotAllowed, match=r"SHA-256 differs.*CREDENTIALS_PLUGIN_JSONLD_CONTEXTS_DIR"):
         loader(contexts.CREDENTIALS_V2)
-    with pytest.raises(contexts.ContextNotAllowed, match="missing"):
+    with pytest.raises(contexts.ContextNotAllowed, match=r"missing from .*CREDENTIALS_PLUGIN_JSONLD_CONTEXTS_DIR"):
         loader(contexts.OPEN_BADGES_V3)
 
 
-def test_fetch_accepts_the_pinned_bytes_once_and_later_loads_come_from_the_caches(settings):
-    settings.CREDENTIALS_PLUGIN_JSONLD_CONTEXTS_DIR = ""
-    published = (CONTEXTS / "ob-context-3.0.3.json").read_bytes()
-    fetch = FakeFetcher({contexts.OPEN_BADGES_V3: published})
-    loader = contexts.ContextLoader(fetch=fetch)
-    assert loader(contexts.OPEN_BADGES_V3)["document"] == json.loads(published)
-    assert loader(contexts.OPEN_BADGES_V3)["document"] == json.loads(published)
-    assert fetch.calls == [contexts.OPEN_BADGES_V3]
-    another_process_fetch = FakeFetcher({})
-    contexts.ContextLoader(fetch=another_process_fetch)(contexts.OPEN_BADGES_V3)  # Django's cache has it
-    assert another_process_fetch.calls == []
-
-
-def test_fetch_rejects_bytes_other_than_the_pinned_ones(settings):
-    settings.CREDENTIALS_PLUGIN_JSONLD_CONTEXTS_DIR = ""
+def test_a_changed_packaged_copy_is_refused_and_says_to_reinstall(monkeypatch, tmp_path):
     tampered = (CONTEXTS / "credentials-v2.jsonld").read_bytes().replace(b"schema.org/name", b"evil.example/name")
-    loader = contexts.ContextLoader(fetch=FakeFetcher({contexts.CREDENTIALS_V2: tampered}))
-    with pytest.raises(contexts.ContextNotAllowed, match="SHA-256"):
-        loader(contexts.CREDENTIALS_V2)
+    (tmp_path / "credentials-v2.jsonld").write_bytes(tampered)
+    monkeypatch.setattr(contexts, "PACKAGED_CONTEXTS_DIR", tmp_path)
+    with pytest.raises(contexts.ContextNotAllowed, match=r"SHA-256 differs\); reinstall credentials-plugin"):
+        contexts.ContextLoader()(contexts.CREDENTIALS_V2)
 
 
-def test_an_unknown_context_url_is_refused_without_fetching(settings):
-    settings.CREDENTIALS_PLUGIN_JSONLD_CONTEXTS_DIR = ""
-    fetch = FakeFetcher({})
+def test_an_unknown_context_url_is_refused():
     with pytest.raises(contexts.ContextNotAllowed, match="not one this site accepts"):
-        contexts.ContextLoader(fetch=fetch)("https://example.org/my-context.jsonld")
-    assert fetch.calls == []
+        contexts.ContextLoader()("https://example.org/my-context.jsonld")
 
 
-def test_the_pins_are_the_reference_files_hashes():
+def test_the_pins_are_the_packaged_files_hashes_and_the_notice_names_each():
     for pinned in contexts.PINNED_CONTEXTS.values():
         assert hashlib.sha256((CONTEXTS / pinned.file_name).read_bytes()).hexdigest() == pinned.sha256
+    notice = (CONTEXTS / "NOTICE.md").read_text()
+    for url, pinned in contexts.PINNED_CONTEXTS.items():
+        assert f"`{pinned.file_name}` | `{url}` | `{pinned.sha256}`" in notice

@@ -6,15 +6,14 @@ vectors byte for byte, and 1EdTech's signed Open Badges 3.0 example.
 import copy
 import hashlib
 import json
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from credentials_plugin.vc import multibase, proofs
 from credentials_plugin.vc.keys import SigningKey
+from tests.conftest import VC_VECTORS
 
-VECTORS = Path(settings.BASE_DIR).parent / "shared" / "vc" / "test-vectors"
+VECTORS = VC_VECTORS
 RDFC = VECTORS / "eddsa-rdfc-2022"
 OB3_KEY = "z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"
 

@@ -1,22 +1,20 @@
 """
-The JSON-LD document loader: only pinned contexts, from a local folder or fetched once over HTTPS.
+The JSON-LD document loader: only pinned contexts, read from the copies shipped in the package.
 
 Canonicalization reads the contexts a credential names. An attacker who could change a context
 could change what a signature means, so only the contexts listed here load, and only with the exact
-bytes published (their SHA-256 is pinned below). With ``CREDENTIALS_PLUGIN_JSONLD_CONTEXTS_DIR`` set
-they are read from that folder (tests, CI, air-gapped sites); otherwise each is fetched over HTTPS
-the first time it is needed and kept in this process and in Django's cache.
+bytes published (their SHA-256 is pinned below). They ship with the package (``vc/jsonld/``, with
+their sources and licenses in ``NOTICE.md`` there), so signing and verifying never use the network.
+``CREDENTIALS_PLUGIN_JSONLD_CONTEXTS_DIR`` names another folder to read them from instead (the same
+files, checked against the same pins); empty, the default, means the package's copies.
 """
 
 import copy
 import hashlib
 import json
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from django.core.cache import cache
 from pyld.jsonld import JsonLdError
 
 from credentials_plugin.conf import plugin_settings
@@ -24,19 +22,23 @@ from credentials_plugin.conf import plugin_settings
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 CREDENTIALS_EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
 OPEN_BADGES_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
-# The largest context we accept from the network (the largest pinned one is about 15 kB).
+# The copies that ship with the package.
+PACKAGED_CONTEXTS_DIR = Path(__file__).with_name("jsonld")
+# The largest context file read (the largest pinned one is about 15 kB).
 MAX_CONTEXT_BYTES = 1024 * 1024
-FETCH_TIMEOUT_SECONDS = 10
+SETTING = "CREDENTIALS_PLUGIN_JSONLD_CONTEXTS_DIR"
 
 
 @dataclass(frozen=True)
 class PinnedContext:
-    """Where a context lives in the local folder, and the SHA-256 (hex) of its published bytes."""
+    """The file that holds a context, and the SHA-256 (hex) of its published bytes."""
 
     file_name: str
     sha256: str
 
 
+# The manifest: each context URL accepted, its file in vc/jsonld/, and the SHA-256 of the bytes
+# published at that URL (vc/jsonld/NOTICE.md says where each comes from and under which license).
 PINNED_CONTEXTS = {
     CREDENTIALS_V2: PinnedContext(
         "credentials-v2.jsonld", "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734"
@@ -51,63 +53,66 @@ PINNED_CONTEXTS = {
 
 
 class ContextNotAllowed(JsonLdError):
-    """A context URL that is not pinned, or bytes that are not the pinned ones."""
+    """A context URL that is not pinned, or a file that is missing or not the pinned bytes."""
 
     def __init__(self, message, url):
         super().__init__(message, "credentials_plugin.ContextNotAllowed", {"url": url}, "loading remote context failed")
 
 
-def fetch_over_https(url: str) -> bytes:
-    """The body at an HTTPS URL (at most MAX_CONTEXT_BYTES)."""
-    if urlsplit(url).scheme != "https":
-        raise ContextNotAllowed(f"Contexts are fetched over HTTPS only, not {url}.", url)
-    accept = {"Accept": "application/ld+json, application/json;q=0.9"}
-    request = urllib.request.Request(url, headers=accept)  # noqa: S310 (the scheme is checked above)
-    with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:  # noqa: S310  # nosec B310  # (https only)
-        return response.read(MAX_CONTEXT_BYTES + 1)
+class ContextsUnavailable(ContextNotAllowed):
+    """A pinned context could not be read: the site's setup is at fault, not the credential."""
+
+
+def contexts_dir() -> Path:
+    """The folder the contexts are read from: the setting's, else the package's copies."""
+    return Path(plugin_settings.JSONLD_CONTEXTS_DIR or PACKAGED_CONTEXTS_DIR)
 
 
 class ContextLoader:
-    """A pyld document loader of pinned contexts; FETCH (url -> bytes) is replaceable for tests."""
+    """A pyld document loader of pinned contexts; each is read and checked once per process and folder."""
 
-    def __init__(self, fetch=fetch_over_https):
-        self._fetch = fetch
-        self._parsed = {}  # (local folder or "", url) -> parsed context
+    def __init__(self):
+        self._parsed = {}  # (folder, url) -> parsed context
 
     def __call__(self, url, options=None) -> dict:
+        return {"contextUrl": None, "documentUrl": url, "document": copy.deepcopy(self._document(url))}
+
+    def require_all(self) -> None:
+        """ContextsUnavailable unless every pinned context loads (after the first time, a few lookups)."""
+        for url in PINNED_CONTEXTS:
+            self._document(url)
+
+    def _document(self, url):
         pinned = PINNED_CONTEXTS.get(url)
         if pinned is None:
             raise ContextNotAllowed(f"The JSON-LD context {url} is not one this site accepts.", url)
-        folder = plugin_settings.JSONLD_CONTEXTS_DIR
+        folder = contexts_dir()
         document = self._parsed.get((folder, url))
         if document is None:
-            content = self._read_local(folder, url, pinned) if folder else self._fetched(url, pinned)
-            document = self._parsed[(folder, url)] = json.loads(content)
-        return {"contextUrl": None, "documentUrl": url, "document": copy.deepcopy(document)}
-
-    @staticmethod
-    def _read_local(folder, url, pinned):
-        path = Path(folder) / pinned.file_name
-        try:
-            content = path.read_bytes()
-        except OSError as error:
-            raise ContextNotAllowed(f"The context {url} is missing from {folder} ({error.strerror}).", url) from error
-        return _checked(content, url, pinned, f"the file {path}")
-
-    def _fetched(self, url, pinned):
-        cache_key = f"credentials_plugin:jsonld-context:{pinned.sha256}"
-        cached = cache.get(cache_key)
-        if cached is not None and hashlib.sha256(cached).hexdigest() == pinned.sha256:
-            return cached
-        content = _checked(self._fetch(url), url, pinned, "the downloaded context")
-        cache.set(cache_key, content, timeout=None)  # pinned bytes never change
-        return content
+            document = self._parsed[(folder, url)] = json.loads(_read(folder, url, pinned))
+        return document
 
 
-def _checked(content, url, pinned, what):
-    """CONTENT if it is exactly the pinned context, else ContextNotAllowed."""
+def _read(folder, url, pinned):
+    """The pinned bytes of URL from FOLDER, else ContextNotAllowed saying what to do."""
+    path = folder / pinned.file_name
+    where = f"{folder} ({SETTING})" if plugin_settings.JSONLD_CONTEXTS_DIR else f"the package's copies ({folder})"
+    fix = (
+        f"leave {SETTING} empty to use the package's copies, or put the published file there"
+        if plugin_settings.JSONLD_CONTEXTS_DIR
+        else "reinstall credentials-plugin: its files are incomplete or were changed"
+    )
+    try:
+        with path.open("rb") as file:
+            content = file.read(MAX_CONTEXT_BYTES + 1)
+    except OSError as error:
+        raise ContextsUnavailable(
+            f"The JSON-LD context {url} is missing from {where}: {error.strerror}; {fix}.", url
+        ) from error
     if len(content) > MAX_CONTEXT_BYTES or hashlib.sha256(content).hexdigest() != pinned.sha256:
-        raise ContextNotAllowed(f"{what} for {url} is not the published context (its SHA-256 differs).", url)
+        raise ContextsUnavailable(
+            f"The file {path} is not the published context {url} (its SHA-256 differs); {fix}.", url
+        )
     return content
 
 

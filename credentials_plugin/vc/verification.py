@@ -21,6 +21,7 @@ from pyld.jsonld import JsonLdError
 
 from credentials_plugin.models import CourseCertificate, ProgramCredential, SignedCredential
 from credentials_plugin.statuses import CertificateStatus
+from credentials_plugin.vc.contexts import document_loader
 from credentials_plugin.vc.did import issuer_did, resolve_verification_method
 from credentials_plugin.vc.keys import SigningKeyMissing
 from credentials_plugin.vc.proofs import check_proof
@@ -73,7 +74,11 @@ class VerificationResult:
 
 
 def verify_credential(document) -> VerificationResult:
-    """Check a credential (a parsed JSON document); never raises on bad input."""
+    """
+    Check a credential (a parsed JSON document); never raises on bad input. ContextsUnavailable
+    when this site cannot read its own JSON-LD contexts: then it can check nothing.
+    """
+    document_loader.require_all()
     if not isinstance(document, dict):
         return VerificationResult((Check("format", False, _("This is not a credential: a JSON object is expected.")),))
     facts = _described(document)
@@ -94,7 +99,9 @@ def verify_certificate_id(text) -> VerificationResult | None:
     """
     Verify by ID or URL: a certificate's or program credential's (its current credential, signed
     now if need be) or a credential's own (``urn:uuid:…``). None when no public one has it.
+    ContextsUnavailable when this site cannot read its own JSON-LD contexts.
     """
+    document_loader.require_all()
     match = UUID_PATTERN.search(text or "")
     if match is None:
         return None

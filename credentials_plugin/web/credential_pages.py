@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 from pyld.jsonld import JsonLdError
@@ -22,6 +23,7 @@ from credentials_plugin.core.links import absolute_url
 from credentials_plugin.models import CourseCertificate, ProgramCredential, StatusList
 from credentials_plugin.statuses import CertificateStatus
 from credentials_plugin.vc import signing, verification
+from credentials_plugin.vc.contexts import ContextsUnavailable
 from credentials_plugin.vc.keys import SigningKeyMissing
 from credentials_plugin.vc.status_lists import status_list_document
 from credentials_plugin.web.presentation import qr_code_svg, text_direction
@@ -33,6 +35,9 @@ log = logging.getLogger(__name__)
 CREDENTIAL_MEDIA_TYPE = "application/vc+ld+json"
 # Verifiers may keep a credential or a status list this long; revocations show within it.
 MAX_AGE_SECONDS = 60
+# What visitors read when the site cannot read its JSON-LD contexts (the log and credentials_health
+# tell the operator what to fix).
+CANNOT_CHECK_NOW = gettext_lazy("This site cannot check credentials right now; try again later.")
 # The largest credential the verify page accepts, pasted or uploaded.
 
 
@@ -98,6 +103,9 @@ def status_list(request, list_id):
     except SigningKeyMissing as error:
         log.error("No signing key: %s", error)
         return _error(503, _("This site does not sign credentials yet."))
+    except JsonLdError as error:  # its contexts could not be read: nothing was signed
+        log.error("Could not sign status list %s: %s", list_id, error)
+        return _error(503, str(CANNOT_CHECK_NOW))
     return _document_response(request, document, f'"{hashlib.sha256(document).hexdigest()[:32]}"')
 
 
@@ -152,6 +160,9 @@ def verify_page(request):
     except SigningKeyMissing as missing:
         log.error("No signing key: %s", missing)
         error, status = _("This site does not sign credentials yet, so it can't verify this certificate."), 503
+    except ContextsUnavailable as unavailable:  # the operator's to fix (credentials_health names how)
+        log.error("Verifying is unavailable: %s", unavailable)
+        error, status = str(CANNOT_CHECK_NOW), 503
     language = translation.get_language() or "en"
     context = {
         "language": language,

@@ -4,17 +4,23 @@ credential as the body, or ``{"certificate": "<ID or address>"}``. It changes no
 no session and needs no CSRF token.
 """
 
+import logging
+
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from credentials_plugin.core.limits import MAX_CERTIFICATE_ADDRESS, MAX_CREDENTIAL_BYTES
+from credentials_plugin.vc.contexts import ContextsUnavailable
 from credentials_plugin.vc.keys import SigningKeyMissing
 from credentials_plugin.vc.verification import verify_certificate_id, verify_credential
+from credentials_plugin.web.credential_pages import CANNOT_CHECK_NOW
 from credentials_plugin.web.rest_api.v1.serializers import ErrorSerializer
 from credentials_plugin.web.rest_api.v1.views import ApiView
 from credentials_plugin.web.throttling import VerifyRateThrottle
+
+log = logging.getLogger(__name__)
 
 
 class VerifyRequestSerializer(serializers.Serializer):
@@ -55,7 +61,10 @@ class VerifyView(ApiView):
                 404: OpenApiResponse(ErrorSerializer, description="No public certificate has this ID."),
                 413: OpenApiResponse(ErrorSerializer, description="The body is larger than 256 KB."),
                 429: OpenApiResponse(ErrorSerializer, description="Too many verifications; see Retry-After."),
-                503: OpenApiResponse(ErrorSerializer, description="This site has no signing key yet."),
+                503: OpenApiResponse(
+                    ErrorSerializer,
+                    description="This site has no signing key yet, or cannot read its JSON-LD contexts.",
+                ),
             },
         }
     }
@@ -71,14 +80,16 @@ class VerifyView(ApiView):
         body = request.data
         if not isinstance(body, dict):
             raise exceptions.ParseError('Send a JSON object: a credential, or {"certificate": "<ID or address>"}.')
-        if "certificate" in body:
-            text = self.validated(VerifyRequestSerializer, body)["certificate"]
-            try:
-                result = verify_certificate_id(text)
-            except SigningKeyMissing:
-                return Response({"detail": "This site does not sign credentials yet."}, status=503)
-            if result is None:
-                raise exceptions.NotFound("No certificate has this ID.")
-        else:
-            result = verify_credential(body)
+        try:
+            if "certificate" in body:
+                result = verify_certificate_id(self.validated(VerifyRequestSerializer, body)["certificate"])
+                if result is None:
+                    raise exceptions.NotFound("No certificate has this ID.")
+            else:
+                result = verify_credential(body)
+        except SigningKeyMissing:
+            return Response({"detail": "This site does not sign credentials yet."}, status=503)
+        except ContextsUnavailable as error:
+            log.error("Verifying is unavailable: %s", error)
+            return Response({"detail": CANNOT_CHECK_NOW}, status=503)
         return Response(VerificationSerializer(result).data)
