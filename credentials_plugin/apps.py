@@ -32,13 +32,15 @@ class CredentialsPluginConfig(AppConfig):
         Connect everything that listens, here and nowhere at import time: the openedx-events
         receivers, the LMS's retirement signals (in the LMS), the domain's hooks (signing and
         programs follow certificate changes; tasks take background work), and the cache
-        invalidation of configurations, course looks and program definitions.
+        invalidation of configurations, course looks and program definitions; and the plugin's
+        configuration checks in ``manage.py check``.
         """
         from credentials_plugin import tasks
         from credentials_plugin.backends import lms
         from credentials_plugin.certificates import configuration, looks
         from credentials_plugin.core import hooks
         from credentials_plugin.integrations import event_receivers, retirement
+        from credentials_plugin.management import system_checks
         from credentials_plugin.programs import awarding
         from credentials_plugin.vc import signing
 
@@ -53,3 +55,5 @@ class CredentialsPluginConfig(AppConfig):
         configuration.connect_cache_invalidation()
         looks.connect_cache_invalidation()
         awarding.connect_cache_invalidation()
+
+        system_checks.register()

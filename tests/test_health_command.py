@@ -44,6 +44,7 @@ def test_a_sound_installation_passes_every_check_but_the_optional_celery():
         "eligible modes": ["OK"],
         "verify rate limit": ["OK"],
         "signing key": ["OK"],
+        "JSON-LD contexts": ["OK"],
         "sign and verify": ["OK"],
         "database": ["OK"],
         "backend": ["OK"],

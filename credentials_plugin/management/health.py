@@ -7,7 +7,9 @@ learners or staff will hit). Checks only read: they change no row, send no event
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import uuid
 from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
@@ -89,7 +91,12 @@ def check_backend_setting():
     try:
         import_string(path)
     except ImportError as error:
-        yield CheckResult("backend setting", FAIL, f"{PREFIX}BACKEND {path!r} cannot be imported: {error}.")
+        yield CheckResult(
+            "backend setting",
+            FAIL,
+            f'{PREFIX}BACKEND {path!r} cannot be imported ({error}): set it to "auto" (the default) or to the '
+            "dotted path of a Backend class.",
+        )
         return
     yield CheckResult("backend setting", OK, f"{path}.")
 
@@ -161,6 +168,37 @@ def check_signing_key():
         return
     retired = len(keys) - 1
     yield CheckResult("signing key", OK, f"{key.key_id} signs; {retired} other key(s) only verify.")
+
+
+def check_keys_file_permissions():
+    """The signing keys file, when there is one, is readable by its owner alone."""
+    path = plugin_settings.SIGNING_KEYS_FILE
+    if not path:
+        return
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return  # a missing or unreadable file is the signing key check's to report
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        yield CheckResult(
+            "signing keys file",
+            FAIL,
+            f"The signing keys file {path} can be read by other users (mode {mode:04o}): run `chmod 600 {path}`.",
+        )
+    else:
+        yield CheckResult("signing keys file", OK, f"{path} is readable by its owner alone.")
+
+
+def check_json_ld_contexts():
+    """The pinned JSON-LD contexts load (from the package, or the folder the setting names)."""
+    from credentials_plugin.vc.contexts import ContextsUnavailable, contexts_dir, document_loader
+
+    try:
+        document_loader.require_all()
+    except ContextsUnavailable as error:
+        yield CheckResult("JSON-LD contexts", FAIL, error.args[0] if error.args else str(error))
+        return
+    yield CheckResult("JSON-LD contexts", OK, f"The pinned contexts load from {contexts_dir()}.")
 
 
 def check_sign_and_verify():
@@ -264,7 +302,12 @@ def check_event_handling():
         yield CheckResult("event handling", OK, "in_process: the LMS processes that send events handle them.")
         return
     if not getattr(settings, "EVENT_BUS_CONSUMER", ""):
-        yield CheckResult("event handling", FAIL, "event_bus mode, but EVENT_BUS_CONSUMER is not set: no consumer.")
+        yield CheckResult(
+            "event handling",
+            FAIL,
+            "event_bus mode, but EVENT_BUS_CONSUMER is not set, so no event is ever handled: configure the event "
+            f'bus (docs/scale-out.md) or set {PREFIX}EVENT_HANDLING = "in_process".',
+        )
         return
     missing = _events_not_published()
     if missing:
@@ -272,7 +315,8 @@ def check_event_handling():
             "event handling",
             WARN,
             "event_bus mode, but EVENT_BUS_PRODUCER_CONFIG publishes none of these events, which are then "
-            f"never handled: {', '.join(missing)}.",
+            f"never handled: {', '.join(missing)}. Add them, enabled, to EVENT_BUS_PRODUCER_CONFIG "
+            "(credentials_plugin.event_bus.producer_config() gives the entries).",
         )
     else:
         yield CheckResult("event handling", OK, "event_bus: a consume_events worker handles the events.")
@@ -298,6 +342,8 @@ CHECKS = (
     check_eligible_modes,
     check_verify_rate_limit,
     check_signing_key,
+    check_keys_file_permissions,
+    check_json_ld_contexts,
     check_sign_and_verify,
     check_database,
     check_backend,
