@@ -145,11 +145,49 @@ def test_the_kubernetes_deployment_runs_the_same_command():
     }
 
 
-def test_the_image_installs_this_version_unless_the_spec_is_emptied():
-    assert render("openedx-dockerfile-post-python-requirements").strip().splitlines()[-1] == (
-        f"RUN pip install 'credentials-plugin=={__version__}'"
-    )
+def test_the_image_installs_the_wheel_of_this_version_from_the_build_context_unless_the_spec_is_emptied():
+    lines = render("openedx-dockerfile-post-python-requirements").strip().splitlines()
+
+    assert lines[1:] == [
+        "COPY credentials-plugin/ /openedx/credentials-plugin/",
+        f"RUN pip install '/openedx/credentials-plugin/credentials_plugin-{__version__}-py3-none-any.whl'",
+    ]
     assert render("openedx-dockerfile-post-python-requirements", CREDENTIALS_PLUGIN_PIP_SPEC="").strip() == ""
+
+
+@pytest.mark.parametrize(
+    ("spec", "index_url", "command"),
+    [
+        (
+            "credentials-plugin=={{ CREDENTIALS_PLUGIN_VERSION }}",
+            "https://pypi.example.org/simple",
+            f"RUN pip install --index-url 'https://pypi.example.org/simple' 'credentials-plugin=={__version__}'",
+        ),
+        (
+            "credentials-plugin @ git+https://git.example.org/credentials-plugin@v1.0.0",
+            "",
+            "RUN pip install 'credentials-plugin @ git+https://git.example.org/credentials-plugin@v1.0.0'",
+        ),
+    ],
+)
+def test_a_spec_from_an_index_or_a_vcs_url_installs_that_and_copies_nothing(spec, index_url, command):
+    rendered = render(
+        "openedx-dockerfile-post-python-requirements",
+        CREDENTIALS_PLUGIN_PIP_SPEC=spec,
+        CREDENTIALS_PLUGIN_PIP_INDEX_URL=index_url,
+    )
+
+    assert rendered.strip().splitlines()[1:] == [command]
+
+
+def test_tutor_copies_the_wheel_into_the_openedx_build_context_as_bytes():
+    (source, destination), *others = patches.TEMPLATE_TARGETS
+    name = f"{source}credentials_plugin-{__version__}-py3-none-any.whl"
+
+    assert (others, destination) == ([], "build/openedx")  # env/build/openedx is the image's build context
+    assert not patches.is_file_rendered(True, name)
+    assert patches.is_file_rendered(True, "build/openedx/Dockerfile")
+    assert not patches.is_file_rendered(False, "build/openedx/Dockerfile")  # others' decisions stand
 
 
 def test_the_rendered_event_bus_settings_pass_the_health_check():

@@ -5,13 +5,25 @@ configuration at ``tutor config save``). Nothing here imports Tutor, so it is te
 """
 
 from credentials_plugin import __version__
+from tutor_credentials_plugin.wheel import BUILD_CONTEXT_FOLDER, WHEEL_FILENAME
+
+# Where the python-requirements stage of the openedx Dockerfile finds the wheel of this very package:
+# copied from the build context (env/build/openedx/credentials-plugin/, see TEMPLATE_TARGETS).
+IMAGE_FOLDER = "/openedx/credentials-plugin"
+BUNDLED_WHEEL = f"{IMAGE_FOLDER}/{WHEEL_FILENAME}"
 
 # Tutor configuration (`tutor config save --set NAME=VALUE`), with defaults.
 CONFIG_DEFAULTS = {
+    # The installed version, for a spec of your own: "credentials-plugin=={{ CREDENTIALS_PLUGIN_VERSION }}".
     "CREDENTIALS_PLUGIN_VERSION": __version__,
-    # What `pip install` installs into the openedx image; empty installs nothing (install it yourself,
-    # e.g. through OPENEDX_EXTRA_PIP_REQUIREMENTS).
-    "CREDENTIALS_PLUGIN_PIP_SPEC": "credentials-plugin=={{ CREDENTIALS_PLUGIN_VERSION }}",
+    # What `pip install` installs into the openedx image. By default the wheel of the package installed
+    # where Tutor runs, which the plugin puts in the build context: no package index needs to have it.
+    # Or a requirement from an index ("credentials-plugin==1.2.0", with CREDENTIALS_PLUGIN_PIP_INDEX_URL
+    # for your own), or a VCS URL ("credentials-plugin @ git+https://example.org/credentials-plugin@v1.2.0").
+    # Empty installs nothing (install it yourself, e.g. through OPENEDX_EXTRA_PIP_REQUIREMENTS).
+    "CREDENTIALS_PLUGIN_PIP_SPEC": BUNDLED_WHEEL,
+    # The index `pip install` uses instead of PyPI (it must also serve our dependencies); empty: pip's default.
+    "CREDENTIALS_PLUGIN_PIP_INDEX_URL": "",
     # Base of public certificate URLs and of the issuer's did:web; empty: the LMS's own URL.
     "CREDENTIALS_PLUGIN_PUBLIC_BASE_URL": "",
     # The signing keys file, on the LMS's persistent data volume (data/lms on the host), never in the image.
@@ -51,10 +63,35 @@ def python_literal(value):
 
 TEMPLATE_FILTERS = {LITERAL_FILTER: python_literal}
 
+# Tutor's openedx Dockerfile (tutor/templates/build/openedx/Dockerfile) renders this patch in its
+# python-requirements stage, which runs as root with /openedx/venv first on PATH; its build context is
+# env/build/openedx (tutor/commands/images.py, build: tutor_env.pathjoin(root, "build", "openedx")).
+# The COPY is there only when the spec is the bundled wheel.
 DOCKERFILE = """\
 {% if CREDENTIALS_PLUGIN_PIP_SPEC %}# credentials_plugin
-RUN pip install '{{ CREDENTIALS_PLUGIN_PIP_SPEC }}'
-{% endif %}"""
+{% if CREDENTIALS_PLUGIN_PIP_SPEC.startswith("IMAGE_FOLDER/") -%}
+COPY BUILD_CONTEXT_FOLDER/ IMAGE_FOLDER/
+{% endif -%}
+RUN pip install {% if CREDENTIALS_PLUGIN_PIP_INDEX_URL %}\
+--index-url '{{ CREDENTIALS_PLUGIN_PIP_INDEX_URL }}' {% endif %}'{{ CREDENTIALS_PLUGIN_PIP_SPEC }}'
+{% endif %}""".replace("IMAGE_FOLDER", IMAGE_FOLDER).replace("BUILD_CONTEXT_FOLDER", BUILD_CONTEXT_FOLDER)
+
+# Tutor renders every file under a template root whose path starts with a target's source into the
+# environment folder of its destination (tutor/env.py, save: ENV_TEMPLATE_TARGETS; the catalog's
+# docstring in tutor/hooks/catalog.py): "credentials-plugin/<wheel>" lands in
+# env/build/openedx/credentials-plugin/, inside the openedx build context, and is removed again when
+# the plugin is disabled (tutor/env.py, _delete_plugin_templates on PLUGIN_UNLOADED).
+TEMPLATE_TARGETS = ((f"{BUILD_CONTEXT_FOLDER}/", "build/openedx"),)
+
+
+def is_file_rendered(should_render, path):
+    """Tutor's IS_FILE_RENDERED filter: copy the wheel's bytes, never read it as a Jinja2 template.
+
+    tutor/env.py, Renderer.render_template: a file the filter declines is read with read_bytes and
+    written as is; its own _do_not_render_binary_files only knows fonts and images (BIN_FILE_EXTENSIONS).
+    """
+    return should_render and not path.startswith(f"{BUILD_CONTEXT_FOLDER}/")
+
 
 # Every LMS process (web, Celery workers, the consumer) gets the same settings: in "event_bus" mode the
 # receivers act only on events that arrived from the bus, which happens in the consumer alone.
