@@ -13,18 +13,9 @@ from functools import wraps
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
-from openedx_events.content_authoring.signals import COURSE_CATALOG_INFO_CHANGED
-from openedx_events.learning.signals import (
-    CCX_COURSE_PASSING_STATUS_UPDATED,
-    COURSE_ACCESS_ROLE_ADDED,
-    COURSE_ACCESS_ROLE_REMOVED,
-    COURSE_ENROLLMENT_CHANGED,
-    COURSE_ENROLLMENT_CREATED,
-    COURSE_PASSING_STATUS_UPDATED,
-    IDV_ATTEMPT_APPROVED,
-    PERSISTENT_GRADE_SUMMARY_CHANGED,
-)
-from openedx_events.tooling import SIGNAL_PROCESSED_FROM_EVENT_BUS
+from openedx_events import tooling
+from openedx_events.content_authoring import signals as authoring_signals
+from openedx_events.learning import signals as learning_signals
 
 from credentials_plugin.backends import event_facts
 from credentials_plugin.certificates import issuance
@@ -34,12 +25,37 @@ from credentials_plugin.statuses import CertificateStatus
 
 log = logging.getLogger(__name__)
 
+# The keyword openedx-events adds to a signal re-sent by an event-bus consumer (openedx-events 9.5.1+).
+SIGNAL_PROCESSED_FROM_EVENT_BUS = getattr(tooling, "SIGNAL_PROCESSED_FROM_EVENT_BUS", "from_event_bus")
+
+
+def _signal(module, name):
+    """
+    The openedx-events signal NAME from MODULE, or None when the installed openedx-events predates it.
+
+    Each signal is looked up by name, not imported: an LMS whose pinned openedx-events lacks one (an
+    older named release) still starts, and the plugin just never hears that event (see
+    docs/compatibility.md). ``connect_receivers`` logs which ones are missing.
+    """
+    return getattr(module, name, None)
+
+
+COURSE_CATALOG_INFO_CHANGED = _signal(authoring_signals, "COURSE_CATALOG_INFO_CHANGED")
+CCX_COURSE_PASSING_STATUS_UPDATED = _signal(learning_signals, "CCX_COURSE_PASSING_STATUS_UPDATED")
+COURSE_ACCESS_ROLE_ADDED = _signal(learning_signals, "COURSE_ACCESS_ROLE_ADDED")
+COURSE_ACCESS_ROLE_REMOVED = _signal(learning_signals, "COURSE_ACCESS_ROLE_REMOVED")
+COURSE_ENROLLMENT_CHANGED = _signal(learning_signals, "COURSE_ENROLLMENT_CHANGED")
+COURSE_ENROLLMENT_CREATED = _signal(learning_signals, "COURSE_ENROLLMENT_CREATED")
+COURSE_PASSING_STATUS_UPDATED = _signal(learning_signals, "COURSE_PASSING_STATUS_UPDATED")
+IDV_ATTEMPT_APPROVED = _signal(learning_signals, "IDV_ATTEMPT_APPROVED")
+PERSISTENT_GRADE_SUMMARY_CHANGED = _signal(learning_signals, "PERSISTENT_GRADE_SUMMARY_CHANGED")
+
 IN_PROCESS = "in_process"
 EVENT_BUS = "event_bus"
 EVENT_HANDLING_CHOICES = (IN_PROCESS, EVENT_BUS)
 
 # Studio sends these: an LMS only ever receives them from the event bus, so they cannot arrive twice.
-STUDIO_SIGNALS = frozenset({COURSE_CATALOG_INFO_CHANGED})
+STUDIO_SIGNALS = frozenset({COURSE_CATALOG_INFO_CHANGED} - {None})
 
 
 def event_handling():
@@ -217,20 +233,32 @@ def on_id_verification_approved(data, metadata):
     return None
 
 
-RECEIVERS = [
-    (COURSE_PASSING_STATUS_UPDATED, on_passing_status_updated),
-    (CCX_COURSE_PASSING_STATUS_UPDATED, on_ccx_passing_status_updated),
-    (PERSISTENT_GRADE_SUMMARY_CHANGED, on_persistent_grade_changed),
-    (COURSE_ENROLLMENT_CREATED, on_enrollment_changed),
-    (COURSE_ENROLLMENT_CHANGED, on_enrollment_changed),
-    (COURSE_ACCESS_ROLE_ADDED, on_role_added),
-    (COURSE_ACCESS_ROLE_REMOVED, on_role_removed),
-    (COURSE_CATALOG_INFO_CHANGED, on_catalog_info_changed),
-    (IDV_ATTEMPT_APPROVED, on_id_verification_approved),
+# Each event the plugin handles, by the name openedx-events gives its signal, with its receiver.
+HANDLED = [
+    ("COURSE_PASSING_STATUS_UPDATED", COURSE_PASSING_STATUS_UPDATED, on_passing_status_updated),
+    ("CCX_COURSE_PASSING_STATUS_UPDATED", CCX_COURSE_PASSING_STATUS_UPDATED, on_ccx_passing_status_updated),
+    ("PERSISTENT_GRADE_SUMMARY_CHANGED", PERSISTENT_GRADE_SUMMARY_CHANGED, on_persistent_grade_changed),
+    ("COURSE_ENROLLMENT_CREATED", COURSE_ENROLLMENT_CREATED, on_enrollment_changed),
+    ("COURSE_ENROLLMENT_CHANGED", COURSE_ENROLLMENT_CHANGED, on_enrollment_changed),
+    ("COURSE_ACCESS_ROLE_ADDED", COURSE_ACCESS_ROLE_ADDED, on_role_added),
+    ("COURSE_ACCESS_ROLE_REMOVED", COURSE_ACCESS_ROLE_REMOVED, on_role_removed),
+    ("COURSE_CATALOG_INFO_CHANGED", COURSE_CATALOG_INFO_CHANGED, on_catalog_info_changed),
+    ("IDV_ATTEMPT_APPROVED", IDV_ATTEMPT_APPROVED, on_id_verification_approved),
 ]
+
+# The (signal, receiver) pairs this openedx-events has signals for; the names of those it lacks.
+RECEIVERS = [(signal, receiver) for _, signal, receiver in HANDLED if signal is not None]
+UNAVAILABLE = tuple(name for name, signal, _ in HANDLED if signal is None)
 
 
 def connect_receivers():
-    """Connect every receiver once (called from the AppConfig's ready())."""
+    """Connect every receiver once (called from the AppConfig's ready()); say which events cannot arrive."""
+    if UNAVAILABLE:
+        log.warning(
+            "credentials_plugin: the installed openedx-events has no %s; the plugin will not receive %s "
+            "(see docs/compatibility.md).",
+            ", ".join(UNAVAILABLE),
+            "that event" if len(UNAVAILABLE) == 1 else "those events",
+        )
     for signal, receiver in RECEIVERS:
         signal.connect(receiver, dispatch_uid=f"credentials_plugin.{receiver.__name__}.{signal.event_type}")
