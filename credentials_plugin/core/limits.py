@@ -40,6 +40,23 @@ MAX_CREDENTIAL_BYTES = 256 * 1024
 #: Characters in a certificate's ID or address given to the verify API.
 MAX_CERTIFICATE_ADDRESS = 2_000
 
+# What a credential may cost to check (vc/budget.py), refused before any canonicalization. Our
+# credentials and 1EdTech's examples use a fraction of each: depth 6, about 60 values, 5 blank nodes.
+#: Nesting of JSON arrays and objects, in a credential and in any JSON body the API reads.
+MAX_JSON_DEPTH = 32
+#: JSON values (objects, arrays, strings, numbers…) in a credential.
+MAX_CREDENTIAL_VALUES = 5_000
+#: Blank nodes (objects without an id, or with a "_:" id) in a credential.
+MAX_CREDENTIAL_BLANK_NODES = 100
+#: Characters in any one string of a credential.
+MAX_CREDENTIAL_STRING = 20_000
+#: Characters in a proofValue: "z" + base58btc of a 64-byte signature is at most 89; decoding a
+#: longer one would cost quadratic time for nothing.
+MAX_PROOF_VALUE = 100
+#: Orderings of indistinguishable blank nodes RDFC-1.0 may try (its "Hash N-Degree Quads" step)
+#: before canonicalization is refused: a poison graph would need factorially many. Ours need none.
+MAX_CANONICALIZATION_PERMUTATIONS = 1_000
+
 
 def reason_problem(reason):
     """Why the core refuses REASON for its length (empty when it fits): the limit the forms apply."""
@@ -53,3 +70,21 @@ def notes_problem(notes):
     if notes is not None and len(notes) > MAX_NOTES:
         return _("Notes are limited to %(max)s characters.") % {"max": MAX_NOTES}
     return ""
+
+
+def json_depth_problem(value):
+    """Why VALUE (parsed JSON) is nested too deeply (empty when it is not); iterative, so any depth is safe."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                return too_deep_message()
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return ""
+
+
+def too_deep_message():
+    """What a client reads when its JSON is nested more than MAX_JSON_DEPTH levels."""
+    return _("The JSON is nested more than %(max)s levels deep.") % {"max": MAX_JSON_DEPTH}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,8 +21,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pyld import jsonld
+from pyld import canon, jsonld
 
+from credentials_plugin.core.limits import MAX_CANONICALIZATION_PERMUTATIONS
+from credentials_plugin.vc.budget import CanonicalizationTooCostly, credential_cost_problem
 from credentials_plugin.vc.contexts import document_loader
 from credentials_plugin.vc.did import resolve_verification_method
 from credentials_plugin.vc.keys import SigningKey, verification_keys
@@ -54,8 +57,32 @@ class ProofCheck:
 
 
 def canonicalize(document: dict) -> str:
-    """The RDFC-1.0 canonical N-Quads of a JSON-LD document (contexts through the pinned loader)."""
-    return jsonld.normalize(document, _options(algorithm="URDNA2015", format="application/n-quads"))
+    """
+    The RDFC-1.0 canonical N-Quads of a JSON-LD document (contexts through the pinned loader).
+    CanonicalizationTooCostly when its blank nodes would need too many orderings tried.
+    """
+    dataset = jsonld.to_rdf(document, _options(produceGeneralizedRdf=False))
+    return _BudgetedRdfc().main(dataset, {"format": "application/n-quads"})
+
+
+class _BudgetedRdfc(canon.URDNA2015):
+    """
+    pyld's RDFC-1.0 (URDNA2015) with the work limit the specification asks implementations to
+    have against poison graphs: the orderings its Hash N-Degree Quads step would try, counted
+    before each call (a group of k indistinguishable blank nodes costs k!), are bounded by
+    MAX_CANONICALIZATION_PERMUTATIONS over the whole document.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._orderings_left = MAX_CANONICALIZATION_PERMUTATIONS
+
+    def hash_n_degree_quads(self, id_, issuer):
+        for blank_nodes in self.create_hash_to_related(id_, issuer).values():
+            self._orderings_left -= math.factorial(min(len(blank_nodes), 20))  # 20! is already far over
+            if self._orderings_left < 0:
+                raise CanonicalizationTooCostly("canonicalization would try too many orderings of blank nodes")
+        return super().hash_n_degree_quads(id_, issuer)
 
 
 def hash_data(unsecured_document: dict, proof_options: dict) -> bytes:
@@ -94,7 +121,7 @@ def verify_proof(document: dict, resolve: Callable[[str], Ed25519PublicKey | Non
     proof = document.get("proof") if isinstance(document, dict) else None
     method = proof.get("verificationMethod") if isinstance(proof, dict) else None
     method = method if isinstance(method, str) else ""
-    problem = _proof_problem(document, proof, method)
+    problem = _proof_problem(document, proof, method) or credential_cost_problem(document)
     if problem:
         return ProofCheck(False, problem, method)
     try:
@@ -115,6 +142,9 @@ def verify_proof(document: dict, resolve: Callable[[str], Ed25519PublicKey | Non
             _("The credential uses terms that no context defines: {terms}.").format(terms=", ".join(undefined.terms)),
             method,
         )
+    except CanonicalizationTooCostly:
+        message = _("The credential's objects without ids are arranged so that checking it would cost too much.")
+        return ProofCheck(False, message, method)
     except Exception as error:  # noqa: BLE001 (pyld raises many kinds of errors on malformed JSON-LD)
         return ProofCheck(False, _("The credential is not valid JSON-LD: {error}.").format(error=_plain(error)), method)
     try:

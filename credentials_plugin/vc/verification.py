@@ -12,7 +12,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from django.utils import formats, timezone
@@ -37,6 +37,13 @@ from credentials_plugin.vc.status_lists import ENTRY_TYPE, PURPOSE, is_revoked
 UUID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 log = logging.getLogger(__name__)
+
+# Longer texts cannot be a date ("2026-12-03T10:00:00.000000+05:30" has 32 characters) or a status
+# list index (our lists have 131,072 entries; 10 digits reach 9,999,999,999).
+MAX_DATETIME_TEXT = 64
+MAX_STATUS_INDEX_DIGITS = 10
+ONE_DAY = timedelta(days=1)
+LATEST_DATETIME = datetime.max.replace(tzinfo=UTC) - ONE_DAY
 
 
 @dataclass(frozen=True)
@@ -91,7 +98,7 @@ def verify_credential(document) -> VerificationResult:
         return VerificationResult((Check("issuer", False, message),), **facts)
     checks = [_key_check(document.get("proof"), our_did), _signature_check(document)]
     status_check, revoked = _status_check(document.get("credentialStatus"))
-    checks += [status_check, _dates_check(facts["valid_from"], facts["valid_until"])]
+    checks += [status_check, _dates_check(facts["valid_from"], facts["valid_until"], document.get("validUntil"))]
     return VerificationResult(tuple(checks), revoked=revoked, **facts)
 
 
@@ -169,7 +176,8 @@ def _status_check(status):
     if entry is None:
         return Check("status", False, _("The credential has no revocation status, so it can't be checked.")), False
     index_text, list_url = entry.get("statusListIndex"), entry.get("statusListCredential")
-    if entry.get("type") != ENTRY_TYPE or not (isinstance(index_text, str) and index_text.isdecimal()):
+    readable = isinstance(index_text, str) and index_text.isdecimal() and len(index_text) <= MAX_STATUS_INDEX_DIGITS
+    if entry.get("type") != ENTRY_TYPE or not readable:
         return Check("status", False, _("The credential's revocation status is malformed.")), False
     revoked = is_revoked(list_url, int(index_text))
     if revoked is None:
@@ -180,10 +188,12 @@ def _status_check(status):
     return Check("status", True, _("Not revoked.")), False
 
 
-def _dates_check(valid_from, valid_until):
+def _dates_check(valid_from, valid_until, valid_until_text):
     now = timezone.now()
     if valid_from is None:
         return Check("dates", False, _("The credential has no valid date of issue (validFrom)."))
+    if valid_until is None and valid_until_text is not None:
+        return Check("dates", False, _("The credential's expiry date (validUntil) is not a valid date."))
     if valid_from > now:
         return Check("dates", False, _("Not valid before %(date)s.") % {"date": _date(valid_from)})
     if valid_until is not None and valid_until <= now:
@@ -221,14 +231,16 @@ def _text(value):
 
 
 def _datetime(value):
-    """An XSD dateTime with a time zone, or None."""
-    if not isinstance(value, str):
+    """An XSD dateTime with a time zone, in UTC; None when absent, unreadable or out of range."""
+    if not isinstance(value, str) or len(value) > MAX_DATETIME_TEXT:
         return None
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
+        utc = parsed.astimezone(UTC) if parsed.tzinfo is not None else None
+    except (ValueError, OverflowError):  # "0001-01-01T00:00:00+05:00" is before year 1 in UTC
         return None
-    return parsed if parsed.tzinfo is not None else None
+    # A day's margin at both ends, so that showing it in any time zone cannot overflow either.
+    return utc if utc is not None and datetime.min.replace(tzinfo=UTC) + ONE_DAY < utc < LATEST_DATETIME else None
 
 
 def _date(value):

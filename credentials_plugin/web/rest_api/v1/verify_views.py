@@ -73,7 +73,10 @@ class VerifyView(ApiView):
     throttle_classes = [VerifyRateThrottle]
 
     def post(self, request):
-        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_CREDENTIAL_BYTES:
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        if not declared.isdecimal():
+            raise exceptions.ParseError("The Content-Length header is not a number of bytes.")
+        if int(declared) > MAX_CREDENTIAL_BYTES:
             return Response(
                 {"detail": "The body is larger than 256 KB."}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
             )

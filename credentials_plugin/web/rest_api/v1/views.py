@@ -37,7 +37,7 @@ from rest_framework.views import exception_handler
 
 from credentials_plugin import api
 from credentials_plugin.certificates import allowlist, bulk, issuance, queries
-from credentials_plugin.core.limits import MAX_CSV_BYTES, MAX_PAGE_SIZE, PAGE_SIZE
+from credentials_plugin.core.limits import MAX_CSV_BYTES, MAX_PAGE_SIZE, PAGE_SIZE, json_depth_problem, too_deep_message
 from credentials_plugin.core.links import certificate_url
 from credentials_plugin.core.validation import validate_configuration
 from credentials_plugin.models import AllowlistEntry, CourseCertificate, CourseConfiguration
@@ -184,12 +184,26 @@ class Metadata(SimpleMetadata):
         return {}
 
 
+class BoundedJSONParser(JSONParser):
+    """JSON bodies nested at most MAX_JSON_DEPTH deep: deeper ones are a 400, never a RecursionError."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError as error:
+            raise exceptions.ParseError(too_deep_message()) from error
+        problem = json_depth_problem(data)
+        if problem:
+            raise exceptions.ParseError(problem)
+        return data
+
+
 class ApiView(generics.GenericAPIView):
     """Settings of the plugin's own, so the LMS's REST_FRAMEWORK defaults do not change this API."""
 
     authentication_classes = authentication_classes()
     renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     pagination_class = Pagination
     metadata_class = Metadata
     schema = ApiSchema()
