@@ -18,12 +18,14 @@ ALLOWED_HOSTS = ["*"]
 USE_TZ = True
 TIME_ZONE = "UTC"
 LMS_ROOT_URL = "http://testserver"
+SITE_ID = 1
 
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
+    "django.contrib.sites",  # as in the LMS (the LMS backend reads the current Site's programs)
     "django.contrib.messages",
     "django.contrib.staticfiles",
     *get_plugin_apps("lms.djangoapp"),

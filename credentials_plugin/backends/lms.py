@@ -2,12 +2,21 @@
 The edx-platform backend: the ONLY module that imports edx-platform.
 
 Every import happens inside a function, so this module loads anywhere; outside the
-LMS each call fails closed (no enrollment, no roles, no grade) and logs why.
+LMS each call fails closed (no enrollment, no roles, no grade) and logs why. A learner the LMS
+does not know fails closed the same way.
+
+Each answer is the one the LMS itself gives (tests/platform_twin/ mirrors the platform code read):
+the name is ``get_preferred_certificate_name``'s, a course grade that is no grade (the
+ZeroCourseGrade of a learner who attempted nothing) is None, "passing" is the stored grade's
+letter (as ``CourseGradeFactory`` reads it), and organization-wide staff and instructors hold the
+course roles ``has_access`` gives them.
 """
 
 import importlib.util
 import logging
 from functools import wraps
+
+from django.core.exceptions import ObjectDoesNotExist
 
 from credentials_plugin.backends.base import (
     COURSE_INSTRUCTOR_ROLE,
@@ -31,7 +40,7 @@ def is_importable():
 
 
 def fail_closed(default):
-    """Return DEFAULT (deny) when edx-platform cannot be imported."""
+    """Return DEFAULT (deny) when edx-platform cannot be imported, or when the LMS has no such user."""
 
     def decorator(method):
         @wraps(method)
@@ -40,7 +49,9 @@ def fail_closed(default):
                 return method(*args, **kwargs)
             except ImportError:
                 log.error("edx-platform is not importable; %s denies access.", method.__name__)
-                return default() if callable(default) else default
+            except ObjectDoesNotExist as missing:  # _get_user: the LMS has no such user (retired, deleted)
+                log.warning("%s: the LMS has no such user (%s); it answers with a denial.", method.__name__, missing)
+            return default() if callable(default) else default
 
         return wrapper
 
@@ -81,44 +92,44 @@ class EdxPlatformBackend(Backend):
 
     @fail_closed("")
     def certificate_name(self, user_id, *, reported_name=""):
-        from common.djangoapps.student.models import UserProfile
+        """The LMS's own choice (the verified name only when the learner opted in), else REPORTED_NAME."""
+        from lms.djangoapps.certificates.utils import get_preferred_certificate_name
 
-        try:
-            from edx_name_affirmation.api import get_verified_name
-
-            record = get_verified_name(_get_user(user_id), is_verified=True)
-            if record and record.verified_name:
-                return record.verified_name
-        except ImportError:
-            pass
-        profile_name = UserProfile.objects.filter(user_id=user_id).values_list("name", flat=True).first()
-        return profile_name or reported_name
+        return get_preferred_certificate_name(_get_user(user_id)) or reported_name
 
     @fail_closed(dict)
     def certificate_names(self, user_ids):
+        """``get_preferred_certificate_name`` for many learners, in three queries whatever their number."""
         from common.djangoapps.student.models import UserProfile
+        from openedx.features.name_affirmation_api.utils import is_name_affirmation_installed
 
         names = dict(UserProfile.objects.filter(user_id__in=user_ids).exclude(name="").values_list("user_id", "name"))
-        try:
-            from edx_name_affirmation.models import VerifiedName
-        except ImportError:
+        if not is_name_affirmation_installed():
             return names
-        verified = VerifiedName.objects.filter(user_id__in=user_ids, status="approved").order_by("created")
-        names.update(verified.values_list("user_id", "verified_name"))  # the latest approved one wins
+        from edx_name_affirmation.models import VerifiedName, VerifiedNameConfig
+
+        # VerifiedNameConfig.current(user): each learner's newest row says whether they opted in (none: no).
+        configs = VerifiedNameConfig.objects.filter(user_id__in=user_ids).order_by("change_date", "id")
+        opted_in = dict(configs.values_list("user_id", "use_verified_name_for_certs"))
+        chosen = [user_id for user_id, use_it in opted_in.items() if use_it]
+        # get_verified_name(user, is_verified=True): the newest approved one (by created).
+        approved = VerifiedName.objects.filter(user_id__in=chosen, status="approved").order_by("created", "id")
+        names.update(approved.values_list("user_id", "verified_name"))
         return names
 
     @fail_closed(dict)
     def current_grades(self, course_key, user_ids):
+        """
+        The stored grades, read as ``CourseGradeFactory._read`` reads one: passing now means having a
+        letter grade (below every cutoff the letter is blank). ``passed_timestamp`` is when the
+        learner FIRST passed and is never cleared, so it cannot say whether they pass now.
+        """
         from lms.djangoapps.grades.models import PersistentCourseGrade
 
         rows = PersistentCourseGrade.objects.filter(course_id=course_key, user_id__in=user_ids)
         return {
-            row.user_id: Grade(
-                percent=as_grade_fraction(row.percent_grade),
-                letter=row.letter_grade or "",
-                passed=row.passed_timestamp is not None,
-            )
-            for row in rows
+            user_id: Grade(percent=as_grade_fraction(percent), letter=letter or "", passed=letter != "")
+            for user_id, percent, letter in rows.values_list("user_id", "percent_grade", "letter_grade")
         }
 
     @fail_closed(False)
@@ -129,14 +140,24 @@ class EdxPlatformBackend(Backend):
 
     @fail_closed(set)
     def get_course_roles(self, user, course_key):
-        from common.djangoapps.student.roles import CourseInstructorRole, CourseStaffRole
+        """
+        The course's roles as the LMS's ``has_access`` counts them (courseware/access.py,
+        ``administrative_accesses_to_course_for_user``): the course run's role, or the same role
+        over the course's whole organization (OrgStaffRole, OrgInstructorRole).
+        """
+        from common.djangoapps.student.roles import (
+            CourseInstructorRole,
+            CourseStaffRole,
+            OrgInstructorRole,
+            OrgStaffRole,
+        )
 
         if not getattr(user, "is_authenticated", False):
             return set()
         roles = set()
-        if CourseStaffRole(course_key).has_user(user):
+        if CourseStaffRole(course_key).has_user(user) or OrgStaffRole(course_key.org).has_user(user):
             roles.add(COURSE_STAFF_ROLE)
-        if CourseInstructorRole(course_key).has_user(user):
+        if CourseInstructorRole(course_key).has_user(user) or OrgInstructorRole(course_key.org).has_user(user):
             roles.add(COURSE_INSTRUCTOR_ROLE)
         return roles
 
@@ -152,7 +173,9 @@ class EdxPlatformBackend(Backend):
 
         # Never compute (and save, and announce) a grade just to read it.
         course_grade = CourseGradeFactory().read(_get_user(user_id), course_key=course_key, create_if_needed=False)
-        if course_grade is None:
+        # No stored grade reads as a ZeroCourseGrade (attempted False), or None before Olive: no grade,
+        # never a failing 0%.
+        if course_grade is None or not course_grade.attempted:
             return None
         return Grade(
             percent=as_grade_fraction(course_grade.percent),
