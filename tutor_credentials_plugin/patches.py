@@ -79,8 +79,10 @@ RUN pip install {% if CREDENTIALS_PLUGIN_PIP_INDEX_URL %}\
 # Tutor renders every file under a template root whose path starts with a target's source into the
 # environment folder of its destination (tutor/env.py, save: ENV_TEMPLATE_TARGETS; the catalog's
 # docstring in tutor/hooks/catalog.py): "credentials-plugin/<wheel>" lands in
-# env/build/openedx/credentials-plugin/, inside the openedx build context, and is removed again when
-# the plugin is disabled (tutor/env.py, _delete_plugin_templates on PLUGIN_UNLOADED).
+# env/build/openedx/credentials-plugin/, inside the openedx build context. Tutor means to delete a
+# plugin's targets when it is disabled (tutor/env.py, _delete_plugin_templates on PLUGIN_UNLOADED), but
+# in Tutor 22.0.3 tutor/plugins/__init__.py's _unload_on_disable (HIGH priority) clears the plugin's
+# targets first, so the folder stays: harmless, the patch and its COPY are gone with the plugin.
 TEMPLATE_TARGETS = ((f"{BUILD_CONTEXT_FOLDER}/", "build/openedx"),)
 
 
