@@ -9,6 +9,7 @@ from django.db import models
 
 
 def _days_good_for():
+    """``settings.VERIFY_STUDENT["DAYS_GOOD_FOR"]``: 365 in lms/envs/common.py."""
     return settings.VERIFY_STUDENT["DAYS_GOOD_FOR"] if hasattr(settings, "VERIFY_STUDENT") else 365
 
 
