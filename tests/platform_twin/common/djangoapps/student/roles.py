@@ -1,8 +1,8 @@
 """
 Twin of edx-platform's ``common/djangoapps/student/roles.py``: the legacy roles over CourseAccessRole.
 
-Master also reads openedx-authz role assignments in ``RoleCache``; the supported releases before it
-(Redwood to Ulmo) read CourseAccessRole only, which is what the twin does.
+Master also reads openedx-authz role assignments in ``RoleCache``; Redwood, the oldest supported
+release, reads CourseAccessRole only, which is what the twin does.
 """
 
 from common.djangoapps.student.models import CourseAccessRole

@@ -14,6 +14,8 @@ def get_programs(site=None, uuid=None, uuids=None, course=None, catalog_course_u
     Mirrors ``get_programs`` for its SITE and UUID arguments (the ones that matter here): exactly one
     argument; for a site, the program uuids ``cache_programs`` stored for the site's domain, and only
     when the site has an enabled SiteConfiguration naming COURSE_CATALOG_API_URL (else no programs).
+    That check was read on master; older versions read the site's uuids whatever its configuration
+    (when it came in was not established), which changes nothing for the backend: both are lists.
     """
     arguments = (site, uuid, uuids, course, catalog_course_uuid, organization)
     if len([argument for argument in arguments if argument is not None]) != 1:
