@@ -37,6 +37,7 @@ from tutor_credentials_plugin import patches, wheel
 # One worker: the packaging tests also write into the checkout (build/, the egg-info).
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("packaging")]
 
+NOT_SOURCES = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".tox")
 OUR_TOP_LEVEL = ("credentials_plugin", "credentials-plugin", "tutor_credentials_plugin", "__editable__")
 
 # Runs in the virtualenv standing for Tutor's, outside the checkout. It does what Tutor does with the
@@ -105,9 +106,13 @@ def fails(command, **kwargs):
 @pytest.fixture(scope="module")
 def artifacts(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
+    # From a copy of the checkout: setuptools writes its scratch folders (the egg-info, the sdist's
+    # release tree, build/) into the source tree, where another build running at the same time collides.
+    source = tmp_path_factory.mktemp("source") / "credentials-plugin"
+    shutil.copytree(ROOT, source, ignore=NOT_SOURCES)
     # --no-isolation: the build backend of this virtualenv (setuptools), nothing downloaded.
     run(
-        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(source)],
         cwd=out,
         env=clean_environment(),
     )
