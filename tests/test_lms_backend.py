@@ -406,7 +406,7 @@ class TestTheBackendInsideTheLms:
             assert backend.certificate_name(424242, reported_name="From the event") == ""
             assert backend.is_id_verified(424242) is False
             assert backend.get_current_grade(424242, COURSE) is None
-        assert caplog.text.count("the LMS has no such user") == 3
+        assert caplog.text.count("The LMS has no user 424242 (retired or deleted)") == 3
 
     def test_enrolled_learners_page_by_id(self, backend, users):
         learners = [users(f"learner{number}") for number in range(4)]

@@ -16,8 +16,6 @@ import importlib.util
 import logging
 from functools import wraps
 
-from django.core.exceptions import ObjectDoesNotExist
-
 from credentials_plugin.backends.base import (
     COURSE_INSTRUCTOR_ROLE,
     COURSE_STAFF_ROLE,
@@ -49,8 +47,8 @@ def fail_closed(default):
                 return method(*args, **kwargs)
             except ImportError:
                 log.error("edx-platform is not importable; %s denies access.", method.__name__)
-            except ObjectDoesNotExist as missing:  # _get_user: the LMS has no such user (retired, deleted)
-                log.warning("%s: the LMS has no such user (%s); it answers with a denial.", method.__name__, missing)
+            except UnknownUser as unknown:
+                log.warning("The LMS has no user %s (retired or deleted); %s denies access.", unknown, method.__name__)
             return default() if callable(default) else default
 
         return wrapper
@@ -58,10 +56,18 @@ def fail_closed(default):
     return decorator
 
 
+class UnknownUser(LookupError):
+    """The LMS has no user with this id: the method asking fails closed."""
+
+
 def _get_user(user_id):
     from django.contrib.auth import get_user_model
 
-    return get_user_model().objects.get(pk=user_id)
+    user_model = get_user_model()
+    try:
+        return user_model.objects.get(pk=user_id)
+    except user_model.DoesNotExist:
+        raise UnknownUser(user_id) from None
 
 
 class EdxPlatformBackend(Backend):
