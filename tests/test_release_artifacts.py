@@ -219,3 +219,14 @@ def test_a_file_changed_since_pip_installed_it_stops_the_repack(artifacts, tmp_p
         cwd=tmp_path,
     )
     assert "credentials_plugin/conf.py differs from what pip installed (RECORD)" in output
+
+
+def test_from_a_checkout_the_plugin_builds_the_same_wheel_as_the_release(artifacts, tmp_path):
+    # An editable install, or the checkout on sys.path, as in this test run: a copy is built with pip.
+    _, built = artifacts
+    assert wheel.source_tree() == ROOT
+
+    from_checkout = wheel.build(tmp_path)
+
+    assert from_checkout == tmp_path / wheel.WHEEL_FILENAME
+    assert _contents(from_checkout) == _contents(built)
