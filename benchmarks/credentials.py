@@ -137,6 +137,7 @@ def main(argv=None):
         from django.core.management import call_command
 
         settings.CREDENTIALS_PLUGIN_VERIFY_RATE_LIMIT = None  # measured here: one client, many requests
+        settings.CREDENTIALS_PLUGIN_VERIFY_PASTED_RATE_LIMIT = None
 
         call_command("migrate", verbosity=0)
         return run(args)

@@ -51,13 +51,20 @@ DEFAULTS = {
     # A JSON file (outside the database, readable only by the LMS) holding more such keys,
     # read after SIGNING_KEYS; `manage.py signing_keys create|rotate|list|retire` writes it (mode 0600).
     "SIGNING_KEYS_FILE": "",
-    # A folder of JSON-LD context files served locally; empty: each allowed context is fetched
-    # once over HTTPS, checked against its pinned SHA-256, and cached.
+    # A folder to read the pinned JSON-LD context files from instead of the package's own copies
+    # (vc/jsonld/); empty: the package's. Each file must match its pinned SHA-256. Never the network.
     "JSONLD_CONTEXTS_DIR": "",
     # Verifications each client (a signed-in user, else an IP address) may ask for, through the
     # verify API and the verify page together: "<number>/<second|minute|hour|day>"; None: unlimited.
     # Counted in Django's default cache (shared by every LMS process when it is memcached or Redis).
     "VERIFY_RATE_LIMIT": "60/minute",
+    # A tighter limit, counted as well, on verifying a pasted or uploaded credential (the costly
+    # path: a canonicalization each time); same format; None: only VERIFY_RATE_LIMIT applies.
+    "VERIFY_PASTED_RATE_LIMIT": "10/minute",
+    # The reverse proxies in front of the LMS (IP addresses or networks, e.g. ["172.16.0.0/12"]).
+    # A client's address is REMOTE_ADDR, unless that is one of these: then it is the right-most
+    # X-Forwarded-For address that is not one of them. Empty: X-Forwarded-For is never read.
+    "TRUSTED_PROXIES": [],
 }
 
 

@@ -77,3 +77,38 @@ def test_signed_in_users_are_counted_by_account(django_user_model):
 def test_no_limit_when_the_setting_is_none():
     client = Client(REMOTE_ADDR="198.51.100.4")
     assert {verify_by_api(client).status_code for _ in range(10)} == {404}
+
+
+def test_a_new_x_forwarded_for_on_each_request_never_resets_the_count():
+    client = Client(REMOTE_ADDR="203.0.113.20")
+    statuses = [
+        client.post(API, UNKNOWN_ID, content_type="application/json", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}").status_code
+        for n in range(10)
+    ]
+    assert statuses == [404, 404, 404] + [429] * 7
+
+
+@override_settings(CREDENTIALS_PLUGIN_TRUSTED_PROXIES=["172.16.0.0/12"])
+def test_behind_trusted_proxies_the_right_most_untrusted_address_is_counted():
+    proxy = Client(REMOTE_ADDR="172.18.0.5")  # e.g. Tutor's Caddy, on the Docker network
+
+    def from_client(address, spoofed="6.6.6.6"):
+        forwarded = f"{spoofed}, {address}, 172.18.0.9"  # client-written, client (added by the proxy), inner proxy
+        return proxy.post(API, UNKNOWN_ID, content_type="application/json", HTTP_X_FORWARDED_FOR=forwarded)
+
+    assert [from_client("198.51.100.50", spoofed=f"10.0.0.{n}").status_code for n in range(4)] == [404] * 3 + [429]
+    assert from_client("198.51.100.51").status_code == 404  # another client behind the same proxy
+    direct = Client(REMOTE_ADDR="198.51.100.50")  # not a proxy: its own header is never read
+    assert direct.post(API, UNKNOWN_ID, content_type="application/json").status_code == 429
+
+
+@override_settings(
+    CREDENTIALS_PLUGIN_VERIFY_RATE_LIMIT="100/minute", CREDENTIALS_PLUGIN_VERIFY_PASTED_RATE_LIMIT="2/minute"
+)
+def test_pasted_credentials_have_their_own_tighter_limit_on_the_page_and_the_api():
+    client = Client(REMOTE_ADDR="203.0.113.30")
+    assert client.post(PAGE, {"credential": "{}"}).status_code == 200
+    assert client.post(API, {"type": "x"}, content_type="application/json").status_code == 200
+    assert client.post(PAGE, {"credential": "{}"}).status_code == 429
+    assert client.post(API, {"type": "x"}, content_type="application/json").status_code == 429
+    assert verify_by_api(client).status_code == 404  # a lookup by ID is the cheap kind: still allowed

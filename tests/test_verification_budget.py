@@ -28,7 +28,7 @@ VERIFY_API = "/api/credentials_plugin/v1/verify/"
 
 @pytest.fixture(autouse=True)
 def no_rate_limit(settings):
-    settings.CREDENTIALS_PLUGIN_VERIFY_RATE_LIMIT = None
+    settings.CREDENTIALS_PLUGIN_VERIFY_RATE_LIMIT = settings.CREDENTIALS_PLUGIN_VERIFY_PASTED_RATE_LIMIT = None
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ APP_LABEL = "credentials_plugin"
 # A course key no site has: asking the backend about it reads without finding anything.
 PROBE_COURSE = "course-v1:credentials_plugin+health_check+probe"
 # Settings whose None is a documented value (their default has another type).
-NONE_ALLOWED = {"VERIFY_RATE_LIMIT"}
+NONE_ALLOWED = {"VERIFY_RATE_LIMIT", "VERIFY_PASTED_RATE_LIMIT"}
 # A rate as Django REST framework reads it: a count per second, minute, hour or day.
 RATE_PATTERN = re.compile(r"[0-9]+/(second|minute|hour|day|s|m|h|d)")
 
@@ -130,17 +130,31 @@ def check_eligible_modes():
 
 
 def check_verify_rate_limit():
-    """VERIFY_RATE_LIMIT reads as "<number>/<second|minute|hour|day>", or None for no limit."""
-    rate = plugin_settings.VERIFY_RATE_LIMIT
-    if rate is None:
+    """The verify rate limits read as "<number>/<second|minute|hour|day>" (or None), and the trusted proxies parse."""
+    from credentials_plugin.web.throttling import proxies_problem
+
+    rates = {name: getattr(plugin_settings, name) for name in ("VERIFY_RATE_LIMIT", "VERIFY_PASTED_RATE_LIMIT")}
+    wrong = [
+        f"{PREFIX}{name} must read like '60/minute', not {rate!r}"
+        for name, rate in rates.items()
+        if rate is not None and not (isinstance(rate, str) and RATE_PATTERN.fullmatch(rate))
+    ]
+    problem = proxies_problem(plugin_settings.TRUSTED_PROXIES)
+    if problem:
+        wrong.append(f'{PREFIX}TRUSTED_PROXIES: {problem} (e.g. ["172.16.0.0/12"])')
+    if wrong:
+        yield CheckResult("verify rate limit", FAIL, "; ".join(wrong) + ".")
+        return
+    if rates["VERIFY_RATE_LIMIT"] is None:
         yield CheckResult("verify rate limit", WARN, "None: anyone may ask for verifications without limit.")
         return
-    if not isinstance(rate, str) or not RATE_PATTERN.fullmatch(rate):
-        yield CheckResult(
-            "verify rate limit", FAIL, f"{PREFIX}VERIFY_RATE_LIMIT must read like '60/minute', not {rate!r}."
-        )
-        return
-    yield CheckResult("verify rate limit", OK, f"{rate} per client.")
+    proxies = ", ".join(map(str, plugin_settings.TRUSTED_PROXIES)) or "none (clients are counted by REMOTE_ADDR)"
+    yield CheckResult(
+        "verify rate limit",
+        OK,
+        f"{rates['VERIFY_RATE_LIMIT']} per client, {rates['VERIFY_PASTED_RATE_LIMIT'] or 'no other limit'} "
+        f"for pasted credentials; trusted proxies: {proxies}.",
+    )
 
 
 # ---------------------------------------------------------------------------

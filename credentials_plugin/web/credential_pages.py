@@ -143,7 +143,8 @@ def verify_page(request):
     against the client's rate limit, shared with the verify API (``throttling``).
     """
     query, pasted, result, error, status = request.GET.get("certificate", "").strip(), "", None, "", 200
-    wait = verification_wait(request) if request.method == "POST" or query else None
+    posted = request.method == "POST"  # a pasted or uploaded credential: the costly kind
+    wait = verification_wait(request, pasted=posted) if posted or query else None
     try:
         if wait is not None:
             error = _("Too many verifications from you; try again in %(seconds)s seconds.") % {"seconds": wait}

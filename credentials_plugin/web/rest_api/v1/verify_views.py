@@ -18,7 +18,7 @@ from credentials_plugin.vc.verification import verify_certificate_id, verify_cre
 from credentials_plugin.web.credential_pages import CANNOT_CHECK_NOW
 from credentials_plugin.web.rest_api.v1.serializers import ErrorSerializer
 from credentials_plugin.web.rest_api.v1.views import ApiView
-from credentials_plugin.web.throttling import VerifyRateThrottle
+from credentials_plugin.web.throttling import PastedVerifyRateThrottle, VerifyRateThrottle
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,7 @@ class VerifyView(ApiView):
                 if result is None:
                     raise exceptions.NotFound("No certificate has this ID.")
             else:
+                self._count_a_pasted_verification(request)
                 result = verify_credential(body)
         except SigningKeyMissing:
             return Response({"detail": "This site does not sign credentials yet."}, status=503)
@@ -96,3 +97,9 @@ class VerifyView(ApiView):
             log.error("Verifying is unavailable: %s", error)
             return Response({"detail": CANNOT_CHECK_NOW}, status=503)
         return Response(VerificationSerializer(result).data)
+
+    def _count_a_pasted_verification(self, request):
+        """A whole credential costs a canonicalization: it counts against the tighter limit too."""
+        throttle = PastedVerifyRateThrottle()
+        if not throttle.allow_request(request, self):
+            self.throttled(request, throttle.wait())
