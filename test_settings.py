@@ -83,5 +83,6 @@ CREDENTIALS_PLUGIN_SIGNING_KEYS = [
     {"id": "test-key-1", "private_key": "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq"},
 ]
 
-# What the LMS does for its test settings: let each plugin add its own.
+# What the LMS does: its common settings let each plugin add its own, then its test settings do.
+add_plugins(__name__, "lms.djangoapp", "common")
 add_plugins(__name__, "lms.djangoapp", "test")

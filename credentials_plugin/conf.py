@@ -65,6 +65,10 @@ DEFAULTS = {
     # A client's address is REMOTE_ADDR, unless that is one of these: then it is the right-most
     # X-Forwarded-For address that is not one of them. Empty: X-Forwarded-For is never read.
     "TRUSTED_PROXIES": [],
+    # The Content-Security-Policy of the plugin's pages: "" (the default) sends a strict policy (no
+    # inline script or style, frame-ancestors 'none'; web/security_headers.py); a string replaces
+    # it (a theme with inline styles needs one); None sends none.
+    "CONTENT_SECURITY_POLICY": "",
 }
 
 

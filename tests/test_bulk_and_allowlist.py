@@ -1,6 +1,7 @@
 """Bulk runs (one per course, recorded, eager without a broker) and all-or-nothing allowlist uploads."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from credentials_plugin import api
 from credentials_plugin.certificates import allowlist, bulk, issuance
@@ -123,3 +124,30 @@ def test_undecodable_and_oversized_files_are_refused():
     assert str(allowlist.parse_csv(b"\xff\xfe\x00bad", COURSE)[1][0]) == "line 0 (empty): The file is not UTF-8 text."
     too_many = "\n".join(f"user{n}" for n in range(allowlist.MAX_ROWS + 1)).encode()
     assert "At most" in str(allowlist.parse_csv(too_many, COURSE)[1][0])
+
+
+def test_a_field_beyond_the_csv_readers_limit_is_a_reported_line_not_a_500(make_learner, admin_client):
+    learner = make_learner()
+    content = csv_for(f"{learner.username},fine", f"{learner.email}," + "x" * 140_000)
+
+    rows, errors = allowlist.parse_csv(content, COURSE)
+
+    assert rows == []
+    assert [str(error) for error in errors] == [
+        "line 3 (empty): This line cannot be read as CSV (field larger than field limit (131072)); nothing was changed."
+    ]
+    response = admin_client.post(
+        f"/api/credentials_plugin/v1/courses/{COURSE}/allowlist/csv/",
+        {"file": SimpleUploadedFile("allowlist.csv", content, content_type="text/csv")},
+    )
+    assert response.status_code == 400, response.content[:300]
+    assert not AllowlistEntry.objects.exists()
+
+
+def test_control_characters_in_a_name_or_notes_are_refused_on_their_line(make_learner):
+    first, second = make_learner(), make_learner()
+    rows, errors = allowlist.parse_csv(csv_for(f"{first.username},ok\x00hidden", f"{second.username},fine"), COURSE)
+    assert [row.user_id for row in rows] == [second.id]
+    assert [str(error) for error in errors] == [
+        f"line 2 ({first.username}): The line holds control characters (such as NUL)."
+    ]

@@ -5,6 +5,7 @@ change, then applied all together or not at all.
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -15,6 +16,8 @@ from credentials_plugin.certificates.queries import find_learners
 from credentials_plugin.core.limits import MAX_CSV_ROWS as MAX_ROWS
 from credentials_plugin.core.limits import MAX_NOTES
 
+# C0 control characters but tab, and DEL: never part of a name, an email or notes.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 HEADER_NAMES = {"username", "email", "user", "learner", "username_or_email", "identifier"}
 
 
@@ -45,42 +48,59 @@ def parse_csv(content, course_key):
     Rows and every bad row's error, from CSV bytes or text; no change is made. Only learners of
     COURSE_KEY are found (``queries.find_learner``'s rule): anyone else is "no learner".
     """
-    if isinstance(content, bytes):
-        try:
-            content = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return [], [RowError(0, "", _("The file is not UTF-8 text."))]
-    lines = [(number, row) for number, row in enumerate(csv.reader(io.StringIO(content)), start=1) if any(row)]
+    lines, problem = _records(content)
+    if problem:
+        return [], [problem]
     if lines and lines[0][1][0].strip().lower() in HEADER_NAMES:
         lines = lines[1:]
     if len(lines) > MAX_ROWS:
-        return [], [
-            RowError(
-                0,
-                "",
-                _("At most %(max)s rows per file; this one has %(count)s.") % {"max": MAX_ROWS, "count": len(lines)},
-            )
-        ]
+        message = _("At most %(max)s rows per file; this one has %(count)s.") % {"max": MAX_ROWS, "count": len(lines)}
+        return [], [RowError(0, "", message)]
     users = find_learners([row[0].strip() for _, row in lines], course_key)
     rows, errors, seen = [], [], set()
     for number, row in lines:
-        identifier = row[0].strip()
-        notes = ",".join(row[1:]).strip()
+        identifier, notes = row[0].strip(), ",".join(row[1:]).strip()
         user_id = users.get(identifier.lower())
-        if not identifier:
-            errors.append(RowError(number, identifier, _("No username or email.")))
-        elif user_id is None:
-            errors.append(RowError(number, identifier, _("No learner has this username or email.")))
-        elif user_id in seen:
-            errors.append(RowError(number, identifier, _("This learner is already on an earlier line.")))
-        elif len(notes) > MAX_NOTES:
-            errors.append(
-                RowError(number, identifier, _("Notes are limited to %(max)s characters.") % {"max": MAX_NOTES})
-            )
+        message = _row_problem(identifier, notes, user_id, seen)
+        if message:
+            errors.append(RowError(number, "" if CONTROL_CHARACTERS.search(identifier) else identifier, message))
         else:
             seen.add(user_id)
             rows.append(AllowlistRow(number, identifier, user_id, notes))
     return rows, errors
+
+
+def _records(content):
+    """The non-empty records of CONTENT with their numbers, or the RowError that stops reading it."""
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return [], RowError(0, "", _("The file is not UTF-8 text."))
+    lines, number = [], 0
+    try:
+        for number, row in enumerate(csv.reader(io.StringIO(content)), start=1):
+            if any(row):
+                lines.append((number, row))
+    except csv.Error as error:  # an unterminated quote, a field over the csv module's 131,072 characters…
+        message = _("This line cannot be read as CSV (%(error)s); nothing was changed.") % {"error": error}
+        return [], RowError(number + 1, "", message)
+    return lines, None
+
+
+def _row_problem(identifier, notes, user_id, seen):
+    """Why a row cannot be applied (empty when it can)."""
+    if not identifier:
+        return _("No username or email.")
+    if CONTROL_CHARACTERS.search(identifier) or CONTROL_CHARACTERS.search(notes):
+        return _("The line holds control characters (such as NUL).")
+    if user_id is None:
+        return _("No learner has this username or email.")
+    if user_id in seen:
+        return _("This learner is already on an earlier line.")
+    if len(notes) > MAX_NOTES:
+        return _("Notes are limited to %(max)s characters.") % {"max": MAX_NOTES}
+    return ""
 
 
 def apply_rows(rows, course_key, *, cause):
