@@ -27,8 +27,11 @@ Scenario:
   first check (never verified before: the proof is canonicalized and checked) and again (the
   proof's result comes from the cache; key, status bit and dates are checked again); and
   ``{"certificate": <id>}``.
-* correctness: every answer is a 200, and every verify answer says ``ok`` (so every credential
-  signed verifies).
+* hostile credentials, through the same API: each credential with a blank-node clique of 8 added
+  (a poison graph for RDF canonicalization) and with a proofValue of 259,000 characters; both
+  must be refused by the verification budget (vc/budget.py, docs/security.md).
+* correctness: every answer is a 200, every verify answer of our credentials says ``ok`` (so every
+  credential signed verifies), and every hostile one is refused at the signature check.
 
 Exit status 0 when everything answered as expected, 2 otherwise.
 """
@@ -191,6 +194,10 @@ def run(args):
     verify_queries = queries_per_request(client.post, api_path, bodies[0])
     if len(answers) != 3 * len(certificates) or not all(answer.get("ok") for answer in answers):
         problems.append("a credential did not verify")
+
+    poison_check, huge_check, refused_all = verify_hostile(verify, answers, documents)
+    if not refused_all:
+        problems.append("a hostile credential was not refused")
     problems += client.problems()
 
     plain_stats, trivial_stats = stats(plain), stats(trivial)
@@ -225,12 +232,46 @@ def run(args):
                 row("credential body, first check", stats(first_check), trivial_stats, str(verify_queries)),
                 row("credential body, again (proof result cached)", stats(again), trivial_stats),
                 row('{"certificate": id}', stats(by_id), trivial_stats),
+                row("hostile: blank-node clique of 8 (refused)", stats(poison_check), trivial_stats),
+                row("hostile: proofValue of 259,000 chars (refused)", stats(huge_check), trivial_stats),
             ],
         )
     )
     for problem in problems:
         print(f"WRONG: {problem}")
     return 2 if problems else 0
+
+
+POISON_TERM = "https://example.org/graph"
+
+
+def verify_hostile(verify, answers, documents):
+    """
+    Hostile credentials (docs/security.md): a poison graph for RDF canonicalization (8 blank nodes
+    that each point at all the others) and a proofValue of 259,000 characters, each added to every
+    document. Timings of both, and whether every one was refused at the signature check.
+    """
+    answers.clear()
+    poisoned = [json.dumps({**document, POISON_TERM: blank_node_clique(8)}).encode() for document in documents]
+    huge = [
+        json.dumps({**document, "proof": {**document["proof"], "proofValue": "z" + "2" * 259_000}}).encode()
+        for document in documents
+    ]
+    poison_check, huge_check = timed(verify, poisoned), timed(verify, huge)
+    refused = [answer for answer in answers if answer.get("ok") is False and not _signature_ok(answer)]
+    return poison_check, huge_check, len(refused) == 2 * len(documents)
+
+
+def blank_node_clique(size):
+    """SIZE blank nodes, each pointing at all the others: factorial work for a naive canonicalization."""
+    return [
+        {"@id": f"_:n{i}", "https://example.org/knows": [{"@id": f"_:n{j}"} for j in range(size) if j != i]}
+        for i in range(size)
+    ]
+
+
+def _signature_ok(answer):
+    return any(check["name"] == "signature" and check["ok"] for check in answer.get("checks", []))
 
 
 if __name__ == "__main__":
