@@ -25,7 +25,14 @@ from credentials_plugin.management.health import OK, check_event_handling
 from tutor_credentials_plugin import patches
 
 # What Tutor's own configuration provides to the patches.
-TUTOR_CONFIG = {"DOCKER_IMAGE_OPENEDX": "docker.io/overhangio/openedx:21.0.0"}
+TUTOR_CONFIG = {
+    "DOCKER_IMAGE_OPENEDX": "docker.io/overhangio/openedx:21.0.0",
+    # Tutor's defaults (tutor/templates/config/defaults.yml)
+    "REDIS_HOST": "redis",
+    "REDIS_PORT": 6379,
+    "REDIS_USERNAME": "",
+    "REDIS_PASSWORD": "",
+}
 
 
 def render(patch_name, **config):
@@ -190,16 +197,25 @@ def test_tutor_copies_the_wheel_into_the_openedx_build_context_as_bytes():
     assert not patches.is_file_rendered(False, "build/openedx/Dockerfile")  # others' decisions stand
 
 
-def test_the_rendered_event_bus_settings_pass_the_health_check():
+def test_the_rendered_event_bus_settings_pass_the_health_check_on_a_tutor_that_sets_no_event_bus():
     lms = run_settings(render("openedx-lms-common-settings", CREDENTIALS_PLUGIN_EVENT_BUS=True))
     common = run_settings(render("openedx-common-settings", CREDENTIALS_PLUGIN_EVENT_BUS=True))
-    # What Tutor's own settings add: edx-event-bus-redis on its Redis.
-    tutor = {"EVENT_BUS_CONSUMER": "edx_event_bus_redis.RedisEventConsumer"}
 
-    with override_settings(**lms, **common, **tutor):
+    with override_settings(**lms, **common):
         (result,) = check_event_handling()
 
     assert result.status == OK, result.message
+    assert common["EVENT_BUS_CONSUMER"] == "edx_event_bus_redis.RedisEventConsumer"
+    assert common["EVENT_BUS_REDIS_CONNECTION_URL"] == "redis://:@redis:6379/"  # Tutor's Redis, from its config
+
+
+def test_event_bus_settings_that_tutor_or_the_operator_set_are_kept():
+    kafka = {
+        "EVENT_BUS_PRODUCER": "edx_event_bus_kafka.create_producer",
+        "EVENT_BUS_CONSUMER": "edx_event_bus_kafka.KafkaEventConsumer",
+    }
+    common = run_settings(render("openedx-common-settings", CREDENTIALS_PLUGIN_EVENT_BUS=True), **kafka)
+    assert {name: common[name] for name in kafka} == kafka
 
 
 def _consume_events_options(arguments):

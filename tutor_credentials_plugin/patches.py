@@ -111,10 +111,20 @@ CREDENTIALS_PLUGIN_{{ name }} = {{ value|credentials_plugin_literal }}
 """
 
 # In the settings of LMS and CMS (the CMS sends the course catalog events): publish what the consumer reads.
-# Tutor itself points the event bus at its Redis (edx-event-bus-redis); a site on Kafka sets its own.
+# Tutor 22 points the event bus at its Redis itself (EVENT_BUS_* in
+# tutor/templates/apps/openedx/settings/partials/common_all.py, added by overhangio/tutor#1328 in the
+# v21 series); earlier Tutor sets none of them, so they are set here to Tutor's Redis when unset. A
+# site on Kafka, or with its own values, keeps them.
 COMMON_SETTINGS = (
     """\
 {% if CREDENTIALS_PLUGIN_EVENT_BUS -%}
+# credentials_plugin: the event bus on Tutor's Redis unless something set it already
+EVENT_BUS_PRODUCER = globals().get("EVENT_BUS_PRODUCER") or "edx_event_bus_redis.create_producer"
+EVENT_BUS_CONSUMER = globals().get("EVENT_BUS_CONSUMER") or "edx_event_bus_redis.RedisEventConsumer"
+EVENT_BUS_REDIS_CONNECTION_URL = globals().get("EVENT_BUS_REDIS_CONNECTION_URL") or (
+    "redis://{{ REDIS_USERNAME }}:{{ REDIS_PASSWORD }}@{{ REDIS_HOST }}:{{ REDIS_PORT }}/"
+)
+EVENT_BUS_TOPIC_PREFIX = globals().get("EVENT_BUS_TOPIC_PREFIX") or "dev"
 # credentials_plugin: publish the events its consumer handles
 EVENT_BUS_PRODUCER_CONFIG = dict(globals().get("EVENT_BUS_PRODUCER_CONFIG") or {})
 for _event_type, _event_key_field in """
