@@ -40,6 +40,11 @@ MAX_CREDENTIAL_BYTES = 256 * 1024
 #: Characters in a certificate's ID or address given to the verify API.
 MAX_CERTIFICATE_ADDRESS = 2_000
 
+#: Size of an uploaded logo or signature image, in bytes.
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+#: Pixels of an uploaded image (width x height): more is a decompression bomb, not a logo.
+MAX_IMAGE_PIXELS = 25_000_000
+
 # What a credential may cost to check (vc/budget.py), refused before any canonicalization. Our
 # credentials and 1EdTech's examples use a fraction of each: depth 6, about 60 values, 5 blank nodes.
 #: Nesting of JSON arrays and objects, in a credential and in any JSON body the API reads.
