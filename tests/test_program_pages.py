@@ -95,7 +95,7 @@ def test_the_program_page_shows_its_signed_credential_verified_and_downloadable(
 
 def test_the_owner_is_congratulated_on_their_own_page(client, credential):
     client.force_login(get_user_model().objects.get(pk=credential.user_id))
-    assert "Congratulations, Amara Okafor!" in client.get(page_of(credential)).content.decode()
+    assert "Congratulations, \u2068Amara Okafor\u2069!" in client.get(page_of(credential)).content.decode()
 
 
 def test_a_revoked_program_credential_is_a_410_page_saying_so(client, credential):
@@ -105,7 +105,7 @@ def test_a_revoked_program_credential_is_a_410_page_saying_so(client, credential
 
     html = response.content.decode()
     assert response.status_code == 410
-    assert "Machine Learning Professional Certificate was revoked on" in html
+    assert "\u2068Machine Learning Professional Certificate\u2069 was revoked on" in html
     assert "Amara Okafor" not in html
 
 

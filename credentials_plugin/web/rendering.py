@@ -35,7 +35,17 @@ def _environment(theme_dirs):
     )
     env.install_gettext_callables(translation.gettext, translation.ngettext, newstyle=True)
     env.globals["static"] = static
+    env.filters["isolate"] = isolate
     return env
+
+
+def isolate(text):
+    """
+    TEXT between Unicode's FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE: a name or title set
+    among other words (a sentence, a page title, a meta tag) keeps its own direction, and controls
+    inside it (U+202E…) cannot reorder the words around it. Empty text stays empty.
+    """
+    return f"\u2068{text}\u2069" if text else text
 
 
 def get_environment():
