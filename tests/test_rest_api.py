@@ -23,7 +23,8 @@ from openedx_events.learning.signals import COURSE_ACCESS_ROLE_ADDED
 from rest_framework.authentication import SessionAuthentication
 
 from credentials_plugin import api
-from credentials_plugin.models import AllowlistEntry, AuditRecord, BulkRun, CourseCertificate
+from credentials_plugin.backends import event_facts
+from credentials_plugin.models import AllowlistEntry, AuditRecord, BulkRun, CourseCertificate, CourseConfiguration
 from credentials_plugin.web.permissions import OPERATIONS, Access
 from credentials_plugin.web.rest_api.v1.api_permissions import authentication_classes
 from tests.conftest import COURSE, send_enrollment, send_passing, user_data
@@ -518,7 +519,9 @@ def test_issue_refuses_an_ineligible_learner_with_the_reason(world):
 def test_configuration_read_replace_and_change(world):
     client = world.client("instructor")
     other = f"{API}courses/course-v1:DemoX+New+2027/configuration/"
-    grant(world.instructor, "instructor", CourseKey.from_string("course-v1:DemoX+New+2027"))
+    new_course = CourseKey.from_string("course-v1:DemoX+New+2027")
+    grant(world.instructor, "instructor", new_course)
+    event_facts.record_course_catalog(new_course, name="New", org="DemoX")  # the LMS knows the course
     fresh = client.get(other).json()
     assert (fresh["configured"], fresh["enabled"], fresh["eligible_modes"]) == (False, False, [])
 
@@ -804,3 +807,15 @@ def test_the_openapi_schema_documents_every_endpoint(world):
     revoke = schema["paths"][f"{API}certificates/{{uuid}}/revoke/"]["post"]
     assert revoke["requestBody"]["required"] is True
     assert set(revoke["responses"]) >= {"200", "400", "403", "404"}
+
+
+def test_configuring_a_course_the_lms_does_not_know_is_a_404_that_saves_nothing(world):
+    unknown = f"{API}courses/course-v1:Nobody+Nothing+2099/configuration/"
+    client = world.client("global_staff")
+
+    for method in ("put", "patch"):
+        response = call(client, method, unknown, {"enabled": True})
+        assert response.status_code == 404, response.content
+        assert "the LMS does not know it" in response.json()["detail"]
+    assert not CourseConfiguration.objects.filter(course_key="course-v1:Nobody+Nothing+2099").exists()
+    assert call(client, "patch", f"{API}courses/{COURSE}/configuration/", {"enabled": True}).status_code == 200

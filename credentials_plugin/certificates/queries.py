@@ -8,7 +8,14 @@ from django.db.models import Count, Q
 
 from credentials_plugin.backends import get_backend
 from credentials_plugin.core.limits import MAX_LEARNER_IDENTIFIER, MAX_USER_ID
-from credentials_plugin.models import AllowlistEntry, AuditRecord, BulkRun, CourseCertificate, LearnerCourseFacts
+from credentials_plugin.models import (
+    AllowlistEntry,
+    AuditRecord,
+    BulkRun,
+    CourseCertificate,
+    CourseConfiguration,
+    LearnerCourseFacts,
+)
 from credentials_plugin.statuses import CertificateStatus
 
 #: Sort keys accepted from users, and the columns they sort by ("-key" sorts descending).
@@ -115,6 +122,19 @@ def find_learners(identifiers, course_key):
         found.setdefault(email.lower(), user_id)
     learners = course_learner_ids(course_key, set(found.values()))
     return {identifier: user_id for identifier, user_id in found.items() if user_id in learners}
+
+
+def course_exists(course_key, course_info=None):
+    """
+    The one rule for a course the staff pages and the API act on: the LMS knows it (COURSE_INFO,
+    when the caller has read it already), or it is configured or holds certificates here.
+    """
+    known = course_info if course_info is not None else get_backend().get_course(course_key)
+    return (
+        known is not None
+        or CourseConfiguration.objects.filter(course_key=course_key).exists()
+        or CourseCertificate.objects.filter(course_key=course_key).exists()
+    )
 
 
 def course_learner_ids(course_key, user_ids):

@@ -132,12 +132,8 @@ def _course(request, course_key):
 
 
 def _course_exists(request, course_key):
-    """Known to the LMS, or configured or holding certificates here."""
-    return (
-        _course(request, course_key) is not None
-        or CourseConfiguration.objects.filter(course_key=course_key).exists()
-        or CourseCertificate.objects.filter(course_key=course_key).exists()
-    )
+    """``queries.course_exists``, with the course info this request read already."""
+    return queries.course_exists(course_key, _course(request, course_key))
 
 
 def _require(request, operation, course_key):

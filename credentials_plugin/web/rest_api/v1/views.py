@@ -488,6 +488,8 @@ class ConfigurationView(CourseView):
         changes = dict(serializer.validated_data)
         reason = changes.pop("reason", "").strip()
         current = api.get_course_configuration(self.course_key)
+        if current is None and not queries.course_exists(self.course_key):
+            raise exceptions.NotFound("No course has this key: the LMS does not know it.")
         before = self.values(current) if partial and current is not None else configuration_defaults()
         after = {**before, **changes}
         errors = validate_configuration(SimpleNamespace(**after))
