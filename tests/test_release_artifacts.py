@@ -146,15 +146,20 @@ def _dependencies_view(folder):
     return folder
 
 
+def venv_with(wheel_file, folder, env):
+    """A new virtualenv at FOLDER with WHEEL_FILE installed (no dependencies, no index): its python."""
+    run([sys.executable, "-m", "venv", str(folder)], env=env)
+    python = folder / "bin" / "python"
+    run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel_file)], env=env)
+    return python
+
+
 def test_the_image_installs_the_wheel_tutor_built_from_what_is_installed_with_no_index(artifacts, tmp_path):
     _, built = artifacts
     env = closed_environment()
 
     # Where Tutor runs: the package installed from its wheel, no checkout at hand.
-    tutor_venv = tmp_path / "tutor-venv"
-    run([sys.executable, "-m", "venv", str(tutor_venv)], env=env)
-    tutor_python = tutor_venv / "bin" / "python"
-    run([str(tutor_python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(built)], env=env)
+    tutor_python = venv_with(built, tmp_path / "tutor-venv", env)
     tutor_env = tmp_path / "tutor-root" / "env"
     saved = json.loads(run([str(tutor_python), "-c", TUTOR_SAVE, str(tutor_env)], env=env, cwd=tmp_path))
 
@@ -206,10 +211,7 @@ def test_the_image_installs_the_wheel_tutor_built_from_what_is_installed_with_no
 def test_a_file_changed_since_pip_installed_it_stops_the_repack(artifacts, tmp_path):
     _, built = artifacts
     env = closed_environment()
-    venv = tmp_path / "venv"
-    run([sys.executable, "-m", "venv", str(venv)], env=env)
-    python = venv / "bin" / "python"
-    run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(built)], env=env)
+    python = venv_with(built, tmp_path / "venv", env)
     conf = Path(run([str(python), "-c", PURELIB]).strip()) / "credentials_plugin" / "conf.py"
     conf.write_text(conf.read_text() + "# edited after installing\n")
 
