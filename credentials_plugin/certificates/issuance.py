@@ -33,6 +33,7 @@ from credentials_plugin.core.decision_log import log_decision
 from credentials_plugin.core.emitted_events import send_certificate_event_on_commit
 from credentials_plugin.core.limits import notes_problem, reason_problem
 from credentials_plugin.core.retry import in_transaction
+from credentials_plugin.core.statements import PreparedQuery, insert_row, update_row
 from credentials_plugin.core.types import Cause, CertificateNotFound, IssuanceError, Learner, UnknownLearner
 from credentials_plugin.data import CourseCertificateData
 from credentials_plugin.models import (
@@ -354,7 +355,7 @@ def _change(learner, course_key, cause, *, update_facts=None, course_name="", dr
             if changes is None:
                 return Outcome(None, False, "An older or repeated report; nothing to do.")
             if changes:
-                LearnerCourseFacts.objects.filter(pk=facts.pk).update(**changes)
+                update_row(LearnerCourseFacts, facts.pk, changes)
                 for name, value in changes.items():
                     setattr(facts, name, value)
         certificate = None
@@ -447,7 +448,7 @@ def _create(learner, facts, decision, cause, *, mode, course_name):
     grade = as_grade_fraction(filtered_grade)
     config = get_configuration(course_key)
     now = timezone.now()
-    certificate = CourseCertificate.objects.create(
+    certificate = CourseCertificate(
         user_id=learner.user_id,
         course_key=course_key,
         mode=mode or "",
@@ -459,6 +460,7 @@ def _create(learner, facts, decision, cause, *, mode, course_name):
         issued_at=now,
         expires_at=now + timedelta(days=config.validity_days) if config.validity_days else None,
     )
+    insert_row(certificate)  # CourseCertificate.objects.create(), its INSERT built once
     _audit(AuditAction.CREATED, cause, decision.reason, certificate=certificate)
     _announce(certificate, None, learner, cause=cause)
     return Outcome(CourseCertificateData.from_model(certificate), True, decision.reason)
@@ -552,22 +554,33 @@ def _lock_facts(user_id, course_key):
 
     The same query tells whether a certificate exists, so a first issuance reads nothing more.
     """
-    holds = CourseCertificate.objects.filter(user_id=OuterRef("user_id"), course_key=OuterRef("course_key"))
-    rows = LearnerCourseFacts.objects.select_for_update().annotate(has_certificate=Exists(holds))
-    facts = rows.filter(user_id=user_id, course_key=course_key).first()
-    if facts is None:
+    found = _LOCK_FACTS.rows(user_id=user_id, course_key=course_key)
+    if not found:
         if not get_user_model().objects.filter(pk=user_id).exists():
             raise UnknownLearner(f"No user with id {user_id}.")
         LearnerCourseFacts.objects.bulk_create(
             [LearnerCourseFacts(user_id=user_id, course_key=course_key)], ignore_conflicts=True
         )
-        facts = rows.get(user_id=user_id, course_key=course_key)
-    return facts
+        found = _LOCK_FACTS.rows(user_id=user_id, course_key=course_key)
+    return found[0]
+
+
+def _facts_locked(user_id, course_key):
+    """The learner's facts row, locked (FOR UPDATE), with ``has_certificate``: what ``_LOCK_FACTS`` compiles."""
+    holds = CourseCertificate.objects.filter(user_id=OuterRef("user_id"), course_key=OuterRef("course_key"))
+    rows = LearnerCourseFacts.objects.select_for_update().annotate(has_certificate=Exists(holds))
+    return rows.filter(user_id=user_id, course_key=course_key)[:1]
+
+
+# Compiled once per database (the facts row is unique per learner and course run: no ordering needed).
+_LOCK_FACTS = PreparedQuery(
+    LearnerCourseFacts, _facts_locked, user_id=-7_654_321, course_key="course-v1:PreparedX+Sentinel+0000"
+)
 
 
 def _audit(action, cause, reason, *, certificate=None, old_status="", user_id=None, course_key=None):
     """Append one record to the audit trail: the change, its cause, and the reason."""
-    _audit_record(action, cause, reason, certificate, old_status, user_id=user_id, course_key=course_key).save()
+    insert_row(_audit_record(action, cause, reason, certificate, old_status, user_id=user_id, course_key=course_key))
 
 
 def _audit_record(action, cause, reason, certificate, old_status, *, user_id=None, course_key=None):
