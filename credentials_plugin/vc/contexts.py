@@ -15,6 +15,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from cachetools import LRUCache
+from pyld.context_resolver import ContextResolver
 from pyld.jsonld import JsonLdError
 
 from credentials_plugin.conf import plugin_settings
@@ -26,6 +28,8 @@ OPEN_BADGES_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 PACKAGED_CONTEXTS_DIR = Path(__file__).with_name("jsonld")
 # The largest context file read (the largest pinned one is about 15 kB).
 MAX_CONTEXT_BYTES = 1024 * 1024
+# Contexts kept resolved and processed per folder: the pinned ones, and inline ones credentials carry.
+RESOLVED_CONTEXTS_KEPT = 64
 SETTING = "CREDENTIALS_PLUGIN_JSONLD_CONTEXTS_DIR"
 
 
@@ -73,9 +77,24 @@ class ContextLoader:
 
     def __init__(self):
         self._parsed = {}  # (folder, url) -> parsed context
+        self._resolved = {}  # folder -> pyld's cache of resolved (and processed) contexts
 
     def __call__(self, url, options=None) -> dict:
-        return {"contextUrl": None, "documentUrl": url, "document": copy.deepcopy(self._document(url))}
+        # "static": pyld keeps the context resolved, and processed, in the resolver's shared cache.
+        return {"contextUrl": None, "documentUrl": url, "document": copy.deepcopy(self._document(url)), "tag": "static"}
+
+    def resolver(self) -> ContextResolver:
+        """
+        A pyld context resolver for one operation, sharing with every other the contexts already
+        resolved and processed from the current folder: each pinned context is processed once per
+        process and folder, not once per expansion (a change of folder starts afresh, so a broken
+        folder is still noticed).
+        """
+        folder = contexts_dir()
+        shared = self._resolved.get(folder)
+        if shared is None:
+            shared = self._resolved[folder] = LRUCache(maxsize=RESOLVED_CONTEXTS_KEPT)
+        return ContextResolver(shared, self)
 
     def require_all(self) -> None:
         """ContextsUnavailable unless every pinned context loads (after the first time, a few lookups)."""

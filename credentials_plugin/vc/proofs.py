@@ -56,13 +56,22 @@ class ProofCheck:
     verification_method: str
 
 
-def canonicalize(document: dict) -> str:
+def canonicalize(document: dict | list) -> str:
     """
-    The RDFC-1.0 canonical N-Quads of a JSON-LD document (contexts through the pinned loader).
-    CanonicalizationTooCostly when its blank nodes would need too many orderings tried.
+    The RDFC-1.0 canonical N-Quads of a JSON-LD document (contexts through the pinned loader), or
+    of one ``expand_defined`` already expanded (then not expanded again). Every canonicalization
+    of this module goes through here. CanonicalizationTooCostly when its blank nodes would need
+    too many orderings tried.
     """
-    dataset = jsonld.to_rdf(document, _options(produceGeneralizedRdf=False))
+    if isinstance(document, _Expanded):
+        dataset = _expanded_to_rdf(document)
+    else:
+        dataset = jsonld.to_rdf(document, _options(produceGeneralizedRdf=False))
     return _BudgetedRdfc().main(dataset, {"format": "application/n-quads"})
+
+
+class _Expanded(list):
+    """A document as ``expand_defined`` returns it: expanded JSON-LD, every term defined."""
 
 
 class _BudgetedRdfc(canon.URDNA2015):
@@ -90,6 +99,16 @@ def hash_data(unsecured_document: dict, proof_options: dict) -> bytes:
     The 64 bytes an eddsa-rdfc-2022 proof signs: SHA-256 of the canonical proof configuration (the
     proof without its value, with the document's @context), then SHA-256 of the canonical document.
     UndefinedTerms if either uses a term its contexts do not define.
+
+    Each is expanded once (the expansion that also finds undefined terms) and canonicalized from
+    that expanded form, and their shared contexts are processed once per process
+    (``ContextLoader.resolver``). They stay two canonicalizations, as the cryptosuite defines them
+    (vc-di-eddsa, "Hashing (eddsa-rdfc-2022)"): the configuration and the document are two
+    separate RDF datasets, each labelled by RDFC-1.0 on its own. Canonicalizing them as one
+    dataset would not give either's N-Quads, because RDFC-1.0 numbers blank nodes (c14n0, c14n1,
+    …) in the order of their hashes across the whole dataset, and the proof's own node is a blank
+    node too. The configuration's is a handful of quads with that one blank node: a small part of
+    the cost, which is the document's expansion.
     """
     configuration = {name: value for name, value in proof_options.items() if name != "proofValue"}
     configuration["@context"] = unsecured_document.get("@context")
@@ -98,6 +117,19 @@ def hash_data(unsecured_document: dict, proof_options: dict) -> bytes:
 
 def sign(document: dict, key: SigningKey, *, created: datetime | None = None) -> dict:
     """A copy of DOCUMENT with a DataIntegrityProof by KEY; UndefinedTerms if it uses undefined terms."""
+    return _signed(document, key, created)[0]
+
+
+def sign_checked(document: dict, key: SigningKey, *, created: datetime | None = None) -> tuple[dict, ProofCheck]:
+    """
+    ``sign``, and the new proof checked as ``verify_proof`` checks any (the key resolved from the
+    DID document, the signature against it), on the very bytes just signed: canonicalized once.
+    """
+    signed, data = _signed(document, key, created)
+    return signed, _verify_proof(signed, resolve_verification_method, lambda _unsecured, _proof: data)
+
+
+def _signed(document, key, created):
     if key.private_key is None:
         raise ValueError(f"The key {key.key_id} is retired: it verifies but cannot sign.")
     if "proof" in document:
@@ -109,8 +141,9 @@ def sign(document: dict, key: SigningKey, *, created: datetime | None = None) ->
         "verificationMethod": key.verification_method,
         "proofPurpose": PROOF_PURPOSE,
     }
-    signature = key.private_key.sign(hash_data(document, proof))
-    return {**document, "proof": {**proof, "proofValue": encode_base58btc(signature)}}
+    data = hash_data(document, proof)
+    signature = key.private_key.sign(data)
+    return {**document, "proof": {**proof, "proofValue": encode_base58btc(signature)}}, data
 
 
 def verify_proof(document: dict, resolve: Callable[[str], Ed25519PublicKey | None]) -> ProofCheck:
@@ -118,6 +151,10 @@ def verify_proof(document: dict, resolve: Callable[[str], Ed25519PublicKey | Non
     Check DOCUMENT's eddsa-rdfc-2022 proof with the key RESOLVE finds for its verification method.
     Never raises on bad input: a malformed document or proof is a failed check with its reason.
     """
+    return _verify_proof(document, resolve, hash_data)
+
+
+def _verify_proof(document, resolve, hashed):
     proof = document.get("proof") if isinstance(document, dict) else None
     method = proof.get("verificationMethod") if isinstance(proof, dict) else None
     method = method if isinstance(method, str) else ""
@@ -135,7 +172,7 @@ def verify_proof(document: dict, resolve: Callable[[str], Ed25519PublicKey | Non
         return ProofCheck(False, _("The proof names a key this site does not know: {key}.").format(key=method), method)
     unsecured = {name: value for name, value in document.items() if name != "proof"}
     try:
-        data = hash_data(unsecured, proof)
+        data = hashed(unsecured, proof)
     except UndefinedTerms as undefined:
         return ProofCheck(
             False,
@@ -164,7 +201,7 @@ def expand_defined(document: dict) -> list:
     undefined = [str(term) for term in dropped] + list(_relative_iris(expanded))
     if undefined:
         raise UndefinedTerms(undefined)
-    return expanded
+    return _Expanded(expanded)
 
 
 def xsd_datetime(moment: datetime) -> str:
@@ -212,8 +249,25 @@ def _canonical_hash(document):
     return _sha256(canonicalize(expand_defined(document)))
 
 
+def _expanded_to_rdf(expanded):
+    """
+    The RDF dataset of expanded JSON-LD: pyld's ``to_rdf`` after its expansion step (the node map,
+    then each graph's triples), without expanding it a second time.
+    """
+    processor = jsonld.JsonLdProcessor()
+    issuer = jsonld.IdentifierIssuer("_:b")
+    node_map = {"@default": {}}
+    processor._create_node_map(expanded, node_map, "@default", issuer)
+    options = {"produceGeneralizedRdf": False, "processingMode": "json-ld-1.1"}
+    return {
+        name: processor._graph_to_rdf(graph, issuer, options)
+        for name, graph in sorted(node_map.items())
+        if name == "@default" or jsonld._is_absolute_iri(name)  # relative graph names are skipped, as to_rdf does
+    }
+
+
 def _options(**options):
-    return {"documentLoader": document_loader, **options}
+    return {"documentLoader": document_loader, "contextResolver": document_loader.resolver(), **options}
 
 
 def _sha256(text):
@@ -237,11 +291,20 @@ def check_proof(document) -> ProofCheck:
     the document, which costs milliseconds, and the certificate page shows the result every time.
     Signing checks each new credential once, so a page's first view finds the answer here.
     """
-    keys = sorted((key_id, key.multikey) for key_id, key in verification_keys().items())
-    fingerprint = json.dumps([document, keys], sort_keys=True, ensure_ascii=False, default=str)
-    cache_key = "credentials_plugin.vc.proof.v1." + hashlib.sha256(fingerprint.encode()).hexdigest()
+    cache_key = _proof_cache_key(document)
     result = cache.get(cache_key)
     if result is None:
         result = verify_proof(document, resolve_verification_method)
         cache.set(cache_key, result, PROOF_CACHE_SECONDS)
     return result
+
+
+def remember_proof_check(document, result: ProofCheck) -> None:
+    """Keep RESULT (from ``sign_checked``) as ``check_proof``'s answer for DOCUMENT."""
+    cache.set(_proof_cache_key(document), result, PROOF_CACHE_SECONDS)
+
+
+def _proof_cache_key(document):
+    keys = sorted((key_id, key.multikey) for key_id, key in verification_keys().items())
+    fingerprint = json.dumps([document, keys], sort_keys=True, ensure_ascii=False, default=str)
+    return "credentials_plugin.vc.proof.v1." + hashlib.sha256(fingerprint.encode()).hexdigest()
