@@ -57,7 +57,13 @@ class SignedCredential(TimeStamped):
     status_index = models.PositiveIntegerField()
     revoked = models.BooleanField(default=False)
     document = models.TextField(blank=True, help_text="The signed credential, as served.")
+    # The document's ETag (quoted, from the SHA-256 of its UTF-8 bytes), stored with it; blank on
+    # rows signed before it was kept, whose ETag is computed when served.
+    etag = models.CharField(max_length=66, blank=True)
     key_id = models.CharField(max_length=255, blank=True)
+    # The Multikey of the public key that verified the signature just after signing (on the very
+    # data signed); blank when not checked. Verify-by-id reads it instead of canonicalizing again.
+    verified_key = models.CharField(max_length=128, blank=True)
     signed_at = models.DateTimeField(null=True, blank=True)
     # Set when the credential's data changed (a regenerate): re-signed lazily or by a task.
     needs_signing = models.BooleanField(default=True)

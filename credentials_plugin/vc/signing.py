@@ -11,11 +11,13 @@ meanwhile gets none.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-from functools import partial
+from dataclasses import dataclass
+from functools import cache, partial
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from credentials_plugin.certificates.looks import course_look
@@ -25,7 +27,7 @@ from credentials_plugin.models import CourseCertificate, ProgramCredential, Sign
 from credentials_plugin.statuses import CertificateStatus, ProgramCredentialStatus
 from credentials_plugin.vc.documents import course_credential_document, program_credential_document
 from credentials_plugin.vc.keys import signing_key
-from credentials_plugin.vc.proofs import check_proof, sign
+from credentials_plugin.vc.proofs import remember_proof_check, sign_checked
 from credentials_plugin.vc.status_lists import assign_entry, revoke_credentials_of
 
 log = logging.getLogger(__name__)
@@ -41,7 +43,11 @@ class NotYetPublic(NotIssuable):
 
 def is_public(certificate) -> bool:
     """Whether the certificate's course already shows its certificates to the public."""
-    available_from = course_look(certificate.course_key).available_from
+    return _is_public_course(certificate.course_key)
+
+
+def _is_public_course(course_key):
+    available_from = course_look(course_key).available_from
     return not (available_from and available_from > timezone.now())
 
 
@@ -68,20 +74,96 @@ def signed_credential_for_program_credential(program_credential) -> SignedCreden
     )
 
 
-def served_credential(certificate_uuid) -> SignedCredential | None:
+@dataclass(frozen=True)
+class Served:
+    """A signed credential as sent: the exact bytes of its document, and their ETag."""
+
+    body: bytes
+    etag: str
+
+
+def document_etag(body: bytes) -> str:
+    """The (strong, quoted) ETag of a document's bytes."""
+    return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+
+
+def served(credential) -> Served:
+    """What is sent for a stored credential (its ETag computed on rows signed before it was kept)."""
+    body = credential.document.encode()
+    return Served(body, credential.etag or document_etag(body))
+
+
+@dataclass(frozen=True)
+class StoredCredential:
+    """What verifying and serving a stored credential read of its row, without the model."""
+
+    document: str
+    etag: str
+    verified_key: str
+    revoked: bool
+    status_list_id: int
+    status_index: int
+
+
+def served_credential(certificate_uuid) -> Served | None:
     """
-    The certificate's current credential when it can be served as stored, read with its certificate
-    in one query: the whole cost of serving an already-signed credential. None otherwise.
+    The certificate's current credential when it can be served as stored, read with its
+    certificate's status and course in one query (its document and ETag as stored, nothing parsed
+    or built): the whole cost of serving an already-signed credential. None otherwise.
     """
-    credential = (
-        SignedCredential.objects.select_related("certificate")
-        .filter(certificate__uuid=certificate_uuid)
-        .order_by("-id")
-        .first()
-    )
-    if credential is None or not _ready(credential) or credential.certificate.status != CertificateStatus.AWARDED:
+    credential = stored_credential(certificate_uuid)
+    return None if credential is None else served(credential)
+
+
+def stored_credential(certificate_uuid) -> StoredCredential | None:
+    """
+    The certificate's current credential, read with the certificate in one query, when it is served
+    as stored: signed, valid and up to date, of an awarded and public certificate whose learner was
+    not retired. None otherwise (the caller takes the path that signs, or refuses).
+    """
+    uuid_field = CourseCertificate._meta.get_field("uuid")
+    with connection.cursor() as cursor:
+        cursor.execute(_stored_sql(connection.vendor), [uuid_field.get_db_prep_value(certificate_uuid, connection)])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    return credential if is_public(credential.certificate) else None
+    document, etag, verified_key, revoked, list_id, index, needs_signing, status, course_key, retired_at = row
+    if not document or revoked or needs_signing or status != CertificateStatus.AWARDED or retired_at is not None:
+        return None
+    if not _is_public_course(CourseCertificate._meta.get_field("course_key").to_python(course_key)):
+        return None
+    return StoredCredential(document, etag, verified_key, bool(revoked), list_id, index)
+
+
+_STORED_COLUMNS = (
+    (SignedCredential, ("document", "etag", "verified_key", "revoked", "status_list", "status_index", "needs_signing")),
+    (CourseCertificate, ("status", "course_key", "retired_at")),
+)
+
+
+@cache
+def _stored_sql(vendor):
+    """The query of ``stored_credential`` (the newest credential of a certificate), for one database vendor."""
+    quote = connection.ops.quote_name
+    credential, certificate = SignedCredential._meta, CourseCertificate._meta
+
+    def column(meta, name):
+        return quote(meta.get_field(name).column)
+
+    selected = ", ".join(
+        f"{'s' if model is SignedCredential else 'c'}.{column(model._meta, name)}"
+        for model, names in _STORED_COLUMNS
+        for name in names
+    )
+    return "SELECT {} FROM {} s INNER JOIN {} c ON s.{} = c.{} WHERE c.{} = %s ORDER BY s.{} DESC LIMIT 1".format(  # noqa: S608  # nosec B608  # (our own tables and columns)
+        selected,
+        quote(credential.db_table),
+        quote(certificate.db_table),
+        column(credential, "certificate"),
+        column(certificate, "id"),
+        column(certificate, "uuid"),
+        column(credential, "id"),
+    )
 
 
 def current_credential(**owner) -> SignedCredential | None:
@@ -171,12 +253,19 @@ def _sign_locked(model, pk, awarded):
         return credential
     build = course_credential_document if model is CourseCertificate else program_credential_document
     key = signing_key()
-    document = sign(build(holder, credential), key)
+    # Checked as any verifier would, on the data just signed (on the workers, when there are), and
+    # remembered: in the row for verify-by-id, in the cache for the pages and pasted copies.
+    document, check = sign_checked(build(holder, credential), key)
     credential.document = json.dumps(document, indent=2, ensure_ascii=False)
+    credential.etag = document_etag(credential.document.encode())
     credential.key_id = key.key_id
+    credential.verified_key = key.multikey if check.ok else ""
     credential.signed_at = timezone.now()
     credential.needs_signing = False
-    credential.save(update_fields=["document", "key_id", "signed_at", "needs_signing", "modified"])
+    fields = ["document", "etag", "key_id", "verified_key", "signed_at", "needs_signing", "modified"]
+    credential.save(update_fields=fields)
     log.info("Signed credential %s of %s %s with key %s.", credential.uuid, model.__name__, holder.uuid, key.key_id)
-    check_proof(document)  # checked once here (on the workers, when there are), remembered for the pages
+    if not check.ok:
+        log.error("The new credential %s does not verify: %s", credential.uuid, check.reason)
+    remember_proof_check(document, check)
     return credential

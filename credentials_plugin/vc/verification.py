@@ -24,6 +24,7 @@ from credentials_plugin.statuses import CertificateStatus
 from credentials_plugin.vc.contexts import document_loader
 from credentials_plugin.vc.did import issuer_did, resolve_verification_method
 from credentials_plugin.vc.keys import SigningKeyMissing
+from credentials_plugin.vc.multibase import encode_public_key
 from credentials_plugin.vc.proofs import check_proof
 from credentials_plugin.vc.signing import (
     NotIssuable,
@@ -31,8 +32,9 @@ from credentials_plugin.vc.signing import (
     is_public,
     signed_credential_for_certificate,
     signed_credential_for_program_credential,
+    stored_credential,
 )
-from credentials_plugin.vc.status_lists import ENTRY_TYPE, PURPOSE, is_revoked
+from credentials_plugin.vc.status_lists import ENTRY_TYPE, PURPOSE, is_revoked, local_list_id
 
 UUID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
@@ -80,10 +82,14 @@ class VerificationResult:
         return next((check for check in self.checks if check.name == name), None)
 
 
-def verify_credential(document) -> VerificationResult:
+def verify_credential(document, *, stored=None) -> VerificationResult:
     """
     Check a credential (a parsed JSON document); never raises on bad input. ContextsUnavailable
     when this site cannot read its own JSON-LD contexts: then it can check nothing.
+
+    STORED: the SignedCredential row DOCUMENT was read from. Its signature was checked just after
+    signing, on the data signed (``verified_key``), and its revocation bit is the row's ``revoked``:
+    both are read from the row instead of canonicalizing the document again and reading the list.
     """
     document_loader.require_all()
     if not isinstance(document, dict):
@@ -96,8 +102,8 @@ def verify_credential(document) -> VerificationResult:
             "because this site checks only its own credentials and calls no other site."
         ) % {"issuer": facts["issuer_id"] or _("an unnamed issuer"), "did": our_did}
         return VerificationResult((Check("issuer", False, message),), **facts)
-    checks = [_key_check(document.get("proof"), our_did), _signature_check(document)]
-    status_check, revoked = _status_check(document.get("credentialStatus"))
+    checks = [_key_check(document.get("proof"), our_did), _signature_check(document, stored)]
+    status_check, revoked = _status_check(document.get("credentialStatus"), stored)
     checks += [status_check, _dates_check(facts["valid_from"], facts["valid_until"], document.get("validUntil"))]
     return VerificationResult(tuple(checks), revoked=revoked, **facts)
 
@@ -113,6 +119,8 @@ def verify_certificate_id(text) -> VerificationResult | None:
     if match is None:
         return None
     uuid = UUID(match.group(0))
+    if (stored := stored_credential(uuid)) is not None:  # one query: the certificate's, signed and current
+        return verify_stored(stored)
     certificate = CourseCertificate.objects.select_related("user").filter(uuid=uuid, retired_at__isnull=True).first()
     if certificate is not None:
         if certificate.status == CertificateStatus.UNVERIFIED or not is_public(certificate):
@@ -130,8 +138,11 @@ def verify_certificate_id(text) -> VerificationResult | None:
 
 
 def verify_stored(credential) -> VerificationResult:
-    """Verify one of our stored signed credentials."""
-    return verify_credential(json.loads(credential.document))
+    """
+    Verify one of our stored signed credentials (a SignedCredential or a StoredCredential), with
+    its row's checked signature and status bit.
+    """
+    return verify_credential(json.loads(credential.document), stored=credential)
 
 
 def _verify_holder(holder, signed_credential_for, **owner):
@@ -162,15 +173,25 @@ def _key_check(proof, our_did):
     return Check("key", True, _("Signed by the issuer's key %(key)s.") % {"key": method})
 
 
-def _signature_check(document):
+def _signature_check(document, stored=None):
+    if stored is not None and _verified_when_signed(document, stored):
+        return Check("signature", True, _("The signature matches the document: nothing changed since it was signed."))
     result = check_proof(document)
     if result.ok:
         return Check("signature", True, _("The signature matches the document: nothing changed since it was signed."))
     return Check("signature", False, result.reason)
 
 
-def _status_check(status):
-    """The revocation entry, read from our own lists. Returns (check, revoked)."""
+def _verified_when_signed(document, stored):
+    """Whether the row's signature was checked after signing with the key its proof names (still ours)."""
+    proof = document.get("proof")
+    method = proof.get("verificationMethod") if isinstance(proof, dict) else None
+    public_key = resolve_verification_method(method) if stored.verified_key else None
+    return public_key is not None and encode_public_key(public_key) == stored.verified_key
+
+
+def _status_check(status, stored=None):
+    """The revocation entry, read from our own lists (or STORED's own bit). Returns (check, revoked)."""
     entries = status if isinstance(status, list) else [status]
     entry = next((e for e in entries if isinstance(e, dict) and e.get("statusPurpose") == PURPOSE), None)
     if entry is None:
@@ -179,13 +200,22 @@ def _status_check(status):
     readable = isinstance(index_text, str) and index_text.isdecimal() and len(index_text) <= MAX_STATUS_INDEX_DIGITS
     if entry.get("type") != ENTRY_TYPE or not readable:
         return Check("status", False, _("The credential's revocation status is malformed.")), False
-    revoked = is_revoked(list_url, int(index_text))
+    revoked = _stored_bit(stored, list_url, int(index_text))
+    if revoked is None:
+        revoked = is_revoked(list_url, int(index_text))
     if revoked is None:
         message = _("The status list %(url)s is not one of this site's.") % {"url": list_url}
         return Check("status", False, message), False
     if revoked:
         return Check("status", False, _("Revoked by the issuer.")), True
     return Check("status", True, _("Not revoked.")), False
+
+
+def _stored_bit(stored, list_url, index):
+    """The revocation bit of STORED when the entry names its own list and index; else None (read the list)."""
+    if stored is None or index != stored.status_index or local_list_id(list_url) != stored.status_list_id:
+        return None
+    return stored.revoked
 
 
 def _dates_check(valid_from, valid_until, valid_until_text):
