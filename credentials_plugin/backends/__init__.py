@@ -1,11 +1,14 @@
 """
 Where the plugin learns about the LMS: enrollments, courses, names, roles, grades.
 
-``get_backend()`` returns the backend the ``CREDENTIALS_PLUGIN_BACKEND`` setting names.
+``get_backend()`` returns the backend the ``CREDENTIALS_PLUGIN_BACKEND`` setting names, decided
+once per process (asking whether edx-platform is importable costs a quarter of a millisecond) and
+decided again when that setting changes (``setting_changed``: ``override_settings`` in tests).
 """
 
 from functools import lru_cache
 
+from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 from credentials_plugin.conf import plugin_settings
@@ -21,12 +24,28 @@ def edx_platform_is_importable():
     return lms.is_importable()
 
 
+_SETTING = "CREDENTIALS_PLUGIN_BACKEND"
+_chosen = []  # the backend decided for this process, while the setting stays as it was
+
+
 def get_backend():
     """The configured backend instance."""
+    if _chosen:
+        return _chosen[0]
     path = plugin_settings.BACKEND
     if path == "auto":
         path = LMS_BACKEND if edx_platform_is_importable() else STANDALONE_BACKEND
-    return _instantiate(path)
+    backend = _instantiate(path)
+    # Connected on the first decision (nothing connects at import time); once, by its uid.
+    setting_changed.connect(forget_backend, dispatch_uid="credentials_plugin.backends.forget_backend")
+    _chosen[:] = [backend]
+    return backend
+
+
+def forget_backend(*, setting=None, **kwargs):
+    """Decide the backend again at the next call (``setting_changed`` of CREDENTIALS_PLUGIN_BACKEND)."""
+    if setting in (None, _SETTING):
+        _chosen.clear()
 
 
 @lru_cache(maxsize=4)

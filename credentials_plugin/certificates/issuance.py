@@ -384,7 +384,7 @@ def _apply_rules(learner, facts, certificate, cause, course_name):
         return Outcome(data, False, decision.reason)
     if certificate is None:
         mode = situation.enrollment.mode if situation.enrollment else ""
-        return _create(learner, facts, decision, cause, mode=mode, course_name=course_name)
+        return _create(learner, facts, decision, cause, mode=mode, course_name=course_name, config=situation.config)
     old_status = certificate.status
     certificate.status = decision.new_status
     certificate.save(update_fields=["status", "modified"])
@@ -427,7 +427,8 @@ def _enrollment(facts, backend):
     return enrollment
 
 
-def _create(learner, facts, decision, cause, *, mode, course_name):
+def _create(learner, facts, decision, cause, *, mode, course_name, config):
+    """A new certificate; CONFIG is the course's configuration the decision was made with."""
     backend = get_backend()
     course_key = facts.course_key
     grade = facts.percent_grade
@@ -446,7 +447,6 @@ def _create(learner, facts, decision, cause, *, mode, course_name):
     if status is None:
         return _refuse(learner, course_key, cause, f"A filter step set the status to {filtered_status!r}.")
     grade = as_grade_fraction(filtered_grade)
-    config = get_configuration(course_key)
     now = timezone.now()
     certificate = CourseCertificate(
         user_id=learner.user_id,
