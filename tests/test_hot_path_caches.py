@@ -6,6 +6,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
+from credentials_plugin import api
 from credentials_plugin.core.links import absolute_url, certificate_url
 
 
@@ -57,3 +58,66 @@ def test_the_backend_is_decided_once_and_again_when_its_setting_changes(monkeypa
         assert backends.get_backend() is first  # decided again, the same instance
         assert len(asked) == 2
     assert isinstance(backends.get_backend(), StandaloneBackend)
+
+
+# ---------------------------------------------------------------------------
+# Statements built once (core/statements.py) do what the ORM's do
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_prepared_facts_lock_reads_what_the_orm_reads(make_learner, clock):
+    from django.db.models import Exists, OuterRef
+
+    from credentials_plugin.certificates import issuance
+    from credentials_plugin.models import CourseCertificate, LearnerCourseFacts
+    from tests.conftest import COURSE, send_enrollment, send_grade, send_passing
+
+    learner, other = make_learner(time=clock.tick()), make_learner(time=clock.tick())
+    api.configure_course(COURSE, enabled=True)
+    send_enrollment(other, time=clock.tick())
+    send_grade(learner, percent=0.875, letter="B", time=clock.tick())
+    send_passing(learner, time=clock.tick())
+    assert CourseCertificate.objects.filter(user=learner).exists()
+    holds = CourseCertificate.objects.filter(user_id=OuterRef("user_id"), course_key=OuterRef("course_key"))
+    for user in (learner, other):
+        expected = LearnerCourseFacts.objects.annotate(has_certificate=Exists(holds)).get(user=user, course_key=COURSE)
+        (got,) = issuance._LOCK_FACTS.rows(user_id=user.id, course_key=COURSE)
+        fields = [field.attname for field in LearnerCourseFacts._meta.concrete_fields]
+        assert [getattr(got, name) for name in fields] == [getattr(expected, name) for name in fields]
+        assert got.has_certificate is expected.has_certificate is (user == learner)
+        assert not got._state.adding and got._state.db == "default"
+    assert issuance._LOCK_FACTS.rows(user_id=learner.id, course_key="course-v1:NoSuch+X+Y") == []
+
+
+@pytest.mark.django_db
+def test_insert_row_and_update_row_write_what_the_orm_writes(make_learner, clock):
+    from django.db.models.signals import post_save
+
+    from credentials_plugin.core.statements import insert_row, update_row
+    from credentials_plugin.models import CourseCertificate
+    from tests.conftest import COURSE
+
+    learner = make_learner(time=clock.tick())
+    saved = []
+
+    def on_save(sender, instance, created, **kwargs):
+        saved.append((instance.pk, created))
+
+    post_save.connect(on_save, sender=CourseCertificate)
+    try:
+        certificate = insert_row(
+            CourseCertificate(
+                user_id=learner.id, course_key=COURSE, status="awarded", learner_name="Ada", issued_at=clock.tick()
+            )
+        )
+    finally:
+        post_save.disconnect(on_save, sender=CourseCertificate)
+    assert saved == [(certificate.pk, True)]
+    assert certificate.pk and not certificate._state.adding and certificate.created and certificate.modified
+    stored = CourseCertificate.objects.get(pk=certificate.pk)
+    fields = [field.attname for field in CourseCertificate._meta.concrete_fields]
+    assert [getattr(stored, name) for name in fields] == [getattr(certificate, name) for name in fields]
+    assert update_row(CourseCertificate, certificate.pk, {"learner_name": "Ada L.", "letter_grade": "A"}) == 1
+    stored.refresh_from_db()
+    assert (stored.learner_name, stored.letter_grade, stored.status) == ("Ada L.", "A", "awarded")

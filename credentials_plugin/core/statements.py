@@ -25,12 +25,15 @@ def forget_compiled():
 
 class PreparedQuery:
     """
-    A queryset compiled once per database, executed with new values.
+    A queryset of model rows compiled once per database, executed with new values.
 
     BUILD(**values) returns the queryset for VALUES (keyword arguments); SENTINELS are values of
     the same kinds that appear nowhere else in the query, from which each placeholder is matched to
-    its argument. ``rows(**values)`` returns the model instances (``Manager.raw``: the model's
-    fields and the query's annotations, through the database's converters).
+    its argument. ``rows(**values)`` returns the model instances, as iterating the queryset does:
+    each column through the database's and the field's converters (those the ORM's compiler
+    uses), the instance made by ``Model.from_db``, the annotations set on it. A column that holds
+    exactly the string an argument was written as takes the argument itself (a course key is not
+    parsed again).
     """
 
     def __init__(self, model, build, **sentinels):
@@ -43,14 +46,37 @@ class PreparedQuery:
         compiled = _compiled.get(key)
         if compiled is None:
             compiled = _compiled[key] = self._compile(connection)
-        sql, slots = compiled
+        sql, slots, attnames, annotations, columns = compiled
         params = [_db_value(values[name]) if name is not None else constant for name, constant in slots]
-        return list(self.model._default_manager.db_manager(alias).raw(sql, params))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        found = []
+        for row in fetched:
+            converted = list(row)
+            for index, (converters, expression, argument) in columns.items():
+                value = row[index]
+                if argument is not None and (given := values[argument]) is not None and str(given) == value:
+                    converted[index] = given
+                    continue
+                for converter in converters:
+                    value = converter(value, expression, connection)
+                converted[index] = value
+            instance = self.model.from_db(alias, attnames, converted[: len(attnames)])
+            for name, index in annotations:
+                setattr(instance, name, converted[index])
+            found.append(instance)
+        return found
 
     def _compile(self, connection):
-        """The SQL, and for each placeholder (argument name, None) or (None, the constant the ORM put there)."""
+        """
+        The SQL; for each placeholder (argument name, None) or (None, the constant the ORM put there);
+        the model's columns (attnames), the annotations (name, index) and, by column index, its
+        converters and the argument it is filtered equal to.
+        """
         queryset = self.build(**self.sentinels)
-        sql, params = queryset.query.get_compiler(connection=connection).as_sql()
+        compiler = queryset.query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
         prepared = {name: _db_value(value) for name, value in self.sentinels.items()}
         slots = []
         for param in params:
@@ -60,7 +86,20 @@ class PreparedQuery:
             slots.append((names[0], None) if names else (None, param))
         if missing := set(prepared) - {name for name, _ in slots}:
             raise ValueError(f"the arguments {sorted(missing)} are not parameters of {sql!r}")
-        return sql, slots
+        model_columns = compiler.klass_info["select_fields"]
+        if model_columns != list(range(len(model_columns))) or compiler.klass_info.get("related_klass_infos"):
+            raise ValueError(f"only the model's own columns, then annotations, are supported: {sql!r}")
+        attnames = [compiler.select[index][0].target.attname for index in model_columns]
+        annotations = list(compiler.annotation_col_map.items())
+        converters = compiler.get_converters([expression for expression, _, _ in compiler.select])
+        columns = {}
+        for index in range(len(compiler.select)):
+            name = attnames[index] if index < len(attnames) else None
+            argument = name if name in self.sentinels and isinstance(self.sentinels[name], str) else None
+            if index in converters or argument is not None:
+                found_converters, expression = converters.get(index, ([], compiler.select[index][0]))
+                columns[index] = (found_converters, expression, argument)
+        return sql, slots, attnames, annotations, columns
 
 
 def _db_value(value):
