@@ -15,10 +15,10 @@ import base64
 import gzip
 import json
 import secrets
+from functools import cache
 from urllib.parse import urlsplit
 
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db import IntegrityError, connection, transaction
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
@@ -222,8 +222,39 @@ def is_revoked(list_url, index) -> bool | None:
     list_id = local_list_id(list_url)
     if list_id is None:
         return None
-    bit = SignedCredential.objects.filter(status_list_id=OuterRef("pk"), status_index=index, revoked=True)
-    row = StatusList.objects.filter(pk=list_id).annotate(bit=Exists(bit)).values_list("size", "bit").first()
+    if not 0 <= index <= MAX_STATUS_INDEX:  # beyond any list (and any database integer)
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_bit_sql(connection.vendor), [index, True, list_id])
+        row = cursor.fetchone()
     if row is None or not 0 <= index < row[0]:
         return None
-    return row[1]
+    return bool(row[1])
+
+
+# Larger indexes are outside every list (a list has at most this many bits).
+MAX_STATUS_INDEX = 2**31 - 1
+
+
+@cache
+def _bit_sql(vendor):
+    """
+    ``is_revoked``'s query, for one database vendor: the list's size and whether a credential with
+    the bit set holds the index (what the ORM's Exists subquery asks, without building it per call).
+    """
+    quote = connection.ops.quote_name
+    lists, credentials = StatusList._meta, SignedCredential._meta
+
+    def column(meta, name):
+        return quote(meta.get_field(name).column)
+
+    bit = "SELECT 1 FROM {} s WHERE s.{} = l.{} AND s.{} = %s AND s.{} = %s".format(  # noqa: S608  # nosec B608  # (our own tables and columns)
+        quote(credentials.db_table),
+        column(credentials, "status_list"),
+        column(lists, "id"),
+        column(credentials, "status_index"),
+        column(credentials, "revoked"),
+    )
+    return "SELECT l.{}, EXISTS({}) FROM {} l WHERE l.{} = %s".format(  # noqa: S608  # nosec B608
+        column(lists, "size"), bit, quote(lists.db_table), column(lists, "id")
+    )
