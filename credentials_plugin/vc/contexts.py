@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cachetools import LRUCache
+from frozendict import frozendict
 from pyld.context_resolver import ContextResolver
 from pyld.jsonld import JsonLdError
 
@@ -77,7 +78,7 @@ class ContextLoader:
 
     def __init__(self):
         self._parsed = {}  # (folder, url) -> parsed context
-        self._resolved = {}  # folder -> pyld's cache of resolved (and processed) contexts
+        self._resolved = {}  # folder -> the resolver caches: by URL or canonical JSON, and by identity
 
     def __call__(self, url, options=None) -> dict:
         # "static": pyld keeps the context resolved, and processed, in the resolver's shared cache.
@@ -91,10 +92,13 @@ class ContextLoader:
         folder is still noticed).
         """
         folder = contexts_dir()
-        shared = self._resolved.get(folder)
-        if shared is None:
-            shared = self._resolved[folder] = LRUCache(maxsize=RESOLVED_CONTEXTS_KEPT)
-        return ContextResolver(shared, self)
+        caches = self._resolved.get(folder)
+        if caches is None:
+            caches = self._resolved[folder] = (
+                LRUCache(maxsize=RESOLVED_CONTEXTS_KEPT),
+                LRUCache(maxsize=RESOLVED_CONTEXTS_KEPT),
+            )
+        return _Resolver(*caches, self)
 
     def require_all(self) -> None:
         """ContextsUnavailable unless every pinned context loads (after the first time, a few lookups)."""
@@ -110,6 +114,29 @@ class ContextLoader:
         if document is None:
             document = self._parsed[(folder, url)] = json.loads(_read(folder, url, pinned))
         return document
+
+
+class _Resolver(ContextResolver):
+    """
+    pyld's resolver, which keys an inline context (a term's scoped context, most often) by its
+    canonical JSON, serialized again at each use. The same object seen again (the scoped contexts
+    of the pinned contexts, kept processed in the shared cache) is found by identity instead; the
+    entry holds the object, so its id cannot be reused by another while it is kept.
+    """
+
+    def __init__(self, shared, by_identity, loader):
+        super().__init__(shared, loader)
+        self._by_identity = by_identity
+
+    def resolve(self, active_ctx, context, base, cycles=None):
+        if not isinstance(context, dict | frozendict) or "@context" in context:
+            return super().resolve(active_ctx, context, base, cycles)
+        known = self._by_identity.get(id(context))
+        if known is not None and known[0] is context:
+            return known[1]
+        resolved = super().resolve(active_ctx, context, base, cycles)
+        self._by_identity[id(context)] = (context, resolved)
+        return resolved
 
 
 def _read(folder, url, pinned):
