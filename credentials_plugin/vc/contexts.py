@@ -102,6 +102,9 @@ class ContextLoader:
 
     def require_all(self) -> None:
         """ContextsUnavailable unless every pinned context loads (after the first time, a few lookups)."""
+        folder = contexts_dir()
+        if all((folder, url) in self._parsed for url in PINNED_CONTEXTS):  # each read and checked already
+            return
         for url in PINNED_CONTEXTS:
             self._document(url)
 

@@ -11,7 +11,7 @@ from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils import translation
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 CREDENTIAL_MEDIA_TYPE = "application/vc+ld+json"
 # Verifiers may keep a credential or a status list this long; revocations show within it.
 MAX_AGE_SECONDS = 60
+CREDENTIAL_CACHE_CONTROL = f"public, max-age={MAX_AGE_SECONDS}, no-transform"
 # What visitors read when the site cannot read its JSON-LD contexts (the log and credentials_health
 # tell the operator what to fix).
 CANNOT_CHECK_NOW = gettext_lazy("This site cannot check credentials right now; try again later.")
@@ -117,7 +118,7 @@ def _document_response(request, body, etag):
         response = HttpResponse(body, content_type=CREDENTIAL_MEDIA_TYPE)
     response["ETag"] = etag
     response["Access-Control-Allow-Origin"] = "*"  # wallets and verifiers fetch it from other sites
-    patch_cache_control(response, public=True, max_age=MAX_AGE_SECONDS, no_transform=True)
+    response["Cache-Control"] = CREDENTIAL_CACHE_CONTROL
     return response
 
 
