@@ -121,3 +121,46 @@ def test_insert_row_and_update_row_write_what_the_orm_writes(make_learner, clock
     assert update_row(CourseCertificate, certificate.pk, {"learner_name": "Ada L.", "letter_grade": "A"}) == 1
     stored.refresh_from_db()
     assert (stored.learner_name, stored.letter_grade, stored.status) == ("Ada L.", "A", "awarded")
+
+
+# ---------------------------------------------------------------------------
+# The course's name, when the event does not carry it
+# ---------------------------------------------------------------------------
+
+
+def _send_nameless_passing(user, time):
+    from openedx_events.learning.data import CourseData, CoursePassingStatusData
+    from openedx_events.learning.signals import COURSE_PASSING_STATUS_UPDATED
+
+    from tests.conftest import COURSE, user_data
+
+    COURSE_PASSING_STATUS_UPDATED.send_event(
+        time=time,
+        course_passing_status=CoursePassingStatusData(
+            is_passing=True, course=CourseData(course_key=COURSE), user=user_data(user)
+        ),
+    )
+
+
+@pytest.mark.django_db
+def test_the_catalog_name_is_read_once_per_course_and_again_after_a_rename(make_learner, clock):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from credentials_plugin.models import CourseCertificate
+    from tests.conftest import COURSE, send_enrollment
+    from tests.test_standalone_facts import send_catalog
+
+    api.configure_course(COURSE, enabled=True)
+    send_catalog("Old name", clock.tick())
+    learners = [make_learner(time=clock.tick()) for _ in range(3)]
+    for learner in learners:
+        send_enrollment(learner, time=clock.tick())
+    _send_nameless_passing(learners[0], clock.tick())
+    with CaptureQueriesContext(connection) as captured:
+        _send_nameless_passing(learners[1], clock.tick())
+    assert not [query for query in captured.captured_queries if 'credentials_plugin_coursefacts"' in query["sql"]]
+    send_catalog("New name", clock.tick())
+    _send_nameless_passing(learners[2], clock.tick())
+    names = dict(CourseCertificate.objects.values_list("user_id", "course_name"))
+    assert [names[learner.id] for learner in learners] == ["Old name", "Old name", "New name"]

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from ccx_keys.locator import CCXLocator
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -26,6 +27,7 @@ from openedx_filters.learning.filters import CertificateCreationRequested
 from credentials_plugin.backends import get_backend
 from credentials_plugin.backends.base import Enrollment, as_grade_fraction
 from credentials_plugin.certificates.configuration import get_configuration
+from credentials_plugin.certificates.looks import look_version
 from credentials_plugin.certificates.rules import NEVER_ELIGIBLE_MODES, Situation, decide
 from credentials_plugin.conf import plugin_settings
 from credentials_plugin.core import hooks
@@ -608,8 +610,22 @@ def _learner_name(learner, backend):
 
 
 def _course_name(course_key, hint, backend):
-    """The course's name: the event's, the LMS's, else the key."""
-    return _fit(hint or _catalog_course_name(course_key, backend) or str(course_key))
+    """The course's name: the event's, the LMS's (cached per course), else the key."""
+    return _fit(hint or _cached_catalog_course_name(course_key, backend) or str(course_key))
+
+
+def _cached_catalog_course_name(course_key, backend):
+    """
+    ``_catalog_course_name`` through the cache, under the looks' version: saving a course's facts
+    (a COURSE_CATALOG_INFO_CHANGED) drops it, as it drops the course's look. A regenerate, whose
+    work is to read the LMS again, reads it uncached.
+    """
+    key = f"credentials_plugin.look.{look_version()}.catalog_name.{course_key}"
+    name = cache.get(key)
+    if name is None:
+        name = _catalog_course_name(course_key, backend)
+        cache.set(key, name, plugin_settings.CONFIG_CACHE_SECONDS)
+    return name
 
 
 def _catalog_course_name(course_key, backend):
