@@ -164,3 +164,33 @@ def test_the_catalog_name_is_read_once_per_course_and_again_after_a_rename(make_
     _send_nameless_passing(learners[2], clock.tick())
     names = dict(CourseCertificate.objects.values_list("user_id", "course_name"))
     assert [names[learner.id] for learner in learners] == ["Old name", "Old name", "New name"]
+
+
+# ---------------------------------------------------------------------------
+# A course in no program: nothing runs after the commit
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_course_in_no_program_leaves_nothing_to_run_after_the_commit(make_learner, clock, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from credentials_plugin.programs import awarding
+    from tests.conftest import COURSE, send_enrollment, send_passing
+
+    checked = []
+    monkeypatch.setattr(awarding, "after_certificate_change", lambda *args, **kwargs: checked.append(args))
+    api.configure_course(COURSE, enabled=True)
+    learners = [make_learner(time=clock.tick()) for _ in range(3)]
+    for learner in learners:
+        send_enrollment(learner, time=clock.tick())
+    send_passing(learners[0], time=clock.tick())  # the course's first: reads (and caches) its programs
+    with CaptureQueriesContext(connection) as captured:
+        send_passing(learners[1], time=clock.tick())
+    assert checked == []
+    assert not [query for query in captured.captured_queries if "programcourserun" in query["sql"]]
+
+    api.define_program(title="Everything", program_type="Professional Certificate", requirements=[[str(COURSE)]])
+    send_passing(learners[2], time=clock.tick())
+    assert checked == [(learners[2].id, COURSE)]

@@ -107,13 +107,28 @@ def connect_cache_invalidation():
 def programs_containing(course_key) -> tuple[completion.ProgramShape, ...]:
     """The programs one of whose courses the run meets (active and retired), from the cache."""
     version = definitions_version()
+    program_ids = _program_ids_containing(course_key, version)
+    return tuple(shape for program_id in program_ids if (shape := program_shape(program_id, version)) is not None)
+
+
+def _program_ids_containing(course_key, version):
+    """The ids of the programs with the run among their courses, from the cache (an empty tuple is cached too)."""
     key = f"credentials_plugin.programs.awarding.{version}.run.{course_key}"
     program_ids = cache.get(key)
     if program_ids is None:
         rows = ProgramCourseRun.objects.filter(course_key=course_key).order_by("program_id")
         program_ids = tuple(rows.values_list("program_id", flat=True).distinct())
         cache.set(key, program_ids, plugin_settings.CONFIG_CACHE_SECONDS)
-    return tuple(shape for program_id in program_ids if (shape := program_shape(program_id, version)) is not None)
+    return program_ids
+
+
+def _in_some_program(course_key):
+    """Whether the run is in a program (asked before the commit, so a course in none has nothing after it)."""
+    try:
+        return bool(_program_ids_containing(course_key, definitions_version()))
+    except Exception:  # never fail the certificate's change for this: check after the commit, as always
+        log.exception("credentials_plugin could not tell whether %s is in a program.", course_key)
+        return True
 
 
 def program_shape(program_id, version=None) -> completion.ProgramShape | None:
@@ -190,9 +205,10 @@ def _load_shapes(program_ids):
 def on_certificate_status_changed(*, certificate, old_status, learner, cause):
     """
     ``hooks.certificate_status_changed``: programs count awarded certificates only, so a change
-    into or out of ``awarded`` checks the learner's programs once the change commits.
+    into or out of ``awarded`` checks the learner's programs once the change commits; for a course
+    in no program (known from the cache) nothing is left to run after the commit.
     """
-    if CertificateStatus.AWARDED in (old_status, certificate.status):
+    if CertificateStatus.AWARDED in (old_status, certificate.status) and _in_some_program(certificate.course_key):
         check = partial(
             after_certificate_change, certificate.user_id, certificate.course_key, cause=cause, learner=learner
         )
