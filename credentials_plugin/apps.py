@@ -35,7 +35,7 @@ class CredentialsPluginConfig(AppConfig):
         invalidation of configurations, course looks and program definitions; and the plugin's
         configuration checks in ``manage.py check``.
         """
-        from credentials_plugin import tasks
+        from credentials_plugin import backends, tasks
         from credentials_plugin.backends import lms
         from credentials_plugin.certificates import configuration, looks
         from credentials_plugin.core import hooks
@@ -52,6 +52,7 @@ class CredentialsPluginConfig(AppConfig):
         hooks.certificate_data_changed.connect(signing.on_certificate_data_changed)
         hooks.background_work_requested.connect(tasks.submit)
 
+        backends.connect_setting_changed()
         configuration.connect_cache_invalidation()
         looks.connect_cache_invalidation()
         awarding.connect_cache_invalidation()

@@ -35,11 +35,13 @@ def get_backend():
     path = plugin_settings.BACKEND
     if path == "auto":
         path = LMS_BACKEND if edx_platform_is_importable() else STANDALONE_BACKEND
-    backend = _instantiate(path)
-    # Connected on the first decision (nothing connects at import time); once, by its uid.
+    _chosen[:] = [_instantiate(path)]
+    return _chosen[0]
+
+
+def connect_setting_changed():
+    """Forget the decision when the setting changes (from ``ready()``; once, by its uid)."""
     setting_changed.connect(forget_backend, dispatch_uid="credentials_plugin.backends.forget_backend")
-    _chosen[:] = [backend]
-    return backend
 
 
 def forget_backend(*, setting=None, **kwargs):
