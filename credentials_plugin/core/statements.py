@@ -120,7 +120,7 @@ def update_row(model, pk, changes):
         assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
         table, pk_column = quote(meta.db_table), quote(meta.pk.column)
         # Quoted names from the model's metadata; every value goes as a parameter.
-        sql = _compiled[key] = f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s"  # noqa: S608
+        sql = _compiled[key] = f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s"  # noqa: S608  # nosec B608  # (model names)
     params = [field.get_db_prep_save(value, connection) for field, value in zip(fields, changes.values(), strict=True)]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, meta.pk.get_db_prep_value(pk, connection)])
@@ -150,7 +150,7 @@ def insert_row(instance):
         columns = ", ".join(quote(field.column) for field in fields)
         placeholders = ", ".join(["%s"] * len(fields))
         # Quoted names from the model's metadata; every value goes as a parameter.
-        sql = _compiled[key] = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+        sql = _compiled[key] = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608  # nosec B608  # (model names)
     params = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
