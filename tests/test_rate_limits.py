@@ -112,3 +112,10 @@ def test_pasted_credentials_have_their_own_tighter_limit_on_the_page_and_the_api
     assert client.post(PAGE, {"credential": "{}"}).status_code == 429
     assert client.post(API, {"type": "x"}, content_type="application/json").status_code == 429
     assert verify_by_api(client).status_code == 404  # a lookup by ID is the cheap kind: still allowed
+
+
+@override_settings(CREDENTIALS_PLUGIN_TRUSTED_PROXIES=["not-a-network"])
+def test_a_misconfigured_proxy_list_trusts_no_proxy_and_never_errs():
+    client = Client(REMOTE_ADDR="203.0.113.40")
+    statuses = [verify_by_api(client).status_code for _ in range(4)]
+    assert statuses == [404, 404, 404, 429]

@@ -114,3 +114,13 @@ def test_an_operator_can_silence_one_by_its_id(well_configured, settings):
     err = StringIO()
     call_command("check", fail_level="WARNING", stdout=StringIO(), stderr=err)
     assert "credentials_plugin" not in err.getvalue()
+
+
+def test_a_check_that_breaks_is_reported_and_stops_no_command(well_configured, settings):
+    settings.CREDENTIALS_PLUGIN_JSONLD_CONTEXTS_DIR = 5  # not a path: the contexts check itself raises
+
+    by_id = {message.id: message.msg for message in plugin_messages()}
+
+    assert "the check itself failed: TypeError" in by_id["credentials_plugin.W008"]
+    assert "JSONLD_CONTEXTS_DIR should be a str" in by_id["credentials_plugin.W001"]
+    call_command("check", stdout=StringIO(), stderr=StringIO())  # warnings only: the command completes

@@ -31,12 +31,18 @@ def plugin_configuration(app_configs=None, **kwargs):
     """A warning for each problem the static health checks find (none when all is well)."""
     if app_configs is not None and not any(config.name == "credentials_plugin" for config in app_configs):
         return []
-    return [
-        checks.Warning(f"credentials_plugin ({result.check}): {result.message}", id=check_id)
-        for check, check_id in CHECK_IDS.items()
-        for result in check()
-        if result.status in (health.WARN, health.FAIL)
-    ]
+    warnings = []
+    for check, check_id in CHECK_IDS.items():
+        try:
+            results = list(check())
+        except Exception as error:  # noqa: BLE001 (a check that breaks must not stop every manage.py command)
+            results = [health.CheckResult(check.__name__, health.FAIL, f"the check itself failed: {error!r}")]
+        warnings += [
+            checks.Warning(f"credentials_plugin ({result.check}): {result.message}", id=check_id)
+            for result in results
+            if result.status in (health.WARN, health.FAIL)
+        ]
+    return warnings
 
 
 def register():

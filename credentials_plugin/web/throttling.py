@@ -27,7 +27,10 @@ def client_address(request) -> str:
     proxy. Addresses to the left of it were written by the client and are never read.
     """
     remote = request.META.get("REMOTE_ADDR", "")
-    trusted = _networks(tuple(plugin_settings.TRUSTED_PROXIES or ()))
+    try:
+        trusted = _networks(tuple(plugin_settings.TRUSTED_PROXIES or ()))
+    except (TypeError, ValueError):  # manage.py check names the bad entry; meanwhile trust no proxy
+        return remote
     if not _is_in(remote, trusted):
         return remote
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-MAX_FORWARDED_HOPS:]
