@@ -20,7 +20,7 @@ REFERRER_POLICY = "strict-origin-when-cross-origin"
 def content_security_policy():
     """The policy sent: the CONTENT_SECURITY_POLICY setting, else the strict default (with the static files' host)."""
     configured = plugin_settings.CONTENT_SECURITY_POLICY
-    if configured is not None and configured != "":
+    if isinstance(configured, str) and configured:  # anything else but None: the strict default
         return configured
     static = urlsplit(getattr(settings, "STATIC_URL", "") or "")
     static_host = f" {static.scheme}://{static.netloc}" if static.scheme in ("http", "https") and static.netloc else ""
