@@ -71,6 +71,16 @@ def test_the_core_refuses_allowlist_notes_longer_than_the_limit(world):
     assert AllowlistEntry.objects.get().notes == "n" * limits.MAX_NOTES
 
 
+def test_the_core_refuses_control_characters_in_notes_as_the_csv_does(world):
+    with pytest.raises(api.IssuanceError, match="control characters"):
+        issuance.add_to_allowlist(world.not_passing.pk, COURSE, notes="ok\x00hidden", cause=STAFF)
+    response = call(world.client("instructor"), "post", f"{COURSE_API}allowlist/", {"user": "carol", "notes": "a\x1bb"})
+    assert response.status_code == 400, response.content
+    assert not AllowlistEntry.objects.exists()
+    issuance.add_to_allowlist(world.not_passing.pk, COURSE, notes="tab\tis fine", cause=STAFF)
+    assert AllowlistEntry.objects.get().notes == "tab\tis fine"
+
+
 def test_the_api_and_the_staff_page_take_the_same_longest_reason_and_refuse_one_more(world):
     before = revocations()
     response = call(

@@ -5,7 +5,6 @@ change, then applied all together or not at all.
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -14,10 +13,8 @@ from django.utils.translation import gettext as _
 from credentials_plugin.certificates import issuance
 from credentials_plugin.certificates.queries import find_learners
 from credentials_plugin.core.limits import MAX_CSV_ROWS as MAX_ROWS
-from credentials_plugin.core.limits import MAX_NOTES
+from credentials_plugin.core.limits import has_control_characters, notes_problem
 
-# C0 control characters but tab, and DEL: never part of a name, an email or notes.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 HEADER_NAMES = {"username", "email", "user", "learner", "username_or_email", "identifier"}
 
 
@@ -63,7 +60,7 @@ def parse_csv(content, course_key):
         user_id = users.get(identifier.lower())
         message = _row_problem(identifier, notes, user_id, seen)
         if message:
-            errors.append(RowError(number, "" if CONTROL_CHARACTERS.search(identifier) else identifier, message))
+            errors.append(RowError(number, "" if has_control_characters(identifier) else identifier, message))
         else:
             seen.add(user_id)
             rows.append(AllowlistRow(number, identifier, user_id, notes))
@@ -92,15 +89,13 @@ def _row_problem(identifier, notes, user_id, seen):
     """Why a row cannot be applied (empty when it can)."""
     if not identifier:
         return _("No username or email.")
-    if CONTROL_CHARACTERS.search(identifier) or CONTROL_CHARACTERS.search(notes):
+    if has_control_characters(identifier):
         return _("The line holds control characters (such as NUL).")
     if user_id is None:
         return _("No learner has this username or email.")
     if user_id in seen:
         return _("This learner is already on an earlier line.")
-    if len(notes) > MAX_NOTES:
-        return _("Notes are limited to %(max)s characters.") % {"max": MAX_NOTES}
-    return ""
+    return notes_problem(notes)  # the core's own rule for notes
 
 
 def apply_rows(rows, course_key, *, cause):

@@ -6,10 +6,14 @@ refuses what the pages and the API refuse (and nothing the pages take is refused
 Nothing of the package is imported here.
 """
 
+import re
+
 from django.utils.translation import gettext as _
 
 #: Characters in a reason (revoke, reinstate, an optional note) recorded in the audit trail.
 MAX_REASON = 2_000
+#: C0 control characters but tab, and DEL: refused in learner identifiers and notes.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 #: Characters in the notes of an allowlist entry.
 MAX_NOTES = 1_000
 #: Characters in a username, email or numeric id that identifies a learner (an email is at most 254).
@@ -71,10 +75,17 @@ def reason_problem(reason):
 
 
 def notes_problem(notes):
-    """Why the core refuses allowlist NOTES for their length (empty when they fit)."""
+    """Why the core refuses allowlist NOTES (empty when it takes them): too long, or control characters."""
     if notes is not None and len(notes) > MAX_NOTES:
         return _("Notes are limited to %(max)s characters.") % {"max": MAX_NOTES}
+    if notes and has_control_characters(notes):
+        return _("The line holds control characters (such as NUL).")
     return ""
+
+
+def has_control_characters(text):
+    """Whether TEXT holds a C0 control character other than tab, or DEL: never part of a name or a note."""
+    return CONTROL_CHARACTERS.search(text) is not None
 
 
 def json_depth_problem(value):

@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 MAX_DATETIME_TEXT = 64
 MAX_STATUS_INDEX_DIGITS = 10
 ONE_DAY = timedelta(days=1)
+# A day's margin at both ends, so that showing a date in any time zone cannot overflow.
+EARLIEST_DATETIME = datetime.min.replace(tzinfo=UTC) + ONE_DAY
 LATEST_DATETIME = datetime.max.replace(tzinfo=UTC) - ONE_DAY
 
 
@@ -269,8 +271,7 @@ def _datetime(value):
         utc = parsed.astimezone(UTC) if parsed.tzinfo is not None else None
     except (ValueError, OverflowError):  # "0001-01-01T00:00:00+05:00" is before year 1 in UTC
         return None
-    # A day's margin at both ends, so that showing it in any time zone cannot overflow either.
-    return utc if utc is not None and datetime.min.replace(tzinfo=UTC) + ONE_DAY < utc < LATEST_DATETIME else None
+    return utc if utc is not None and EARLIEST_DATETIME < utc < LATEST_DATETIME else None
 
 
 def _date(value):

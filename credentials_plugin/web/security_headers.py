@@ -7,6 +7,7 @@ The plugin's settings hook appends the middleware to the LMS's MIDDLEWARE; it ac
 responses of views in the plugin's URL namespace.
 """
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -22,7 +23,13 @@ def content_security_policy():
     configured = plugin_settings.CONTENT_SECURITY_POLICY
     if isinstance(configured, str) and configured:  # anything else but None: the strict default
         return configured
-    static = urlsplit(getattr(settings, "STATIC_URL", "") or "")
+    return _strict_policy(getattr(settings, "STATIC_URL", "") or "")
+
+
+@lru_cache(maxsize=4)
+def _strict_policy(static_url):
+    """Built once per STATIC_URL: every response of the public pages sends it."""
+    static = urlsplit(static_url)
     static_host = f" {static.scheme}://{static.netloc}" if static.scheme in ("http", "https") and static.netloc else ""
     return (
         "default-src 'none'; "
