@@ -7,6 +7,7 @@ the ``lms.djangoapp`` entry point the LMS loads it through.
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import zipfile
@@ -106,7 +107,8 @@ def wheel(tmp_path_factory):
     # setuptools' scratch folder (git-ignored) would otherwise feed modules deleted since into the wheel.
     shutil.rmtree(ROOT / "build", ignore_errors=True)
     run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), "."],
+        # The test virtualenv's setuptools builds it: no build environment fetched from the index.
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), "."],
         cwd=ROOT,
         env=clean_environment(),
     )
@@ -137,7 +139,21 @@ def test_the_wheel_carries_the_templates_migrations_and_entry_point(wheel):
     assert {"tests", "demo", "benchmarks", "templates"}.isdisjoint(top_level), top_level
 
 
+def package_index_reachable():
+    """Whether pip can reach PyPI (an air-gapped clone cannot: installing the dependencies needs it)."""
+    try:
+        socket.create_connection(("pypi.org", 443), timeout=5).close()
+    except OSError:
+        return False
+    return True
+
+
 def test_the_installed_wheel_renders_its_packaged_templates_and_declares_its_entry_point(wheel, tmp_path):
+    if not package_index_reachable():
+        message = "pip installs the wheel's dependencies from PyPI, which this host cannot reach"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # CI can reach the package index: there this is a failure
+        pytest.skip(message)
     venv = tmp_path / "venv"
     env = clean_environment()
     run([sys.executable, "-m", "venv", str(venv)], env=env)
