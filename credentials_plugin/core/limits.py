@@ -51,6 +51,11 @@ MAX_IMAGE_PIXELS = 25_000_000
 
 # What a credential may cost to check (vc/budget.py), refused before any canonicalization. Our
 # credentials and 1EdTech's examples use a fraction of each: depth 6, about 60 values, 5 blank nodes.
+#: The largest status list index: beyond every list (and any database integer). A longer text is
+#: never read as a number.
+MAX_STATUS_INDEX = 2**31 - 1
+#: Characters in a date of a credential ("2026-12-03T10:00:00.000000+05:30" has 32).
+MAX_DATETIME_TEXT = 64
 #: Nesting of JSON arrays and objects, in a credential and in any JSON body the API reads.
 MAX_JSON_DEPTH = 32
 #: JSON values (objects, arrays, strings, numbers…) in a credential.

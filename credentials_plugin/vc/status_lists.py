@@ -22,6 +22,7 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
+from credentials_plugin.core.limits import MAX_STATUS_INDEX
 from credentials_plugin.core.links import absolute_url
 from credentials_plugin.core.retry import in_transaction
 from credentials_plugin.models import SignedCredential, StatusList
@@ -230,10 +231,6 @@ def is_revoked(list_url, index) -> bool | None:
     if row is None or not 0 <= index < row[0]:
         return None
     return bool(row[1])
-
-
-# Larger indexes are outside every list (a list has at most this many bits).
-MAX_STATUS_INDEX = 2**31 - 1
 
 
 @cache

@@ -19,6 +19,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from pyld.jsonld import JsonLdError
 
+from credentials_plugin.core.limits import MAX_DATETIME_TEXT, MAX_STATUS_INDEX
 from credentials_plugin.models import CourseCertificate, ProgramCredential, SignedCredential
 from credentials_plugin.statuses import CertificateStatus
 from credentials_plugin.vc.contexts import document_loader
@@ -40,10 +41,6 @@ UUID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9
 
 log = logging.getLogger(__name__)
 
-# Longer texts cannot be a date ("2026-12-03T10:00:00.000000+05:30" has 32 characters) or a status
-# list index (our lists have 131,072 entries; 10 digits reach 9,999,999,999).
-MAX_DATETIME_TEXT = 64
-MAX_STATUS_INDEX_DIGITS = 10
 ONE_DAY = timedelta(days=1)
 # A day's margin at both ends, so that showing a date in any time zone cannot overflow.
 EARLIEST_DATETIME = datetime.min.replace(tzinfo=UTC) + ONE_DAY
@@ -199,7 +196,7 @@ def _status_check(status, stored=None):
     if entry is None:
         return Check("status", False, _("The credential has no revocation status, so it can't be checked.")), False
     index_text, list_url = entry.get("statusListIndex"), entry.get("statusListCredential")
-    readable = isinstance(index_text, str) and index_text.isdecimal() and len(index_text) <= MAX_STATUS_INDEX_DIGITS
+    readable = isinstance(index_text, str) and index_text.isdecimal() and len(index_text) <= len(str(MAX_STATUS_INDEX))
     if entry.get("type") != ENTRY_TYPE or not readable:
         return Check("status", False, _("The credential's revocation status is malformed.")), False
     revoked = _stored_bit(stored, list_url, int(index_text))
