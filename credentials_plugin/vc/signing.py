@@ -29,6 +29,7 @@ from credentials_plugin.vc.documents import course_credential_document, program_
 from credentials_plugin.vc.keys import signing_key
 from credentials_plugin.vc.proofs import remember_proof_check, sign_checked
 from credentials_plugin.vc.status_lists import assign_entry, revoke_credentials_of
+from credentials_plugin.vc.stored_cache import forget, keep, kept
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +120,11 @@ def stored_credential(certificate_uuid) -> StoredCredential | None:
     """
     The certificate's current credential, read with the certificate in one query, when it is served
     as stored: signed, valid and up to date, of an awarded and public certificate whose learner was
-    not retired. None otherwise (the caller takes the path that signs, or refuses).
+    not retired. None otherwise (the caller takes the path that signs, or refuses). Kept in the
+    cache once read (``stored_cache``: dropped when any of that changes).
     """
+    if (stored := kept(certificate_uuid)) is not None:
+        return stored
     uuid_field = CourseCertificate._meta.get_field("uuid")
     with connection.cursor() as cursor:
         cursor.execute(_stored_sql(connection.vendor), [uuid_field.get_db_prep_value(certificate_uuid, connection)])
@@ -132,7 +136,9 @@ def stored_credential(certificate_uuid) -> StoredCredential | None:
         return None
     if not _is_public_course(CourseCertificate._meta.get_field("course_key").to_python(course_key)):
         return None
-    return StoredCredential(document, etag, verified_key, bool(revoked), list_id, index)
+    stored = StoredCredential(document, etag, verified_key, bool(revoked), list_id, index)
+    keep(certificate_uuid, stored)
+    return stored
 
 
 _STORED_COLUMNS = (
@@ -171,12 +177,18 @@ def current_credential(**owner) -> SignedCredential | None:
     return SignedCredential.objects.filter(**owner).order_by("-id").first()
 
 
-def mark_for_resigning(certificate_ids) -> int:
-    """The certificates' data changed: their valid credentials are re-signed later (one query)."""
+def mark_for_resigning(certificate_ids, certificate_uuids=None) -> int:
+    """
+    The certificates' data changed: their valid credentials are re-signed later (one query, and one
+    more for the certificates' UUIDs when CERTIFICATE_UUIDS does not give them and some were marked).
+    """
     marked = SignedCredential.objects.filter(
         certificate_id__in=certificate_ids, revoked=False, needs_signing=False
     ).update(needs_signing=True)
     if marked:
+        if certificate_uuids is None:
+            certificate_uuids = CourseCertificate.objects.filter(id__in=certificate_ids).values_list("uuid", flat=True)
+        forget(certificate_uuids)
         transaction.on_commit(partial(run_in_background, "sign_pending"))
     return marked
 
@@ -201,9 +213,9 @@ def on_certificate_status_changed(*, certificate, old_status, **_):
         sign_when_awarded(certificate)
 
 
-def on_certificate_data_changed(*, certificate_ids):
+def on_certificate_data_changed(*, certificate_ids, certificate_uuids=None):
     """``hooks.certificate_data_changed``: the certificates' credentials are re-signed later."""
-    mark_for_resigning(certificate_ids)
+    mark_for_resigning(certificate_ids, certificate_uuids)
 
 
 def sign_now(model_name, pk) -> bool:

@@ -30,6 +30,7 @@ from credentials_plugin.vc.contexts import CREDENTIALS_V2
 from credentials_plugin.vc.did import issuer_did
 from credentials_plugin.vc.keys import signing_key
 from credentials_plugin.vc.proofs import sign, xsd_datetime
+from credentials_plugin.vc.stored_cache import forget
 
 PURPOSE = "revocation"
 ENTRY_TYPE = "BitstringStatusListEntry"
@@ -118,6 +119,8 @@ def revoke_credentials_of(*, certificate=None, program_credential=None) -> int:
     if (certificate is None) == (program_credential is None):
         raise TypeError("Give either a certificate or a program credential.")
     owner = {"certificate": certificate} if certificate is not None else {"program_credential": program_credential}
+    if certificate is not None:
+        forget([certificate.uuid])  # its kept credential (stored_cache) is served no more
     return set_revoked(SignedCredential.objects.filter(**owner))
 
 
