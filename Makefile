@@ -10,7 +10,7 @@ test:  ## Lint, check migrations, run the suite on SQLite and on MariaDB, report
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
 
-benchmark:  ## Issue #15's rows: issuance (both SQLite modes), then verifiable credentials; the worst exit status
+benchmark:  ## Issue #15's rows: issuance (both SQLite modes), then verifiable credentials; fails if either does
 	bash benchmarks/run.sh issuance; issuance=$$?; bash benchmarks/run.sh credentials; credentials=$$?; \
 	exit $$(( issuance > credentials ? issuance : credentials ))
 

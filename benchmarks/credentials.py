@@ -189,6 +189,7 @@ def serve(client, certificates, problems):
     trivial_paths = ["/trivial/"] * len(certificates)
     for path in credential_paths[:10] + trivial_paths[:10]:  # warm-up: imports, caches
         client.get(path)
+    stored_cache.forget(c.uuid for c in certificates[:10])  # every first read below is one
     served = {}
     # Each credential read once from its row (not kept yet: one query), then again (kept: no query).
     served["first_read"], served["trivial_first"] = alternate(client, credential_paths, trivial_paths)
