@@ -304,7 +304,10 @@ def regenerate_many(course_key, certificate_ids, *, cause):
             name for name in ("learner_name", "course_name", "percent_grade", "letter_grade") if name in changed_fields
         ]
         CourseCertificate.objects.bulk_update(changed, [*fields, "modified"], batch_size=500)
-        hooks.certificate_data_changed.send(certificate_ids=[certificate.id for certificate in changed])
+        hooks.certificate_data_changed.send(
+            certificate_ids=[certificate.id for certificate in changed],
+            certificate_uuids=[certificate.uuid for certificate in changed],
+        )
         AuditRecord.objects.bulk_create(
             [
                 _audit_record(AuditAction.REGENERATED, cause, reason, certificate, certificate.status)

@@ -43,7 +43,8 @@ class Hook:
 certificate_status_changed = Hook("certificate_status_changed")
 
 #: The data of awarded certificates changed without a status change (a regenerate):
-#: ``certificate_ids``. Signing connects here to re-sign their credentials.
+#: ``certificate_ids`` and ``certificate_uuids`` (of the same certificates). Signing connects here
+#: to re-sign their credentials.
 certificate_data_changed = Hook("certificate_data_changed")
 
 #: Work for the workers: ``job`` (a name of ``credentials_plugin.tasks.JOBS``) and ``arguments``

@@ -30,6 +30,10 @@ class StatusList(models.Model):
     changed = models.DateTimeField(auto_now_add=True)
     document = models.TextField(blank=True, help_text="The signed status list credential, as served.")
     signed_at = models.DateTimeField(null=True, blank=True)
+    # The first SignedCredential id this list could hold (the largest id when it was opened, plus
+    # one): every entry of the newest list has an id from there on, so the largest id minus this
+    # bounds its entries from above, read without counting them (``status_lists._open_list``).
+    first_entry_id = models.PositiveBigIntegerField(default=0)
 
     def __str__(self):
         return f"status list {self.pk} ({self.purpose})"

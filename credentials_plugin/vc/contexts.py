@@ -12,13 +12,14 @@ files, checked against the same pins); empty, the default, means the package's c
 import copy
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from cachetools import LRUCache
 from frozendict import frozendict
 from pyld.context_resolver import ContextResolver
-from pyld.jsonld import JsonLdError
+from pyld.jsonld import JsonLdError, JsonLdProcessor
 
 from credentials_plugin.conf import plugin_settings
 
@@ -31,6 +32,9 @@ PACKAGED_CONTEXTS_DIR = Path(__file__).with_name("jsonld")
 MAX_CONTEXT_BYTES = 1024 * 1024
 # Contexts kept resolved and processed per folder: the pinned ones, and inline ones credentials carry.
 RESOLVED_CONTEXTS_KEPT = 64
+# Type-scoped contexts kept processed (``ScopedContextProcessor``): the pinned contexts define a few
+# dozen types, each applied in a handful of active contexts.
+PROCESSED_SCOPED_CONTEXTS_KEPT = 512
 SETTING = "CREDENTIALS_PLUGIN_JSONLD_CONTEXTS_DIR"
 
 
@@ -140,6 +144,58 @@ class _Resolver(ContextResolver):
         resolved = super().resolve(active_ctx, context, base, cycles)
         self._by_identity[id(context)] = (context, resolved)
         return resolved
+
+
+class ScopedContextProcessor(JsonLdProcessor):
+    """
+    pyld's processor, keeping each type-scoped context processed for the next expansion.
+
+    pyld keeps a processed context per active context (by the active context's ``_uuid``), but a
+    type-scoped context (one that does not propagate) is applied to a fresh copy of the active
+    context, with a fresh ``_uuid``: its cache never hits, and every typed node of every credential
+    processed its type's context again, term by term (two thirds of an expansion's time). Here the
+    result is kept by the active context it was applied to and the scoped context object itself,
+    when both are immutable and long-lived: a frozen active context (pyld freezes each processed
+    context, and shares them between expansions already), and a scoped context taken from such a
+    context's term definitions. Processing is a function of exactly these (and the options in the
+    key), so a kept result is the result processing again would give. Anything else, inline
+    contexts of a pasted credential included, is processed as pyld always does; what is kept is
+    bounded (PROCESSED_SCOPED_CONTEXTS_KEPT) and holds its keys' objects, so an id is never reused.
+    """
+
+    _kept = LRUCache(maxsize=PROCESSED_SCOPED_CONTEXTS_KEPT)
+    _lock = threading.Lock()
+
+    def _process_context(self, active_ctx, local_ctx, options, **flags):
+        # pyld passes its flags by name: override_protected, propagate, validate_scoped, cycles.
+        if flags.get("propagate", True) or not isinstance(active_ctx, frozendict) or "_uuid" not in active_ctx:
+            return super()._process_context(active_ctx, local_ctx, options, **flags)
+        key = (
+            active_ctx["_uuid"],
+            id(local_ctx),
+            flags.get("override_protected", False),
+            flags.get("validate_scoped", True),
+            options.get("base", ""),
+            options.get("processingMode"),
+            id(getattr(options.get("contextResolver"), "shared_cache", None)),
+        )
+        with self._lock:
+            kept = self._kept.get(key)
+        if kept is not None and kept[0] is active_ctx and kept[1] is local_ctx:
+            return kept[2]
+        processed = super()._process_context(active_ctx, local_ctx, options, **flags)
+        if _is_scoped_context_of(active_ctx, local_ctx):
+            with self._lock:
+                self._kept[key] = (active_ctx, local_ctx, processed)
+        return processed
+
+
+def _is_scoped_context_of(active_ctx, local_ctx):
+    """Whether LOCAL_CTX is the very object a term definition of the (frozen) ACTIVE_CTX holds."""
+    return any(
+        isinstance(definition, dict) and definition.get("@context") is local_ctx
+        for definition in active_ctx.get("mappings", {}).values()
+    )
 
 
 def _read(folder, url, pinned):

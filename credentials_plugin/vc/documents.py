@@ -12,6 +12,7 @@ import secrets
 from django.utils.translation import gettext as _
 
 from credentials_plugin.certificates.configuration import get_configuration
+from credentials_plugin.certificates.looks import course_look
 from credentials_plugin.core.links import absolute_url
 from credentials_plugin.models import Organization
 from credentials_plugin.vc.contexts import CREDENTIALS_V2, OPEN_BADGES_V3
@@ -30,7 +31,7 @@ def course_credential_document(certificate, signed_credential) -> dict:
     course_key = certificate.course_key
     config = get_configuration(course_key)
     title = (config.title_override if config else "") or certificate.course_name
-    organization = organization_name(course_key.org)
+    organization = course_look(course_key).branding.display_name or course_key.org
     achievement_id = absolute_url(f"/courses/{course_key}/about")
     achievement = {
         "id": achievement_id,

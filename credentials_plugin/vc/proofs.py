@@ -25,7 +25,7 @@ from pyld import canon, jsonld
 
 from credentials_plugin.core.limits import MAX_CANONICALIZATION_PERMUTATIONS
 from credentials_plugin.vc.budget import CanonicalizationTooCostly, credential_cost_problem
-from credentials_plugin.vc.contexts import document_loader
+from credentials_plugin.vc.contexts import ScopedContextProcessor, document_loader
 from credentials_plugin.vc.did import resolve_verification_method
 from credentials_plugin.vc.keys import SigningKey, verification_keys
 from credentials_plugin.vc.multibase import MultibaseError, decode_base58btc, encode_base58btc
@@ -66,7 +66,7 @@ def canonicalize(document: dict | list) -> str:
     if isinstance(document, _Expanded):
         dataset = _expanded_to_rdf(document)
     else:
-        dataset = jsonld.to_rdf(document, _options(produceGeneralizedRdf=False))
+        dataset = ScopedContextProcessor().to_rdf(document, _options(produceGeneralizedRdf=False))
     return _BudgetedRdfc().main(dataset, {"format": "application/n-quads"})
 
 
@@ -197,7 +197,7 @@ def expand_defined(document: dict) -> list:
     """DOCUMENT expanded; UndefinedTerms if a property, type or id in it does not expand to an absolute IRI."""
     dropped = []
     # No base IRI: pyld would otherwise resolve an undefined type or id against a made-up base.
-    expanded = jsonld.expand(document, _options(base=None), on_property_dropped=dropped.append)
+    expanded = ScopedContextProcessor(on_property_dropped=dropped.append).expand(document, _options(base=None))
     undefined = [str(term) for term in dropped] + list(_relative_iris(expanded))
     if undefined:
         raise UndefinedTerms(undefined)

@@ -23,12 +23,14 @@ from django.utils import timezone
 from credentials_plugin.certificates.looks import course_look
 from credentials_plugin.core.hooks import run_in_background
 from credentials_plugin.core.retry import in_transaction
+from credentials_plugin.core.statements import PreparedQuery
 from credentials_plugin.models import CourseCertificate, ProgramCredential, SignedCredential
 from credentials_plugin.statuses import CertificateStatus, ProgramCredentialStatus
 from credentials_plugin.vc.documents import course_credential_document, program_credential_document
 from credentials_plugin.vc.keys import signing_key
 from credentials_plugin.vc.proofs import remember_proof_check, sign_checked
-from credentials_plugin.vc.status_lists import assign_entry, revoke_credentials_of
+from credentials_plugin.vc.status_lists import TRIES, NoFreeIndex, insert_entry, new_entry, revoke_credentials_of
+from credentials_plugin.vc.stored_cache import forget, keep, kept
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +62,9 @@ def signed_credential_for_certificate(certificate) -> SignedCredential:
         raise NotIssuable(f"Certificate {certificate.uuid} is {certificate.status}.")
     if not is_public(certificate):
         raise NotYetPublic(f"Certificate {certificate.uuid} is not public yet.")
+    user = certificate.user if CourseCertificate.user.is_cached(certificate) else None
     return _stored(certificate=certificate) or in_transaction(
-        lambda: _sign_locked(CourseCertificate, certificate.pk, CertificateStatus.AWARDED)
+        lambda: _sign_locked(CourseCertificate, certificate.pk, CertificateStatus.AWARDED, user)
     )
 
 
@@ -119,8 +122,11 @@ def stored_credential(certificate_uuid) -> StoredCredential | None:
     """
     The certificate's current credential, read with the certificate in one query, when it is served
     as stored: signed, valid and up to date, of an awarded and public certificate whose learner was
-    not retired. None otherwise (the caller takes the path that signs, or refuses).
+    not retired. None otherwise (the caller takes the path that signs, or refuses). Kept in the
+    cache once read (``stored_cache``: dropped when any of that changes).
     """
+    if (stored := kept(certificate_uuid)) is not None:
+        return stored
     uuid_field = CourseCertificate._meta.get_field("uuid")
     with connection.cursor() as cursor:
         cursor.execute(_stored_sql(connection.vendor), [uuid_field.get_db_prep_value(certificate_uuid, connection)])
@@ -132,7 +138,9 @@ def stored_credential(certificate_uuid) -> StoredCredential | None:
         return None
     if not _is_public_course(CourseCertificate._meta.get_field("course_key").to_python(course_key)):
         return None
-    return StoredCredential(document, etag, verified_key, bool(revoked), list_id, index)
+    stored = StoredCredential(document, etag, verified_key, bool(revoked), list_id, index)
+    keep(certificate_uuid, stored)
+    return stored
 
 
 _STORED_COLUMNS = (
@@ -168,15 +176,42 @@ def _stored_sql(vendor):
 
 def current_credential(**owner) -> SignedCredential | None:
     """The newest signed credential of OWNER (``certificate=`` or ``program_credential=``), if any."""
-    return SignedCredential.objects.filter(**owner).order_by("-id").first()
+    ((kind, holder),) = owner.items()
+    found = _NEWEST_CREDENTIAL[kind].rows(owner_id=holder.pk)
+    return found[0] if found else None
 
 
-def mark_for_resigning(certificate_ids) -> int:
-    """The certificates' data changed: their valid credentials are re-signed later (one query)."""
+# The statements of signing, compiled once per database (core/statements.py); the ids are sentinels.
+_NEWEST_CREDENTIAL = {
+    "certificate": PreparedQuery(
+        SignedCredential,
+        lambda owner_id: SignedCredential.objects.filter(certificate_id=owner_id).order_by("-id")[:1],
+        owner_id=-7_654_331,
+    ),
+    "program_credential": PreparedQuery(
+        SignedCredential,
+        lambda owner_id: SignedCredential.objects.filter(program_credential_id=owner_id).order_by("-id")[:1],
+        owner_id=-7_654_332,
+    ),
+}
+_LOCKED_HOLDER = {
+    model: PreparedQuery(model, lambda pk, model=model: model.objects.select_for_update().filter(pk=pk), pk=-7_654_333)
+    for model in (CourseCertificate, ProgramCredential)
+}
+
+
+def mark_for_resigning(certificate_ids, certificate_uuids=None) -> int:
+    """
+    The certificates' data changed: their valid credentials are re-signed later (one query, and one
+    more for the certificates' UUIDs when CERTIFICATE_UUIDS does not give them and some were marked).
+    """
     marked = SignedCredential.objects.filter(
         certificate_id__in=certificate_ids, revoked=False, needs_signing=False
     ).update(needs_signing=True)
     if marked:
+        if certificate_uuids is None:
+            certificate_uuids = CourseCertificate.objects.filter(id__in=certificate_ids).values_list("uuid", flat=True)
+        forget(certificate_uuids)
         transaction.on_commit(partial(run_in_background, "sign_pending"))
     return marked
 
@@ -201,9 +236,9 @@ def on_certificate_status_changed(*, certificate, old_status, **_):
         sign_when_awarded(certificate)
 
 
-def on_certificate_data_changed(*, certificate_ids):
+def on_certificate_data_changed(*, certificate_ids, certificate_uuids=None):
     """``hooks.certificate_data_changed``: the certificates' credentials are re-signed later."""
-    mark_for_resigning(certificate_ids)
+    mark_for_resigning(certificate_ids, certificate_uuids)
 
 
 def sign_now(model_name, pk) -> bool:
@@ -239,19 +274,50 @@ def _ready(credential):
     return bool(credential.document) and not credential.revoked and not credential.needs_signing
 
 
-def _sign_locked(model, pk, awarded):
-    holder = model.objects.select_for_update().get(pk=pk)
+def _sign_locked(model, pk, awarded, user=None):
+    """
+    Sign the holder's current credential under the lock on its row: a new credential (with a new
+    status bit, inserted signed, in one statement) when it has none or its last one was revoked,
+    else the current one again in place. USER: the holder's user when the caller has it loaded.
+    """
+    found = _LOCKED_HOLDER[model].rows(pk=pk)
+    if not found:
+        raise model.DoesNotExist(f"No {model.__name__} {pk}.")
+    holder = found[0]
     if holder.status != awarded:
         raise NotIssuable(f"{holder.uuid} is {holder.status}.")
     if holder.retired_at is not None:  # its learner's account was retired: never signed again
         raise NotIssuable(f"{holder.uuid} belongs to a retired learner.")
+    if user is not None and user.pk == holder.user_id:
+        holder.user = user
     owner = {"certificate": holder} if model is CourseCertificate else {"program_credential": holder}
     credential = current_credential(**owner)
-    if credential is None or credential.revoked:  # first, or after a reinstatement: a new bit
-        credential = assign_entry(**owner)
-    if credential.document and not credential.needs_signing:  # signed by a concurrent request
-        return credential
-    build = course_credential_document if model is CourseCertificate else program_credential_document
+    if credential is not None and not credential.revoked:
+        if credential.document and not credential.needs_signing:  # signed by a concurrent request
+            return credential
+        document, check = _sign_into(credential, holder)
+        fields = ["document", "etag", "key_id", "verified_key", "signed_at", "needs_signing", "modified"]
+        credential.save(update_fields=fields)
+    else:  # first, or after a reinstatement: a new bit
+        for _ in range(TRIES):
+            credential = new_entry(**owner)
+            document, check = _sign_into(credential, holder)
+            if insert_entry(credential):
+                break
+        else:
+            raise NoFreeIndex(f"Every index tried for {holder.uuid} was taken meanwhile.")
+    log.info(
+        "Signed credential %s of %s %s with key %s.", credential.uuid, model.__name__, holder.uuid, credential.key_id
+    )
+    if not check.ok:
+        log.error("The new credential %s does not verify: %s", credential.uuid, check.reason)
+    remember_proof_check(document, check)
+    return credential
+
+
+def _sign_into(credential, holder):
+    """Build, sign and check CREDENTIAL's document, set on it (not saved). Returns the document and the check."""
+    build = course_credential_document if isinstance(holder, CourseCertificate) else program_credential_document
     key = signing_key()
     # Checked as any verifier would, on the data just signed (on the workers, when there are), and
     # remembered: in the row for verify-by-id, in the cache for the pages and pasted copies.
@@ -262,10 +328,4 @@ def _sign_locked(model, pk, awarded):
     credential.verified_key = key.multikey if check.ok else ""
     credential.signed_at = timezone.now()
     credential.needs_signing = False
-    fields = ["document", "etag", "key_id", "verified_key", "signed_at", "needs_signing", "modified"]
-    credential.save(update_fields=fields)
-    log.info("Signed credential %s of %s %s with key %s.", credential.uuid, model.__name__, holder.uuid, key.key_id)
-    if not check.ok:
-        log.error("The new credential %s does not verify: %s", credential.uuid, check.reason)
-    remember_proof_check(document, check)
-    return credential
+    return document, check

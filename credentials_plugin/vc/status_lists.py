@@ -19,17 +19,20 @@ from functools import cache
 from urllib.parse import urlsplit
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
 from credentials_plugin.core.limits import MAX_STATUS_INDEX
 from credentials_plugin.core.links import absolute_url
 from credentials_plugin.core.retry import in_transaction
+from credentials_plugin.core.statements import insert_row
 from credentials_plugin.models import SignedCredential, StatusList
 from credentials_plugin.vc.contexts import CREDENTIALS_V2
 from credentials_plugin.vc.did import issuer_did
 from credentials_plugin.vc.keys import signing_key
 from credentials_plugin.vc.proofs import sign, xsd_datetime
+from credentials_plugin.vc.stored_cache import forget
 
 PURPOSE = "revocation"
 ENTRY_TYPE = "BitstringStatusListEntry"
@@ -65,33 +68,87 @@ def status_entry(signed_credential) -> dict:
     }
 
 
-def assign_entry(**owner) -> SignedCredential:
+def new_entry(**owner) -> SignedCredential:
     """
-    A new SignedCredential for OWNER (``certificate=`` or ``program_credential=``) at a free random
-    index of the open list (a new list once the newest is half full). Needs signing.
+    A new, unsaved SignedCredential for OWNER (``certificate=`` or ``program_credential=``) at a
+    random index of the open list that no entry held when read (``insert_entry`` saves it, and
+    tells when another process took the index meanwhile: the constraint on list and index decides).
     """
-    status_list = _open_list()
+    list_id, size = _open_list()
     for _ in range(TRIES):
-        candidates = list(dict.fromkeys(secrets.randbelow(status_list.size) for _ in range(CANDIDATES_PER_TRY)))
-        taken = set(
-            SignedCredential.objects.filter(status_list=status_list, status_index__in=candidates).values_list(
-                "status_index", flat=True
-            )
-        )
-        for index in (index for index in candidates if index not in taken):
-            try:
-                with transaction.atomic():
-                    return SignedCredential.objects.create(status_list=status_list, status_index=index, **owner)
-            except IntegrityError:  # taken meanwhile by another process
-                continue
-    raise NoFreeIndex(f"No free index found in status list {status_list.pk}.")
+        candidates = list(dict.fromkeys(secrets.randbelow(size) for _ in range(CANDIDATES_PER_TRY)))
+        with connection.cursor() as cursor:
+            cursor.execute(_taken_sql(connection.vendor, len(candidates)), [list_id, *candidates])
+            taken = {index for (index,) in cursor.fetchall()}
+        free = [index for index in candidates if index not in taken]
+        if free:
+            return SignedCredential(status_list_id=list_id, status_index=free[0], **owner)
+    raise NoFreeIndex(f"No free index found in status list {list_id}.")
+
+
+def insert_entry(credential) -> bool:
+    """Insert CREDENTIAL (from ``new_entry``); False when its index was taken meanwhile by another process."""
+    try:
+        with transaction.atomic():
+            insert_row(credential)
+    except IntegrityError:
+        return False
+    return True
 
 
 def _open_list():
-    newest = StatusList.objects.filter(purpose=PURPOSE).order_by("-id").first()
-    if newest is None or SignedCredential.objects.filter(status_list=newest).count() >= newest.size * FILL_LIMIT:
-        newest = StatusList.objects.create(purpose=PURPOSE)
-    return newest
+    """
+    ``(id, size)`` of the list new entries go to: the newest, or a new one once its entries may
+    have reached FILL_LIMIT. Its entries are not counted: every one has an id from the list's
+    ``first_entry_id`` to the largest id, so their difference bounds them (ids skipped by failed
+    inserts, and late entries of older lists, only make a list close a little early).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_open_list_sql(connection.vendor), [PURPOSE])
+        row = cursor.fetchone()
+    if row is not None:
+        list_id, size, first_entry_id, largest = row
+        if (largest or 0) - first_entry_id + 1 < size * FILL_LIMIT:
+            return list_id, size
+        largest_id = largest or 0
+    else:
+        largest_id = SignedCredential.objects.aggregate(largest=Max("id"))["largest"] or 0
+    opened = StatusList.objects.create(purpose=PURPOSE, first_entry_id=largest_id + 1)
+    return opened.pk, opened.size
+
+
+def _column(meta, name):
+    return connection.ops.quote_name(meta.get_field(name).column)
+
+
+@cache
+def _open_list_sql(vendor):
+    """``_open_list``'s query, for one database vendor: the newest list, with the largest entry id."""
+    lists, credentials = StatusList._meta, SignedCredential._meta
+    credentials_table = connection.ops.quote_name(credentials.db_table)
+    largest = f"SELECT MAX({_column(credentials, 'id')}) FROM {credentials_table}"  # noqa: S608  # nosec B608
+    return "SELECT {}, {}, {}, ({}) FROM {} WHERE {} = %s ORDER BY {} DESC LIMIT 1".format(  # noqa: S608  # nosec B608
+        _column(lists, "id"),
+        _column(lists, "size"),
+        _column(lists, "first_entry_id"),
+        largest,
+        connection.ops.quote_name(lists.db_table),
+        _column(lists, "purpose"),
+        _column(lists, "id"),
+    )
+
+
+@cache
+def _taken_sql(vendor, candidates):
+    """``new_entry``'s query, for one database vendor and number of CANDIDATES: which of them a list's entries hold."""
+    credentials = SignedCredential._meta
+    return "SELECT {} FROM {} WHERE {} = %s AND {} IN ({})".format(  # noqa: S608  # nosec B608  # (our own tables and columns)
+        _column(credentials, "status_index"),
+        connection.ops.quote_name(credentials.db_table),
+        _column(credentials, "status_list"),
+        _column(credentials, "status_index"),
+        ", ".join(["%s"] * candidates),
+    )
 
 
 def set_revoked(credentials) -> int:
@@ -118,6 +175,8 @@ def revoke_credentials_of(*, certificate=None, program_credential=None) -> int:
     if (certificate is None) == (program_credential is None):
         raise TypeError("Give either a certificate or a program credential.")
     owner = {"certificate": certificate} if certificate is not None else {"program_credential": program_credential}
+    if certificate is not None:
+        forget([certificate.uuid])  # its kept credential (stored_cache) is served no more
     return set_revoked(SignedCredential.objects.filter(**owner))
 
 

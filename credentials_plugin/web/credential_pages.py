@@ -26,6 +26,7 @@ from credentials_plugin.vc import signing, verification
 from credentials_plugin.vc.contexts import ContextsUnavailable
 from credentials_plugin.vc.keys import SigningKeyMissing
 from credentials_plugin.vc.status_lists import status_list_document
+from credentials_plugin.vc.stored_cache import FRESH_SECONDS
 from credentials_plugin.web.presentation import qr_code_svg, text_direction
 from credentials_plugin.web.rendering import render
 from credentials_plugin.web.throttling import verification_wait
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 
 CREDENTIAL_MEDIA_TYPE = "application/vc+ld+json"
 # Verifiers may keep a credential or a status list this long; revocations show within it.
-MAX_AGE_SECONDS = 60
+MAX_AGE_SECONDS = FRESH_SECONDS
 CREDENTIAL_CACHE_CONTROL = f"public, max-age={MAX_AGE_SECONDS}, no-transform"
 # What visitors read when the site cannot read its JSON-LD contexts (the log and credentials_health
 # tell the operator what to fix).

@@ -1,0 +1,84 @@
+"""
+Status bits are allocated without counting a list's entries (issue #15): the open list is the
+newest until the largest credential id says it may be FILL_LIMIT full; a new credential is
+inserted once, signed, at an index no entry held, and the unique constraint on list and index
+decides a race (the loser takes another index and signs again).
+"""
+
+import importlib
+import json
+
+import pytest
+from django.apps import apps
+
+from credentials_plugin.models import CourseCertificate, Organization, SignedCredential, StatusList
+from credentials_plugin.vc import signing, status_lists
+from credentials_plugin.vc.proofs import resolve_verification_method, verify_proof
+from tests.test_vc_credentials import award
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def certificates(make_learner, clock):
+    Organization.objects.create(short_name="DemoX", display_name="Demo University")
+    return [CourseCertificate.objects.get(uuid=award(make_learner(time=clock.tick()), clock).uuid) for _ in range(6)]
+
+
+def sign(certificate):
+    return signing.signed_credential_for_certificate(certificate)
+
+
+def test_a_list_takes_entries_until_the_largest_id_says_it_may_be_half_full(certificates):
+    small = StatusList.objects.create(purpose=status_lists.PURPOSE, size=8, first_entry_id=1)
+    placed = [sign(certificate).status_list_id for certificate in certificates[:5]]
+    assert placed[:4] == [small.pk] * 4  # ids 1 to 4: at most 4 entries, half of 8
+    opened = StatusList.objects.order_by("-id").first()
+    assert placed[4] == opened.pk != small.pk
+    assert opened.first_entry_id == SignedCredential.objects.filter(status_list=small).order_by("-id").first().pk + 1
+    assert sign(certificates[5]).status_list_id == opened.pk
+    assert SignedCredential.objects.filter(status_list=small).count() == 4
+
+
+def test_skipped_ids_only_close_a_list_early(certificates):
+    small = StatusList.objects.create(purpose=status_lists.PURPOSE, size=8, first_entry_id=1)
+    sign(certificates[0])
+    SignedCredential.objects.filter(status_list=small).update(id=10)  # as if ids 1 to 9 had been skipped
+    assert sign(certificates[1]).status_list_id != small.pk
+    assert SignedCredential.objects.filter(status_list=small).count() == 1
+
+
+def test_an_index_taken_meanwhile_is_given_up_and_the_credential_signed_again_at_another(certificates, monkeypatch):
+    first = sign(certificates[0])
+    chosen = []
+    original = signing.new_entry
+
+    def racing(**owner):  # the first index offered is the one another process just took
+        entry = original(**owner)
+        if not chosen:
+            entry.status_list_id, entry.status_index = first.status_list_id, first.status_index
+        chosen.append(entry.status_index)
+        return entry
+
+    monkeypatch.setattr(signing, "new_entry", racing)
+    second = sign(certificates[1])
+    assert chosen[0] == first.status_index and len(chosen) == 2
+    assert second.status_index == chosen[1] != first.status_index
+    assert SignedCredential.objects.filter(certificate=certificates[1]).count() == 1
+    document = json.loads(SignedCredential.objects.get(pk=second.pk).document)
+    assert document["credentialStatus"]["statusListIndex"] == str(second.status_index)
+    assert verify_proof(document, resolve_verification_method).ok
+
+
+def test_the_migration_gives_each_list_its_first_entry(certificates):
+    lists = [StatusList.objects.create(purpose=status_lists.PURPOSE) for _ in range(3)]
+    signed = [sign(certificate) for certificate in certificates[:3]]
+    SignedCredential.objects.filter(pk=signed[2].pk).update(status_list=lists[0])
+    StatusList.objects.update(first_entry_id=0)
+    migration = importlib.import_module("credentials_plugin.migrations.0014_status_list_first_entry")
+    migration.first_entries(apps, None)
+    first = dict(StatusList.objects.values_list("id", "first_entry_id"))
+    in_newest = [credential.pk for credential in signed if credential.status_list_id == lists[2].pk]
+    assert first[lists[0].pk] == signed[2].pk
+    assert first[lists[2].pk] == min(in_newest)
+    assert first[lists[1].pk] == max(credential.pk for credential in signed) + 1  # no entry: the next id
