@@ -11,10 +11,11 @@ Every one reads ``GeneratedCertificate.eligible_certificates`` and links to
 ``download_url`` sends each surface to our page.
 """
 
+from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+
 from lms.djangoapps.certificates.data import CertificateStatuses
 from lms.djangoapps.certificates.models import GeneratedCertificate
 from lms.djangoapps.certificates.utils import certificate_status_for_student, get_certificate_url
-from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
 
 
 def _format_certificate_for_user(username, cert):

@@ -13,10 +13,11 @@ import logging
 import uuid
 
 from common.djangoapps.student.models import CourseEnrollment
+from openedx_filters.learning.filters import CertificateCreationRequested
+
 from lms.djangoapps.certificates.data import CertificateStatuses
 from lms.djangoapps.certificates.models import GeneratedCertificate
 from lms.djangoapps.grades.course_grade_factory import CourseGradeFactory
-from openedx_filters.learning.filters import CertificateCreationRequested
 
 log = logging.getLogger(__name__)
 

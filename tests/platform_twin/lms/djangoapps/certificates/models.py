@@ -6,14 +6,15 @@ from ``certificates/data.py``). Foreign keys are ``db_constraint=False`` with no
 in the rest of the twin; simple-history's ``history`` tables are left out (nothing here reads them).
 """
 
-# ruff: noqa: DJ001, DJ008 (the platform's models, as they are)
+# ruff: noqa: DJ001, DJ008, DJ012 (the platform's models, as they are)
 
 from django.conf import settings
 from django.db import models
-from lms.djangoapps.certificates.data import CertificateStatuses
 from opaque_keys.edx.django.models import CourseKeyField
 from openedx_events.learning.data import CertificateData, CourseData, UserData, UserPersonalData
 from openedx_events.learning.signals import CERTIFICATE_CHANGED, CERTIFICATE_CREATED
+
+from lms.djangoapps.certificates.data import CertificateStatuses
 
 
 def _user(**options):

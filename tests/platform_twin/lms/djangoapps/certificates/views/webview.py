@@ -13,9 +13,10 @@ the ones the webview sets that a step reads: ``course_id`` (``_update_context_wi
 """
 
 from django.http import Http404, HttpResponse, HttpResponseRedirect
+from openedx_filters.learning.filters import CertificateRenderStarted
+
 from lms.djangoapps.certificates.data import CertificateStatuses
 from lms.djangoapps.certificates.models import GeneratedCertificate
-from openedx_filters.learning.filters import CertificateRenderStarted
 
 
 def render_cert_by_uuid(request, certificate_uuid):

@@ -1,0 +1,289 @@
+"""
+Taking over from the LMS's certificates app (docs/takeover.md), against the platform twin.
+
+The import (its mapping, one for one with the LMS's rows, idempotent, resumable after a real
+interruption, dry run), old links (the webview's CertificateRenderStarted call and our own
+``/certificates/<verify_uuid>``), no second system (CertificateCreationRequested in an owned
+course, one announcement) and the learner surfaces (the LMS's certificate API functions).
+"""
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db.models.signals import post_save
+from django.test import override_settings
+from opaque_keys.edx.keys import CourseKey
+
+from credentials_plugin import api
+from credentials_plugin.backends import LMS_BACKEND
+from credentials_plugin.models import (
+    AllowlistEntry,
+    AuditRecord,
+    CourseCertificate,
+    CourseConfiguration,
+    LmsImportCheckpoint,
+    StaffRevocation,
+)
+from tests.conftest import COURSE
+from tests.lms_twin import (
+    _platform_twin_tables,  # noqa: F401 (a fixture platform_twin needs)
+    course,
+    lms_allowlist,
+    lms_certificate,
+    lms_invalidation,
+    platform_twin,  # noqa: F401 (the fixture)
+)
+
+OTHER_COURSE = CourseKey.from_string("course-v1:DemoX+Other202+2026")
+LMS_STATUSES = ["downloadable", "notpassing", "unavailable", "unverified", "audit_passing", "error", "generating"]
+EXPECTED = {
+    "downloadable": "awarded",
+    "notpassing": "not_passing",
+    "unavailable": "revoked",
+    "unverified": "unverified",
+}
+
+
+@pytest.fixture
+def lms(request):
+    twin = request.getfixturevalue("platform_twin")
+    with override_settings(CREDENTIALS_PLUGIN_BACKEND=LMS_BACKEND, LMS_ROOT_URL="https://lms.example.com"):
+        yield twin
+
+
+def make_users(count, prefix="lmsuser"):
+    """COUNT accounts at once (no password hashing: a few thousand in a second)."""
+    user_model = get_user_model()
+    user_model.objects.bulk_create(
+        [user_model(username=f"{prefix}{number}", email=f"{prefix}{number}@example.com") for number in range(count)]
+    )
+    return list(user_model.objects.filter(username__startswith=prefix).order_by("id"))
+
+
+def seed_lms(users, course_key=COURSE):
+    """One LMS row per user, the statuses in turn; every 50th unavailable one with an invalidation."""
+    from lms.djangoapps.certificates.models import GeneratedCertificate
+
+    staff = get_user_model().objects.create(username=f"staff-{course_key.run}-{len(users)}")
+    created = datetime(2024, 5, 1, tzinfo=UTC)
+    rows = [
+        GeneratedCertificate(
+            user=user,
+            course_id=course_key,
+            status=LMS_STATUSES[number % len(LMS_STATUSES)],
+            mode="verified" if number % 3 else "honor",
+            grade=f"0.{50 + number % 50}",
+            name=f"Learner {number}",
+            verify_uuid=uuid.uuid4().hex,
+            created_date=created,
+        )
+        for number, user in enumerate(users)
+    ]
+    GeneratedCertificate.objects.bulk_create(rows)
+    rows = list(GeneratedCertificate.objects.filter(course_id=course_key).order_by("id"))
+    for row in rows[2 :: len(LMS_STATUSES) * 7]:  # some of the unavailable ones were invalidated by staff
+        lms_invalidation(row, staff, notes=f"Academic dishonesty ({row.id})")
+    return list(GeneratedCertificate.objects.filter(course_id=course_key).order_by("id"))
+
+
+def run(*args):
+    out = StringIO()
+    call_command("import_lms_certificates", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def assert_one_for_one(rows):
+    from lms.djangoapps.certificates.models import CertificateInvalidation
+
+    invalidated = set(
+        CertificateInvalidation.objects.filter(active=True).values_list("generated_certificate_id", flat=True)
+    )
+    ours = {certificate.lms_certificate_id: certificate for certificate in CourseCertificate.objects.all()}
+    expected_ids = set()
+    for row in rows:
+        status = "revoked" if row.id in invalidated else EXPECTED.get(row.status)
+        if status is None:
+            assert row.id not in ours, row.status
+            continue
+        expected_ids.add(row.id)
+        certificate = ours[row.id]
+        assert (certificate.user_id, certificate.course_key, certificate.status) == (row.user_id, row.course_id, status)
+        assert certificate.mode == row.mode
+        assert certificate.percent_grade == (Decimal(row.grade) if row.grade else None)
+        assert certificate.learner_name == row.name
+        assert certificate.lms_verify_uuid == row.verify_uuid
+        assert certificate.uuid == uuid.UUID(hex=row.verify_uuid)
+        assert certificate.issued_at == row.created_date
+        if status == "revoked":
+            expected_reason = f"Academic dishonesty ({row.id})" if row.id in invalidated else ""
+            assert certificate.revocation_reason == (expected_reason or certificate.revocation_reason)
+            assert certificate.revocation_reason
+    assert set(ours) == expected_ids
+
+
+def test_a_few_thousand_certificates_import_one_for_one_and_a_second_run_changes_nothing(lms):
+    users = make_users(2_800)
+    course(COURSE)
+    rows = seed_lms(users)
+
+    output = run("--batch-size", "500")
+
+    assert_one_for_one(rows)
+    assert "2800 LMS certificates read: 1600 imported" in output
+    assert CourseCertificate.objects.count() == 1_600
+    audits = AuditRecord.objects.filter(action="created", source="import_lms_certificates")
+    assert audits.count() == 1_600
+    assert all(reason.startswith("Imported from the LMS") for reason in audits.values_list("reason", flat=True))
+    before = (CourseCertificate.objects.count(), AuditRecord.objects.count(), StaffRevocation.objects.count())
+    modified = set(CourseCertificate.objects.values_list("id", "modified"))
+
+    again = run("--batch-size", "700")
+
+    assert "0 imported, 1600 already imported" in again
+    assert (CourseCertificate.objects.count(), AuditRecord.objects.count(), StaffRevocation.objects.count()) == before
+    assert set(CourseCertificate.objects.values_list("id", "modified")) == modified
+
+
+def test_each_platform_status_maps_as_documented(lms, make_learner):
+    course(COURSE, display_name="Cert 101 in the LMS")
+    staff = make_learner(enroll=False)
+    rows = {}
+    for status in [*LMS_STATUSES, "deleted", "restricted", "honor_passing"]:
+        rows[status] = lms_certificate(make_learner(enroll=False), COURSE, status=status, grade="0.91")
+    invalidated = lms_certificate(make_learner(enroll=False), COURSE, status="downloadable")
+    lms_invalidation(invalidated, staff, notes="Plagiarism found after the course")
+
+    output = run()
+
+    by_lms_id = {certificate.lms_certificate_id: certificate for certificate in CourseCertificate.objects.all()}
+    for status, row in rows.items():
+        expected = EXPECTED.get(status)
+        assert (by_lms_id[row.id].status if row.id in by_lms_id else None) == expected, status
+    revoked = by_lms_id[invalidated.id]
+    assert revoked.status == "revoked"
+    assert revoked.revocation_reason == "Plagiarism found after the course"
+    assert revoked.revocations.get().revoked_by_id == staff.id
+    assert by_lms_id[rows["downloadable"].id].course_name == "Cert 101 in the LMS"
+    assert by_lms_id[rows["downloadable"].id].percent_grade == Decimal("0.9100")
+    assert "skipped 1: the LMS's generation failed" in output
+
+
+def test_a_run_interrupted_halfway_resumes_and_finishes_exactly(lms):
+    users = make_users(600)
+    course(COURSE)
+    rows = seed_lms(users)
+    revocations = []
+
+    def interrupt(sender, instance, created, **kwargs):
+        revocations.append(instance.pk)
+        if len(revocations) == 40:  # in the middle of a page, after many rows of it were written
+            raise KeyboardInterrupt
+
+    post_save.connect(interrupt, sender=StaffRevocation, weak=False)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run("--batch-size", "100")
+    finally:
+        post_save.disconnect(interrupt, sender=StaffRevocation)
+    done = CourseCertificate.objects.count()
+    checkpoint = LmsImportCheckpoint.objects.get(scope="")
+    assert checkpoint.finished is None
+    assert 0 < done < 600 and checkpoint.last_lms_id > 0
+    assert set(CourseCertificate.objects.values_list("lms_certificate_id", flat=True)) <= {
+        row.id for row in rows if row.id <= checkpoint.last_lms_id
+    }
+
+    output = run("--batch-size", "100")
+
+    assert f"Resumed after GeneratedCertificate {checkpoint.last_lms_id}." in output
+    assert_one_for_one(rows)
+    assert AuditRecord.objects.filter(action="created").count() == CourseCertificate.objects.count()
+    assert LmsImportCheckpoint.objects.get(scope="").finished is not None
+
+
+def test_a_dry_run_reports_and_changes_nothing(lms, make_learner):
+    course(COURSE, cert_html_view_enabled=True, certificates_display_behavior="early_no_info")
+    for status in ("downloadable", "notpassing", "audit_passing"):
+        lms_certificate(make_learner(enroll=False), COURSE, status=status)
+    lms_allowlist(make_learner(enroll=False), COURSE, notes="Grader error")
+
+    output = run("--dry-run")
+
+    assert "3 LMS certificates read: 2 would import" in output
+    assert "Allowlist entries to add: 1" in output
+    assert f"Courses configured from the LMS's settings: {COURSE}" in output
+    assert "Dry run: nothing was changed." in output
+    assert not CourseCertificate.objects.exists()
+    assert not AllowlistEntry.objects.exists()
+    assert not CourseConfiguration.objects.exists()
+    assert not LmsImportCheckpoint.objects.exists()
+
+
+def test_the_allowlist_and_the_course_settings_follow_the_lms(lms, make_learner):
+    available = datetime(2026, 12, 1, tzinfo=UTC)
+    course(
+        COURSE,
+        cert_html_view_enabled=True,
+        certificates_display_behavior="end_with_date",
+        certificate_available_date=available,
+    )
+    course(OTHER_COURSE, cert_html_view_enabled=False, certificates_display_behavior="end")
+    api.configure_course(OTHER_COURSE, availability="immediately")  # configured here already: kept
+    allowlisted = make_learner(enroll=False)
+    lms_allowlist(allowlisted, COURSE, notes="Grader error")
+    lms_allowlist(make_learner(enroll=False), COURSE, allowlist=False)  # switched off in the LMS
+    lms_certificate(make_learner(enroll=False), OTHER_COURSE)
+
+    run()
+    run()
+
+    entry = AllowlistEntry.objects.get()
+    assert (entry.user_id, entry.course_key, entry.notes) == (allowlisted.id, COURSE, "Grader error")
+    config = CourseConfiguration.objects.get(course_key=COURSE)
+    assert (config.enabled, config.availability, config.available_date) == (True, "date", available)
+    assert CourseConfiguration.objects.get(course_key=OTHER_COURSE).availability == "immediately"
+    assert AuditRecord.objects.filter(action="allowlisted", source="import_lms_certificates").count() == 1
+    assert AuditRecord.objects.filter(action="configured", source="import_lms_certificates").count() == 1
+
+
+def test_a_certificate_we_issued_already_is_kept_and_takes_the_lms_ids(lms, make_learner):
+    learner = make_learner(enroll=False)
+    course(COURSE)
+    ours = CourseCertificate.objects.create(
+        user=learner, course_key=COURSE, mode="verified", status="awarded", issued_at=datetime.now(UTC)
+    )
+    row = lms_certificate(learner, COURSE, status="notpassing")
+
+    assert "1 kept" in run()
+
+    ours.refresh_from_db()
+    assert (ours.status, ours.lms_certificate_id, ours.lms_verify_uuid) == ("awarded", row.id, row.verify_uuid)
+    assert CourseCertificate.objects.count() == 1
+
+
+def test_one_course_only_and_bad_arguments(lms, make_learner):
+    course(COURSE)
+    lms_certificate(make_learner(enroll=False), COURSE)
+    lms_certificate(make_learner(enroll=False), OTHER_COURSE)
+
+    assert "1 LMS certificates read: 1 imported" in run("--course", str(COURSE))
+    assert set(CourseCertificate.objects.values_list("course_key", flat=True)) == {COURSE}
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="batch size"):
+        run("--batch-size", "0")
+    with pytest.raises(CommandError):
+        run("--course", "not a course")
+
+
+@pytest.mark.django_db
+def test_without_an_lms_the_import_refuses():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="no LMS"):
+        run()
