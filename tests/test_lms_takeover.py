@@ -287,3 +287,182 @@ def test_without_an_lms_the_import_refuses():
 
     with pytest.raises(CommandError, match="no LMS"):
         run()
+
+
+# ---------------------------------------------------------------------------
+# Old links: the LMS's page (its CertificateRenderStarted call) and our /certificates/<verify_uuid>
+# ---------------------------------------------------------------------------
+
+RENDER_STEP = {
+    "org.openedx.learning.certificate.render.started.v1": {
+        "pipeline": ["credentials_plugin.pipeline.RedirectLmsCertificatePage"],
+        "fail_silently": False,
+    }
+}
+CREATION_STEP = {
+    "org.openedx.learning.certificate.creation.requested.v1": {
+        "pipeline": ["credentials_plugin.pipeline.PreventBuiltInCertificates"],
+        "fail_silently": False,
+    }
+}
+
+
+@pytest.fixture
+def imported(lms, make_learner):
+    """An awarded and a revoked certificate imported from the LMS."""
+    course(COURSE)
+    api.configure_course(COURSE)
+    staff = make_learner(enroll=False)
+    awarded = lms_certificate(make_learner(enroll=False), COURSE)
+    revoked = lms_certificate(make_learner(enroll=False), COURSE)
+    lms_invalidation(revoked, staff, notes="Cheating")
+    run()
+    return awarded, revoked
+
+
+def lms_page(verify_uuid):
+    from django.test import RequestFactory
+    from lms.djangoapps.certificates.views.webview import render_cert_by_uuid
+
+    return render_cert_by_uuid(RequestFactory().get(f"/certificates/{verify_uuid}"), verify_uuid)
+
+
+def test_the_lms_page_of_an_imported_certificate_redirects_to_ours(imported, client):
+    awarded, _ = imported
+    ours = api.get_certificate_by_lms_id(awarded.verify_uuid)
+    with override_settings(OPEN_EDX_FILTERS_CONFIG=RENDER_STEP):
+        response = lms_page(awarded.verify_uuid)
+    assert response.status_code == 302  # what the platform answers a RedirectToPage with
+    assert response["Location"] == ours.public_url == f"https://lms.example.com/credentials/certificates/{ours.uuid}/"
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_a_certificate_revoked_here_after_the_import_lands_on_our_410(imported, client):
+    awarded, _ = imported
+    ours = api.get_certificate_by_lms_id(awarded.verify_uuid)
+    api.revoke_certificate(ours.uuid, reason="Found later")
+    with override_settings(OPEN_EDX_FILTERS_CONFIG=RENDER_STEP):
+        response = lms_page(awarded.verify_uuid)
+    assert response.status_code == 302
+    assert client.get(response["Location"]).status_code == 410
+
+
+def test_without_the_step_or_for_a_certificate_we_do_not_hold_the_lms_page_stays(imported, make_learner):
+    awarded, _ = imported
+    assert lms_page(awarded.verify_uuid).status_code == 200  # the step is not configured
+    theirs = lms_certificate(make_learner(enroll=False), OTHER_COURSE)
+    with override_settings(OPEN_EDX_FILTERS_CONFIG=RENDER_STEP):
+        assert lms_page(theirs.verify_uuid).status_code == 200
+
+
+def test_our_page_does_not_redirect_itself_with_the_step_configured(imported, client):
+    awarded, _ = imported
+    ours = api.get_certificate_by_lms_id(awarded.verify_uuid)
+    with override_settings(OPEN_EDX_FILTERS_CONFIG=RENDER_STEP):
+        assert client.get(f"/credentials/certificates/{ours.uuid}/").status_code == 200
+
+
+def test_our_certificates_path_answers_old_links_permanently(imported, client):
+    awarded, revoked = imported
+    ours = api.get_certificate_by_lms_id(awarded.verify_uuid)
+
+    response = client.get(f"/certificates/{awarded.verify_uuid}")
+    assert response.status_code == 301
+    assert response["Location"] == ours.public_url
+    assert client.get(f"/credentials/lms-certificates/{awarded.verify_uuid}").status_code == 301
+
+    gone = client.get(f"/certificates/{revoked.verify_uuid}", follow=True)
+    assert gone.redirect_chain[0][1] == 301
+    assert gone.status_code == 410
+    assert client.get(f"/certificates/{uuid.uuid4().hex}").status_code == 404
+    assert client.get("/certificates/not-an-id").status_code == 404
+    assert client.get(f"/certificates/{'a' * 5000}").status_code == 404
+
+
+# ---------------------------------------------------------------------------
+# No second system, and where learners look
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def owned_learner(lms, make_learner):
+    """A verified learner of a course the plugin owns, configured here and in the LMS, passing in the LMS."""
+    from tests.lms_twin import enroll, grade, profile
+
+    course(COURSE, display_name="Certificates 101 (LMS)", cert_html_view_enabled=True)
+    api.configure_course(COURSE)
+    user = make_learner(enroll=False)
+    enroll(user, COURSE)
+    profile(user, "Ada Lovelace")
+    grade(user, COURSE, percent=0.91, letter="Pass")
+    return user
+
+
+def lms_generates(user):
+    from lms.djangoapps.certificates.generation_handler import generate_certificate_task
+
+    return generate_certificate_task(user, COURSE, generation_mode="batch")
+
+
+def test_in_an_owned_course_a_pass_through_real_events_gives_one_certificate_and_one_announcement(
+    owned_learner, clock, emitted, caplog
+):
+    from lms.djangoapps.certificates import api as lms_api
+    from lms.djangoapps.certificates.models import GeneratedCertificate
+
+    from tests.conftest import send_passing
+
+    with override_settings(CREDENTIALS_PLUGIN_TAKEOVER_COURSES=[str(COURSE)], OPEN_EDX_FILTERS_CONFIG=CREATION_STEP):
+        send_passing(owned_learner, time=clock.tick())  # COURSE_PASSING_STATUS_UPDATED: the plugin issues
+        with caplog.at_level("INFO", logger="credentials_plugin.pipeline"):
+            assert lms_generates(owned_learner) is False  # the LMS's own generation, on the same pass
+
+    ours = api.get_course_certificate(owned_learner.id, COURSE)
+    assert ours.status == "awarded"
+    assert CourseCertificate.objects.count() == 1
+    assert emitted.kinds() == ["created"]  # ours, once; the mirror row was written without save()
+    assert "owns the certificates of course-v1:DemoX+Cert101+2026" in caplog.text
+    row = GeneratedCertificate.objects.get(user=owned_learner, course_id=COURSE)
+    assert (row.status, row.download_url, row.verify_uuid) == ("downloadable", ours.public_url, ours.uuid.hex)
+    assert (row.mode, row.name) == ("verified", "Ada Lovelace")
+
+    # Each learner surface, through the LMS's functions they call, links to our page.
+    profile_accomplishments = lms_api.get_certificates_for_user(owned_learner.username)
+    assert [(c["course_key"], c["status"], c["download_url"]) for c in profile_accomplishments] == [
+        (COURSE, "downloadable", ours.public_url)
+    ]
+    dashboard = lms_api.get_certificates_for_user_by_course_keys(owned_learner, [COURSE])
+    assert dashboard[COURSE]["download_url"] == ours.public_url
+    assert lms_api.get_certificate_for_user(owned_learner.username, COURSE)["is_passing"] is True
+    progress_and_mobile = lms_api.certificate_downloadable_status(owned_learner, COURSE)
+    assert progress_and_mobile["is_downloadable"] is True
+    assert progress_and_mobile["download_url"] == ours.public_url
+    assert progress_and_mobile["uuid"] == ours.uuid.hex
+
+
+def test_a_revocation_here_reaches_the_learner_surfaces(owned_learner, clock, emitted):
+    from lms.djangoapps.certificates import api as lms_api
+
+    from tests.conftest import send_passing
+
+    with override_settings(CREDENTIALS_PLUGIN_TAKEOVER_COURSES=["*"], OPEN_EDX_FILTERS_CONFIG=CREATION_STEP):
+        send_passing(owned_learner, time=clock.tick())
+        api.revoke_certificate(api.get_course_certificate(owned_learner.id, COURSE).uuid, reason="Plagiarism")
+
+    assert emitted.kinds() == ["created", "revoked"]
+    status = lms_api.certificate_downloadable_status(owned_learner, COURSE)
+    assert (status["is_downloadable"], status["download_url"]) == (False, None)
+    assert lms_api.get_certificates_for_user(owned_learner.username)[0]["status"] == "unavailable"
+
+
+def test_in_a_course_the_plugin_does_not_own_the_lms_generates_as_before(owned_learner, emitted):
+    from lms.djangoapps.certificates.models import GeneratedCertificate
+
+    with override_settings(
+        CREDENTIALS_PLUGIN_TAKEOVER_COURSES=[str(OTHER_COURSE)], OPEN_EDX_FILTERS_CONFIG=CREATION_STEP
+    ):
+        assert lms_generates(owned_learner) is True
+    assert GeneratedCertificate.objects.get(user=owned_learner).status == "downloadable"
+    # The platform's own announcements: get_or_create() saves once, then save() again with the status.
+    assert emitted.kinds() == ["changed", "changed", "created"]
+    assert not CourseCertificate.objects.exists()
