@@ -466,3 +466,35 @@ def test_in_a_course_the_plugin_does_not_own_the_lms_generates_as_before(owned_l
     # The platform's own announcements: get_or_create() saves once, then save() again with the status.
     assert emitted.kinds() == ["changed", "changed", "created"]
     assert not CourseCertificate.objects.exists()
+
+
+def test_the_same_import_as_a_bulk_run_on_the_staff_pages_for_one_course(lms, make_learner, client):
+    from tests.lms_twin import grant
+
+    course(COURSE)
+    instructor = make_learner(enroll=False)
+    grant(instructor, "instructor", course_key=COURSE)
+    client.force_login(instructor)
+    rows = [lms_certificate(make_learner(enroll=False), COURSE, status=status) for status in LMS_STATUSES]
+    lms_certificate(make_learner(enroll=False), OTHER_COURSE)
+
+    page = client.get(f"/credentials/courses/{COURSE}/bulk/")
+    assert "Import from the LMS" in page.content.decode()
+    response = client.post(f"/credentials/courses/{COURSE}/bulk/start/", {"kind": "import_lms"}, follow=True)
+
+    assert response.status_code == 200
+    from credentials_plugin.models import BulkRun
+
+    run_row = BulkRun.objects.get()
+    assert (run_row.kind, run_row.state, run_row.processed, run_row.changed) == ("import_lms", "succeeded", 7, 4)
+    assert_one_for_one(rows)
+    assert not CourseCertificate.objects.filter(course_key=OTHER_COURSE).exists()
+    audit = AuditRecord.objects.filter(action="created").first()
+    assert (audit.cause, audit.actor_id, audit.source) == ("task", instructor.id, f"bulk_run:{run_row.pk}")
+
+
+def test_without_an_lms_the_staff_pages_offer_no_import(make_learner, client, db):
+    from credentials_plugin.certificates import bulk
+
+    with pytest.raises(bulk.BulkRunRefused, match="no LMS"):
+        bulk.start(COURSE, "import_lms")

@@ -91,6 +91,8 @@ class Backend(ABC):
     #: True when the backend's answers are the facts the events reported (kept in our tables),
     #: False when it asks the LMS itself.
     keeps_facts_locally = False
+    #: True when there is an LMS certificates app to import from (docs/takeover.md).
+    has_lms_certificates = False
 
     @abstractmethod
     def get_enrollment(self, user_id: int, course_key: CourseKey) -> Enrollment | None:

@@ -76,6 +76,8 @@ def _get_user(user_id):
 class EdxPlatformBackend(Backend):
     """Reads the LMS's own models and services."""
 
+    has_lms_certificates = True
+
     @fail_closed(None)
     def get_enrollment(self, user_id, course_key):
         from common.djangoapps.student.models import CourseEnrollment

@@ -4,7 +4,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from credentials_plugin.api import as_course_key
 from credentials_plugin.backends import get_backend
-from credentials_plugin.backends.lms import EdxPlatformBackend
 from credentials_plugin.certificates import issuance, lms_import
 from credentials_plugin.conf import plugin_settings
 from credentials_plugin.core.limits import MAX_IMPORT_BATCH_SIZE
@@ -26,7 +25,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, course=None, dry_run=False, batch_size=None, **options):
-        if not isinstance(get_backend(), EdxPlatformBackend):
+        if not get_backend().has_lms_certificates:
             raise CommandError("There is no LMS here to import from (CREDENTIALS_PLUGIN_BACKEND is not the LMS's).")
         try:
             course_key = as_course_key(course) if course else None

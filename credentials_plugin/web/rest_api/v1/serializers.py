@@ -444,7 +444,7 @@ class BulkRunStartSerializer(serializers.Serializer):
     def validate(self, attrs):
         if attrs["kind"] == BulkRun.Kind.REGENERATE and not attrs["statuses"]:
             raise serializers.ValidationError({"statuses": ["Choose the certificate statuses to regenerate."]})
-        if attrs["kind"] == BulkRun.Kind.ISSUE_ELIGIBLE:
+        if attrs["kind"] in (BulkRun.Kind.ISSUE_ELIGIBLE, BulkRun.Kind.IMPORT_LMS):
             attrs["statuses"] = []
         return attrs
 
