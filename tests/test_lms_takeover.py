@@ -498,3 +498,57 @@ def test_without_an_lms_the_staff_pages_offer_no_import(make_learner, client, db
 
     with pytest.raises(bulk.BulkRunRefused, match="no LMS"):
         bulk.start(COURSE, "import_lms")
+
+
+def status_report(*args):
+    out = StringIO()
+    try:
+        call_command("takeover_status", *args, stdout=out)
+    except SystemExit as exit_:
+        return out.getvalue(), exit_.code
+    return out.getvalue(), 0
+
+
+def test_takeover_status_follows_the_guide_to_nothing_left(lms, make_learner):
+    from lms.djangoapps.certificates import api as lms_api
+
+    course(COURSE, cert_html_view_enabled=True, certificates_display_behavior="early_no_info")
+    learner = make_learner(enroll=False)
+    lms_certificate(learner, COURSE)
+    lms_certificate(make_learner(enroll=False), COURSE, status="audit_passing")
+
+    report, code = status_report()
+    assert code == 1
+    assert "TODO credentials_plugin.pipeline.RedirectLmsCertificatePage" in report
+    assert f"TODO {COURSE}: LMS audit_passing 1, downloadable 1; imported 0; 1 certificates not imported" in report
+    assert "not owned" in report
+
+    run()
+    owned = {
+        "CREDENTIALS_PLUGIN_TAKEOVER_COURSES": [str(COURSE)],
+        "OPEN_EDX_FILTERS_CONFIG": RENDER_STEP | CREATION_STEP,
+    }
+    with override_settings(**owned):
+        report, code = status_report()
+        assert "1 LMS rows still link to the LMS's page" in report
+        out = StringIO()
+        call_command("mirror_lms_certificates", stdout=out)
+        assert f"{COURSE}: 1 LMS rows written." in out.getvalue()
+        report, code = status_report()
+
+    assert code == 0, report
+    assert f"ok   {COURSE}: LMS audit_passing 1, downloadable 1; imported 1" in report
+    assert "Nothing is left on the built-in side." in report
+    ours = CourseCertificate.objects.get()
+    assert (
+        lms_api.get_certificates_for_user(learner.username)[0]["download_url"]
+        == api.get_course_certificate(learner.id, COURSE).public_url
+    )
+    assert ours.lms_verify_uuid
+
+
+def test_takeover_status_without_an_lms_refuses(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="no LMS"):
+        status_report()

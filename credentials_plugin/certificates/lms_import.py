@@ -263,3 +263,61 @@ def _follow_course_settings(backend, course_keys, cause, dry_run):
                 )
                 AuditRecord.of(AuditAction.CONFIGURED, cause, reason, course_key=course_key).save()
     return configured
+
+
+@dataclass(frozen=True)
+class CourseTakeover:
+    """Where one course run stands in the takeover."""
+
+    course_key: str
+    owned: bool
+    enabled_here: bool
+    lms_statuses: dict
+    importable: int
+    imported: int
+    links_to_lms_pages: int
+
+    @property
+    def not_imported(self):
+        return max(self.importable - self.imported, 0)
+
+
+def takeover_state(*, course_key=None, owns_course, our_url_prefix):
+    """
+    Every course the LMS holds certificates for (or COURSE_KEY): what the LMS holds, what we
+    imported, whether we own it, and how many of its downloadable LMS rows still link to the LMS's
+    own page rather than ours (OUR_URL_PREFIX).
+    """
+    from django.db.models import Count
+
+    from credentials_plugin.models import CourseCertificate
+
+    backend = get_backend()
+    counts = backend.lms_certificate_counts(course_key=course_key)
+    by_course = {}
+    for (key, status), count in counts.items():
+        by_course.setdefault(key, {})[status] = count
+    imported = dict(
+        CourseCertificate.objects.filter(lms_certificate_id__isnull=False)
+        .values_list("course_key")
+        .annotate(count=Count("id"))
+        .values_list("course_key", "count")
+    )
+    imported = {str(key): count for key, count in imported.items()}
+    enabled = {
+        str(key) for key in CourseConfiguration.objects.filter(enabled=True).values_list("course_key", flat=True)
+    }
+    owned_keys = [key for key in by_course if owns_course(key)]
+    links = backend.lms_rows_not_linking_to(our_url_prefix, course_keys=owned_keys) if owned_keys else {}
+    return [
+        CourseTakeover(
+            course_key=key,
+            owned=key in owned_keys,
+            enabled_here=key in enabled,
+            lms_statuses=statuses,
+            importable=sum(count for status, count in statuses.items() if status in STATUS_MAP),
+            imported=imported.get(key, 0),
+            links_to_lms_pages=links.get(key, 0),
+        )
+        for key, statuses in sorted(by_course.items())
+    ]
