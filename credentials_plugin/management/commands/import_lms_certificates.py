@@ -46,8 +46,9 @@ class Command(BaseCommand):
         self._summary(report)
 
     def _progress(self, report, last_id):
+        verb = "would import" if report.dry_run else "imported"
         self.stdout.write(
-            f"... {report.read} rows read (up to id {last_id}): {report.imported} imported, "
+            f"... {report.read} rows read (up to id {last_id}): {report.imported} {verb}, "
             f"{report.unchanged} already imported, {report.kept} kept ours, {sum(report.skipped.values())} skipped"
         )
 
