@@ -211,11 +211,15 @@ def lms_certificate(user, course_key, *, status="downloadable", mode="verified",
     from lms.djangoapps.certificates.models import GeneratedCertificate
 
     fields.setdefault("verify_uuid", uuid.uuid4().hex)
+    created_date = fields.pop("created_date", None)
     row = GeneratedCertificate(
         user=user, course_id=course_key, status=status, mode=mode, grade=grade, name=name or user.username, **fields
     )
     GeneratedCertificate.objects.bulk_create([row])
-    return GeneratedCertificate.objects.get(user=user, course_id=course_key)
+    rows = GeneratedCertificate.objects.filter(user=user, course_id=course_key)
+    if created_date is not None:  # auto_now_add: set it afterwards, as years-old rows have it
+        rows.update(created_date=created_date)
+    return rows.get()
 
 
 def lms_invalidation(certificate, staff, *, notes="", active=True):

@@ -85,6 +85,7 @@ def seed_lms(users, course_key=COURSE):
         for number, user in enumerate(users)
     ]
     GeneratedCertificate.objects.bulk_create(rows)
+    GeneratedCertificate.objects.filter(course_id=course_key).update(created_date=created)  # auto_now_add
     rows = list(GeneratedCertificate.objects.filter(course_id=course_key).order_by("id"))
     for row in rows[2 :: len(LMS_STATUSES) * 7]:  # some of the unavailable ones were invalidated by staff
         lms_invalidation(row, staff, notes=f"Academic dishonesty ({row.id})")
@@ -157,6 +158,7 @@ def test_each_platform_status_maps_as_documented(lms, make_learner):
         rows[status] = lms_certificate(make_learner(enroll=False), COURSE, status=status, grade="0.91")
     invalidated = lms_certificate(make_learner(enroll=False), COURSE, status="downloadable")
     lms_invalidation(invalidated, staff, notes="Plagiarism found after the course")
+    years_old = lms_certificate(make_learner(enroll=False), COURSE, created_date=datetime(2023, 3, 1, tzinfo=UTC))
 
     output = run()
 
@@ -168,9 +170,13 @@ def test_each_platform_status_maps_as_documented(lms, make_learner):
     assert revoked.status == "revoked"
     assert revoked.revocation_reason == "Plagiarism found after the course"
     assert revoked.revocations.get().revoked_by_id == staff.id
+    from lms.djangoapps.certificates.models import CertificateInvalidation
+
+    assert revoked.revoked_at == CertificateInvalidation.objects.get().created
     assert by_lms_id[rows["downloadable"].id].course_name == "Cert 101 in the LMS"
     assert by_lms_id[rows["downloadable"].id].percent_grade == Decimal("0.9100")
     assert "skipped 1: the LMS's generation failed" in output
+    assert by_lms_id[years_old.id].issued_at == datetime(2023, 3, 1, tzinfo=UTC)
 
 
 def test_a_run_interrupted_halfway_resumes_and_finishes_exactly(lms):

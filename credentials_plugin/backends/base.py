@@ -62,6 +62,7 @@ class LmsCertificate:
     invalidated: bool = False
     invalidation_notes: str = ""
     invalidated_by_id: int | None = None
+    invalidated_at: datetime | None = None
     # A CertificateDateOverride's date, if any.
     date_override: datetime | None = None
 

@@ -254,6 +254,7 @@ class EdxPlatformBackend(Backend):
                     invalidated=invalidation is not None,
                     invalidation_notes=(invalidation.notes or "") if invalidation else "",
                     invalidated_by_id=invalidation.invalidated_by_id if invalidation else None,
+                    invalidated_at=invalidation.created if invalidation else None,
                     date_override=overrides.get(row.id),
                 )
             )

@@ -104,7 +104,7 @@ def mapping(row, course_name):
         issued_at=row.created,
         date_override=row.date_override.date() if row.date_override else None,
         revocation_reason=(row.invalidation_notes.strip() or DEFAULT_REVOCATION_REASON) if revoked else "",
-        revoked_at=row.modified if revoked else None,
+        revoked_at=(row.invalidated_at or row.modified) if revoked else None,
         revoked_by_id=row.invalidated_by_id if revoked else None,
         reason=IMPORT_REASON.format(lms_id=row.lms_id, status=row.status),
     )

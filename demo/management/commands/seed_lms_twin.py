@@ -83,6 +83,12 @@ class Command(BaseCommand):
                         for index, user in enumerate(users)
                     ]
                 )
+                # created_date is auto_now_add: the LMS's rows were made over the years, not today.
+                for index in range(0, len(users), 100):
+                    ids = [user.id for user in users[index : index + 100]]
+                    Row.objects.filter(course_id=course_key, user_id__in=ids).update(
+                        created_date=created + timedelta(days=number * 120 + index // 100)
+                    )
                 unavailable = Row.objects.filter(course_id=course_key, status="unavailable").order_by("id")
                 CertificateInvalidation.objects.bulk_create(
                     [
