@@ -558,3 +558,19 @@ def test_takeover_status_without_an_lms_refuses(db):
 
     with pytest.raises(CommandError, match="no LMS"):
         status_report()
+
+
+@pytest.mark.django_db
+def test_owning_courses_without_the_creation_step_is_a_warning():
+    from credentials_plugin.management import health
+
+    def takeover():
+        return [(result.status, result.message) for result in health.check_takeover()]
+
+    assert takeover()[0][0] == "OK"
+    with override_settings(CREDENTIALS_PLUGIN_TAKEOVER_COURSES=["*"]):
+        status, message = takeover()[0]
+        assert status == "WARN"
+        assert "still creates certificates there" in message
+    with override_settings(CREDENTIALS_PLUGIN_TAKEOVER_COURSES=["*"], OPEN_EDX_FILTERS_CONFIG=CREATION_STEP):
+        assert takeover()[0][0] == "OK"

@@ -743,6 +743,11 @@ def _catalog_course_name(course_key, backend):
     return ""
 
 
+def catalog_course_name(course_key, backend):
+    """The LMS's name of the course, uncached (for the import's snapshots), or "" when it has none."""
+    return _catalog_course_name(course_key, backend)
+
+
 def _fit(text, length=255):
     """Snapshots fit their columns (the LMS allows longer course names than we store)."""
     return text if len(text) <= length else text[: length - 1] + "…"

@@ -138,7 +138,7 @@ def run_import(*, course_key=None, batch_size=500, dry_run=False, cause, progres
     while rows := backend.lms_certificates(course_key=course_key, after=after, limit=batch_size):
         for row in rows:
             if row.course_key not in course_names:
-                course_names[row.course_key] = issuance._catalog_course_name(row.course_key, backend)
+                course_names[row.course_key] = issuance.catalog_course_name(row.course_key, backend)
         course_keys.update(row.course_key for row in rows)
         page = _import_page(rows, course_names, checkpoint, cause, dry_run)
         for name in ("read", "imported", "unchanged", "kept"):
