@@ -159,6 +159,14 @@ def test_each_platform_status_maps_as_documented(lms, make_learner):
     invalidated = lms_certificate(make_learner(enroll=False), COURSE, status="downloadable")
     lms_invalidation(invalidated, staff, notes="Plagiarism found after the course")
     years_old = lms_certificate(make_learner(enroll=False), COURSE, created_date=datetime(2023, 3, 1, tzinfo=UTC))
+    from lms.djangoapps.certificates.models import CertificateDateOverride
+
+    CertificateDateOverride.objects.create(
+        generated_certificate=years_old,
+        date=datetime(2023, 1, 15, tzinfo=UTC),
+        reason="Finished early",
+        overridden_by=staff,
+    )
 
     output = run()
 
@@ -177,6 +185,7 @@ def test_each_platform_status_maps_as_documented(lms, make_learner):
     assert by_lms_id[rows["downloadable"].id].percent_grade == Decimal("0.9100")
     assert "skipped 1: the LMS's generation failed" in output
     assert by_lms_id[years_old.id].issued_at == datetime(2023, 3, 1, tzinfo=UTC)
+    assert str(by_lms_id[years_old.id].date_override) == "2023-01-15"
 
 
 def test_a_run_interrupted_halfway_resumes_and_finishes_exactly(lms):
@@ -440,6 +449,8 @@ def test_in_an_owned_course_a_pass_through_real_events_gives_one_certificate_and
     dashboard = lms_api.get_certificates_for_user_by_course_keys(owned_learner, [COURSE])
     assert dashboard[COURSE]["download_url"] == ours.public_url
     assert lms_api.get_certificate_for_user(owned_learner.username, COURSE)["is_passing"] is True
+    with override_settings(OPEN_EDX_FILTERS_CONFIG=RENDER_STEP):  # the LMS's page of our mirror row
+        assert lms_page(ours.uuid.hex)["Location"] == ours.public_url
     progress_and_mobile = lms_api.certificate_downloadable_status(owned_learner, COURSE)
     assert progress_and_mobile["is_downloadable"] is True
     assert progress_and_mobile["download_url"] == ours.public_url
