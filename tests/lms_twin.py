@@ -37,6 +37,7 @@ OTHER_MODULES = (
     "lms.djangoapps.certificates.api",
     "lms.djangoapps.certificates.generation_handler",
     "lms.djangoapps.certificates.views.webview",
+    "lms.djangoapps.mobile_api.users.serializers",
     "common.djangoapps.student.models_api",
     "common.djangoapps.student.roles",
     "openedx.core.djangoapps.catalog.utils",

@@ -455,6 +455,13 @@ def test_in_an_owned_course_a_pass_through_real_events_gives_one_certificate_and
     assert progress_and_mobile["is_downloadable"] is True
     assert progress_and_mobile["download_url"] == ours.public_url
     assert progress_and_mobile["uuid"] == ours.uuid.hex
+    from django.test import RequestFactory
+    from lms.djangoapps.mobile_api.users.serializers import CourseEnrollmentSerializer
+
+    from tests.lms_twin import enroll
+
+    mobile = CourseEnrollmentSerializer({"request": RequestFactory().get("/api/mobile/v3/users/x/course_enrollments/")})
+    assert mobile.get_certificate(enroll(owned_learner, COURSE)) == {"url": ours.public_url}
 
 
 def test_a_revocation_here_reaches_the_learner_surfaces(owned_learner, clock, emitted):

@@ -3,8 +3,9 @@ Twin of edx-platform's ``lms/djangoapps/certificates/api.py``: what the learner 
 
 - ``get_certificates_for_user`` (profile accomplishments, through the certificates REST API v0),
 - ``get_certificate_for_user`` and ``get_certificates_for_user_by_course_keys`` (the learner dashboard),
-- ``certificate_downloadable_status`` (the progress page, and the mobile enrollments API's
-  ``certificate`` field).
+- ``certificate_downloadable_status`` (the progress page: ``courseware/views/views.py``'s
+  ``_certificate_message``; and the mobile enrollments API's ``certificate`` field:
+  ``mobile_api/users/serializers.py``, mirrored in this twin).
 
 Every one reads ``GeneratedCertificate.eligible_certificates`` and links to
 ``cert.download_url or get_certificate_url(..., uuid=cert.verify_uuid)``: a row with our page in
