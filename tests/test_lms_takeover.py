@@ -158,6 +158,8 @@ def test_each_platform_status_maps_as_documented(lms, make_learner):
         rows[status] = lms_certificate(make_learner(enroll=False), COURSE, status=status, grade="0.91")
     invalidated = lms_certificate(make_learner(enroll=False), COURSE, status="downloadable")
     lms_invalidation(invalidated, staff, notes="Plagiarism found after the course")
+    long_notes = lms_certificate(make_learner(enroll=False), COURSE)
+    lms_invalidation(long_notes, staff, notes="x" * 5_000)
     years_old = lms_certificate(make_learner(enroll=False), COURSE, created_date=datetime(2023, 3, 1, tzinfo=UTC))
     from lms.djangoapps.certificates.models import CertificateDateOverride
 
@@ -178,9 +180,10 @@ def test_each_platform_status_maps_as_documented(lms, make_learner):
     assert revoked.status == "revoked"
     assert revoked.revocation_reason == "Plagiarism found after the course"
     assert revoked.revocations.get().revoked_by_id == staff.id
+    assert len(by_lms_id[long_notes.id].revocation_reason) == 2_000
     from lms.djangoapps.certificates.models import CertificateInvalidation
 
-    assert revoked.revoked_at == CertificateInvalidation.objects.get().created
+    assert revoked.revoked_at == CertificateInvalidation.objects.get(generated_certificate=invalidated).created
     assert by_lms_id[rows["downloadable"].id].course_name == "Cert 101 in the LMS"
     assert by_lms_id[rows["downloadable"].id].percent_grade == Decimal("0.9100")
     assert "skipped 1: the LMS's generation failed" in output
@@ -250,7 +253,7 @@ def test_the_allowlist_and_the_course_settings_follow_the_lms(lms, make_learner)
     course(OTHER_COURSE, cert_html_view_enabled=False, certificates_display_behavior="end")
     api.configure_course(OTHER_COURSE, availability="immediately")  # configured here already: kept
     allowlisted = make_learner(enroll=False)
-    lms_allowlist(allowlisted, COURSE, notes="Grader error")
+    lms_allowlist(allowlisted, COURSE, notes="Grader\x00 error")  # the LMS takes any text; ours none of these
     lms_allowlist(make_learner(enroll=False), COURSE, allowlist=False)  # switched off in the LMS
     lms_certificate(make_learner(enroll=False), OTHER_COURSE)
 

@@ -417,9 +417,7 @@ def import_certificate(imported, *, cause):
 def import_allowlist_entry(user_id, course_key, *, notes, cause):
     """The LMS's allowlist entry, ours too (True when added). Nothing is issued until the rules run."""
     if problem := notes_problem(notes):
-        notes = notes[:500]  # the LMS allows any length; ours is bounded: keep the start
-        if notes_problem(notes):
-            raise IssuanceError(problem)
+        raise IssuanceError(problem)
     _, created = AllowlistEntry.objects.get_or_create(
         user_id=user_id, course_key=course_key, defaults={"notes": notes, "added_by_id": cause.actor_id}
     )

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from credentials_plugin.backends import get_backend
 from credentials_plugin.certificates import issuance
-from credentials_plugin.core.limits import MAX_IMPORT_BATCH_SIZE
+from credentials_plugin.core.limits import MAX_IMPORT_BATCH_SIZE, MAX_NOTES, MAX_REASON, imported_text
 from credentials_plugin.core.retry import in_transaction
 from credentials_plugin.models import AuditRecord, CourseConfiguration, LmsImportCheckpoint
 from credentials_plugin.statuses import AuditAction, Availability, CertificateStatus
@@ -103,7 +103,9 @@ def mapping(row, course_name):
         course_name=course_name or str(row.course_key),
         issued_at=row.created,
         date_override=row.date_override.date() if row.date_override else None,
-        revocation_reason=(row.invalidation_notes.strip() or DEFAULT_REVOCATION_REASON) if revoked else "",
+        revocation_reason=(imported_text(row.invalidation_notes, MAX_REASON) or DEFAULT_REVOCATION_REASON)
+        if revoked
+        else "",
         revoked_at=(row.invalidated_at or row.modified) if revoked else None,
         revoked_by_id=row.invalidated_by_id if revoked else None,
         reason=IMPORT_REASON.format(lms_id=row.lms_id, status=row.status),
@@ -216,9 +218,8 @@ def _import_allowlist(backend, course_key, batch_size, cause, dry_run, *, course
         def work(entries=entries):
             count = 0
             for entry in entries:
-                count += issuance.import_allowlist_entry(
-                    entry.user_id, entry.course_key, notes=entry.notes, cause=cause
-                )
+                notes = imported_text(entry.notes, MAX_NOTES)
+                count += issuance.import_allowlist_entry(entry.user_id, entry.course_key, notes=notes, cause=cause)
             if dry_run:
                 transaction.set_rollback(True)
             return count

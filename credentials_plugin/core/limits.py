@@ -92,6 +92,12 @@ def notes_problem(notes):
     return ""
 
 
+def imported_text(text, limit):
+    """Free text another system wrote (the LMS's notes), as ours takes it: no control characters, LIMIT long."""
+    text = CONTROL_CHARACTERS.sub("", text or "").strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def has_control_characters(text):
     """Whether TEXT holds a C0 control character other than tab, or DEL: never part of a name or a note."""
     return CONTROL_CHARACTERS.search(text) is not None
