@@ -595,3 +595,17 @@ def test_owning_courses_without_the_creation_step_is_a_warning():
         assert "still creates certificates there" in message
     with override_settings(CREDENTIALS_PLUGIN_TAKEOVER_COURSES=["*"], OPEN_EDX_FILTERS_CONFIG=CREATION_STEP):
         assert takeover()[0][0] == "OK"
+
+
+def test_the_redirect_step_alone_keeps_our_pages_cacheable():
+    from credentials_plugin.web import page_cache
+
+    with override_settings(OPEN_EDX_FILTERS_CONFIG=RENDER_STEP):
+        assert not page_cache.render_pipeline_configured()
+    other = {
+        "org.openedx.learning.certificate.render.started.v1": {
+            "pipeline": ["my.Step", *RENDER_STEP["org.openedx.learning.certificate.render.started.v1"]["pipeline"]]
+        }
+    }
+    with override_settings(OPEN_EDX_FILTERS_CONFIG=other):
+        assert page_cache.render_pipeline_configured()
