@@ -98,6 +98,9 @@ class Command(BaseCommand):
                         for row in unavailable[::3]
                     ]
                 )
+                CertificateInvalidation.objects.filter(generated_certificate__course_id=course_key).update(
+                    created=created + timedelta(days=number * 120 + 60)  # auto_now_add: invalidated back then
+                )
                 CertificateAllowlist.objects.bulk_create(
                     [
                         CertificateAllowlist(user=user, course_id=course_key, allowlist=True, notes="Grader error")
