@@ -609,3 +609,39 @@ def test_the_redirect_step_alone_keeps_our_pages_cacheable():
     }
     with override_settings(OPEN_EDX_FILTERS_CONFIG=other):
         assert page_cache.render_pipeline_configured()
+
+
+def test_the_import_through_the_rest_api(lms, make_learner, client):
+    from tests.lms_twin import grant
+
+    course(COURSE)
+    instructor = make_learner(enroll=False)
+    grant(instructor, "instructor", course_key=COURSE)
+    client.force_login(instructor)
+    lms_certificate(make_learner(enroll=False), COURSE)
+
+    url = f"/api/credentials_plugin/v1/courses/{COURSE}/bulk-runs/"
+    response = client.post(url, {"kind": "import_lms"}, content_type="application/json")
+
+    assert response.status_code == 202, response.content
+    assert (response.json()["kind"], response.json()["state"], response.json()["changed"]) == (
+        "import_lms",
+        "succeeded",
+        1,
+    )
+    assert CourseCertificate.objects.get().lms_certificate_id
+
+
+def test_the_rest_api_refuses_the_import_without_an_lms(make_learner, client, db):
+    staff = make_learner(enroll=False)
+    staff.is_staff = True
+    staff.save()
+    client.force_login(staff)
+    response = client.post(
+        f"/api/credentials_plugin/v1/courses/{COURSE}/bulk-runs/",
+        {"kind": "import_lms"},
+        content_type="application/json",
+    )
+    assert 400 <= response.status_code < 500
+    assert "no LMS" in response.content.decode()
+    assert not CourseCertificate.objects.exists()

@@ -459,6 +459,14 @@ class IssueEligibleRunSerializer(serializers.Serializer):
     )
 
 
+class ImportLmsRunSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=[BulkRun.Kind.IMPORT_LMS.value],
+        help_text="Import the course's certificates, allowlist and invalidations from the LMS's certificates app "
+        "(docs/takeover.md); refused where there is no LMS.",
+    )
+
+
 class RegenerateRunSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[_kind(BulkRun.Kind.REGENERATE)])
     statuses = serializers.ListField(child=serializers.ChoiceField(choices=CertificateStatus.choices), min_length=1)
