@@ -10,6 +10,13 @@ its response. A row that is not downloadable never reaches the filter. The conte
 the ones the webview sets that a step reads: ``course_id`` (``_update_context_with_basic_info``),
 ``accomplishment_user_id`` (``_update_context_with_user_info``), ``certificate_id_number``
 (``_update_certificate_context``: the verify_uuid) and ``user_certificate``.
+
+Sources: ``render_cert_by_uuid`` and the context keys were read in the webview itself; the stored
+copies of the current webview (with the filter call) could not be opened, so the filter's three
+outcomes are those ``certificates/views/tests/test_filters.py`` asserts (302 to ``redirect_to``, the
+"Invalid Certificate" page, the custom response) and ``openedx_filters.learning.filters``
+defines. Before a row reaches the filter the real view also checks the course (HTML certificates
+enabled, an active configuration, visible dates); the twin leaves those out.
 """
 
 from django.http import Http404, HttpResponse, HttpResponseRedirect
