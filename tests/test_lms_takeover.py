@@ -645,3 +645,19 @@ def test_the_rest_api_refuses_the_import_without_an_lms(make_learner, client, db
     assert 400 <= response.status_code < 500
     assert "no LMS" in response.content.decode()
     assert not CourseCertificate.objects.exists()
+
+
+def test_a_row_whose_learner_is_gone_is_reported_and_the_rest_imported(lms, make_learner):
+    course(COURSE)
+    kept = lms_certificate(make_learner(enroll=False), COURSE)
+    gone_user = make_learner(enroll=False)
+    gone = lms_certificate(gone_user, COURSE)
+    get_user_model().objects.filter(pk=gone_user.pk).delete()  # the twin's rows keep no constraint
+    err = StringIO()
+    out = StringIO()
+    call_command("import_lms_certificates", stdout=out, stderr=err)
+
+    assert "1 imported" in out.getvalue()
+    assert "1 rows could not be imported" in err.getvalue()
+    assert f"GeneratedCertificate {gone.id}: No user with id {gone_user.pk}." in err.getvalue()
+    assert CourseCertificate.objects.get().lms_certificate_id == kept.id

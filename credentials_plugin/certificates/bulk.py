@@ -107,5 +107,5 @@ def _import_outcomes(run, cause):
         yield issuance.Outcome(None, True, "Imported from the LMS.")
     for _ in range(report.unchanged + sum(report.skipped.values())):
         yield issuance.Outcome(None, False, "Nothing to import.")
-    for error in report.errors:
-        yield issuance.IssuanceError(error)
+    for number in range(report.failed):
+        yield issuance.IssuanceError(report.errors[number] if number < len(report.errors) else "Not imported.")

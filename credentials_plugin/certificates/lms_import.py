@@ -60,6 +60,8 @@ AVAILABILITY = {
     "end_with_date": Availability.DATE,
 }
 
+#: Errors a report keeps as text (the rest are counted): memory stays bounded whatever the LMS holds.
+MAX_REPORTED_ERRORS = 50
 IMPORT_REASON = "Imported from the LMS (GeneratedCertificate {lms_id}, status {status!r})."
 DEFAULT_REVOCATION_REASON = "Invalidated in the LMS before the takeover."
 
@@ -78,7 +80,8 @@ class ImportReport:
     allowlisted: int = 0
     configured: list = field(default_factory=list)
     resumed_after: int = 0
-    errors: list = field(default_factory=list)
+    errors: list = field(default_factory=list)  # the first MAX_REPORTED_ERRORS
+    failed: int = 0
 
     @property
     def changed(self):
@@ -147,7 +150,8 @@ def run_import(*, course_key=None, batch_size=500, dry_run=False, cause, progres
             setattr(report, name, getattr(report, name) + getattr(page, name))
         report.skipped.update(page.skipped)
         report.statuses.update(page.statuses)
-        report.errors.extend(page.errors)
+        report.failed += page.failed
+        report.errors.extend(page.errors[: MAX_REPORTED_ERRORS - len(report.errors)])
         after = rows[-1].lms_id
         if progress:
             progress(report, after)
@@ -189,7 +193,9 @@ def _import_page(rows, course_names, checkpoint, cause, dry_run):
                 with transaction.atomic():
                     outcome = issuance.import_certificate(imported, cause=cause)
             except issuance.IssuanceError as error:  # e.g. the learner's account is gone
-                page.errors.append(f"GeneratedCertificate {row.lms_id}: {error}")
+                page.failed += 1
+                if len(page.errors) < MAX_REPORTED_ERRORS:
+                    page.errors.append(f"GeneratedCertificate {row.lms_id}: {error}")
                 continue
             setattr(page, outcome, getattr(page, outcome) + 1)
         if dry_run:

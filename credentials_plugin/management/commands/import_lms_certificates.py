@@ -67,7 +67,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Allowlist entries {'to add' if report.dry_run else 'added'}: {report.allowlisted}")
         if report.configured:
             self.stdout.write(f"Courses configured from the LMS's settings: {', '.join(report.configured)}")
-        for error in report.errors[:50]:
+        if report.failed:
+            self.stderr.write(f"{report.failed} rows could not be imported; the first ones:")
+        for error in report.errors:
             self.stderr.write(error)
         if report.dry_run:
             self.stdout.write("Dry run: nothing was changed.")
