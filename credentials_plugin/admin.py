@@ -101,6 +101,12 @@ class BulkRunAdmin(ReadOnlyAdmin):
     search_fields = ("course_key",)
 
 
+@admin.register(models.LmsImportCheckpoint)
+class LmsImportCheckpointAdmin(ReadOnlyAdmin):
+    list_display = ("scope", "last_lms_id", "imported", "unchanged", "skipped", "started", "finished")
+    search_fields = ("scope",)
+
+
 def _admin_cause(request):
     return Cause(kind=CauseKind.STAFF, actor_id=request.user.pk, source="admin")
 

@@ -3,6 +3,7 @@ The public Python API (the contract in DESIGN.md). Other apps, operators' script
 our tests call these; they return frozen data objects, never model instances.
 """
 
+import re
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -48,6 +49,10 @@ __all__ = [
     "revoke_certificate",
     "revoke_program_credential",
 ]
+
+
+#: The LMS's verify_uuid: uuid4().hex, 32 hex digits.
+LMS_VERIFY_UUID = re.compile(r"[0-9a-f]{32}")
 
 
 def as_course_key(course_key):
@@ -122,6 +127,19 @@ def get_certificates_for_user(user_id):
     """Every certificate of the learner, newest first."""
     certificates = CourseCertificate.objects.filter(user_id=user_id).order_by("-issued_at", "-id")
     return [CourseCertificateData.from_model(certificate) for certificate in certificates]
+
+
+def get_certificate_by_lms_id(verify_uuid):
+    """
+    The certificate the LMS's public id VERIFY_UUID (``/certificates/<verify_uuid>``) names now:
+    one imported with that id, else ours whose uuid is the same 32 hex digits; None otherwise.
+    """
+    verify_uuid = (verify_uuid or "").strip().lower()
+    if not LMS_VERIFY_UUID.fullmatch(verify_uuid):
+        return None
+    rows = CourseCertificate.objects.filter(retired_at__isnull=True)
+    certificate = rows.filter(lms_verify_uuid=verify_uuid).first() or rows.filter(uuid=UUID(hex=verify_uuid)).first()
+    return CourseCertificateData.from_model(certificate) if certificate else None
 
 
 def revoke_certificate(certificate_uuid, *, reason, actor=None):

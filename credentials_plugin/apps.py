@@ -39,7 +39,7 @@ class CredentialsPluginConfig(AppConfig):
         from credentials_plugin.backends import lms
         from credentials_plugin.certificates import configuration, looks
         from credentials_plugin.core import hooks
-        from credentials_plugin.integrations import event_receivers, retirement
+        from credentials_plugin.integrations import event_receivers, lms_mirror, retirement
         from credentials_plugin.management import system_checks
         from credentials_plugin.programs import awarding
         from credentials_plugin.vc import signing
@@ -49,7 +49,9 @@ class CredentialsPluginConfig(AppConfig):
 
         hooks.certificate_status_changed.connect(signing.on_certificate_status_changed)
         hooks.certificate_status_changed.connect(awarding.on_certificate_status_changed)
+        hooks.certificate_status_changed.connect(lms_mirror.on_certificate_status_changed)
         hooks.certificate_data_changed.connect(signing.on_certificate_data_changed)
+        hooks.certificate_data_changed.connect(lms_mirror.on_certificate_data_changed)
         hooks.background_work_requested.connect(tasks.submit)
 
         backends.connect_setting_changed()

@@ -69,6 +69,12 @@ DEFAULTS = {
     # inline script or style, frame-ancestors 'none'; web/security_headers.py); a string replaces
     # it (a theme with inline styles needs one); None sends none.
     "CONTENT_SECURITY_POLICY": "",
+    # The course runs whose certificates the plugin owns instead of the LMS's certificates app
+    # (docs/takeover.md): course keys, or ["*"] for every course. In an owned course the built-in app
+    # creates nothing (pipeline.PreventBuiltInCertificates) and the LMS's GeneratedCertificate row
+    # mirrors ours, pointing at our page, so the learner dashboard, progress page, profile and mobile
+    # app show it. Empty: the plugin owns no course (the LMS's app keeps working beside it).
+    "TAKEOVER_COURSES": [],
 }
 
 

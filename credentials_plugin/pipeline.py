@@ -12,6 +12,18 @@ openedx-filters pipeline steps that link the instructor dashboard to the course'
   out (and a warning logged) rather than break the dashboard.
 
 Both add their entry only for users who may see the pages (``permissions.can(user, "view", ...)``).
+
+For the takeover from the LMS's certificates app (docs/takeover.md):
+
+- ``RedirectLmsCertificatePage`` for ``CertificateRenderStarted``
+  (``org.openedx.learning.certificate.render.started.v1``): the LMS's own certificate page
+  (``/certificates/<verify_uuid>``) redirects to ours for a certificate we hold. The LMS answers a
+  ``RedirectToPage`` with a 302 (``HttpResponseRedirect``) and runs the filter only for a
+  certificate it holds as downloadable; our own ``/certificates/<verify_uuid>`` answers 301.
+- ``PreventBuiltInCertificates`` for ``CertificateCreationRequested``
+  (``org.openedx.learning.certificate.creation.requested.v1``): in a course the plugin owns
+  (``CREDENTIALS_PLUGIN_TAKEOVER_COURSES``) the LMS's certificates app creates nothing; the plugin's
+  own creation, which runs the same filter, goes through.
 """
 
 import logging
@@ -21,8 +33,11 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from openedx_filters import PipelineStep
+from openedx_filters.learning.filters import CertificateCreationRequested, CertificateRenderStarted
 
+from credentials_plugin import api
 from credentials_plugin.core.links import absolute_url
+from credentials_plugin.core.takeover import is_our_own_issuance, owns_course
 from credentials_plugin.web.permissions import can
 from credentials_plugin.web.rendering import packaged_templates_dir
 
@@ -109,3 +124,31 @@ class AddLegacyDashboardSection(PipelineStep):
                 }
             )
         return {"context": context, "template_name": template_name}
+
+
+class RedirectLmsCertificatePage(PipelineStep):
+    """The LMS's certificate page sends the visitor to ours, for a certificate we hold."""
+
+    def run_filter(self, context, custom_template, **kwargs):
+        # Only the LMS's page has certificate_id_number (its verify_uuid); ours never redirects itself.
+        verify_uuid = str((context or {}).get("certificate_id_number") or "")
+        certificate = api.get_certificate_by_lms_id(verify_uuid) if verify_uuid else None
+        if certificate is None:
+            return {"context": context, "custom_template": custom_template}
+        raise CertificateRenderStarted.RedirectToPage(
+            "credentials_plugin holds this certificate: its page is the plugin's.", redirect_to=certificate.public_url
+        )
+
+
+class PreventBuiltInCertificates(PipelineStep):
+    """In a course the plugin owns, the LMS's certificates app creates no certificate (and logs why)."""
+
+    def run_filter(self, user, course_key, *, mode="", generation_mode=None, **kwargs):
+        if is_our_own_issuance() or not owns_course(course_key):
+            return {}
+        reason = (
+            f"credentials_plugin owns the certificates of {course_key} (CREDENTIALS_PLUGIN_TAKEOVER_COURSES): "
+            "the LMS's certificates app creates none."
+        )
+        log.info("%s Learner %s, mode %s, generation %s.", reason, getattr(user, "id", None), mode, generation_mode)
+        raise CertificateCreationRequested.PreventCertificateCreation(reason)

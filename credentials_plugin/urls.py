@@ -18,6 +18,14 @@ STAFF = "credentials/courses/<course_key:course_key>/"
 
 urlpatterns = [
     path("credentials/certificates/<uuid:certificate_uuid>/", certificate_pages.certificate_page, name="certificate"),
+    # Old links to the LMS's certificate pages (docs/takeover.md): where the operator routes
+    # /certificates/<verify_uuid> to us, and at a path of ours the proxy can rewrite them to.
+    path("certificates/<str:verify_uuid>", certificate_pages.lms_certificate_link, name="lms_certificate_link"),
+    path(
+        "credentials/lms-certificates/<str:verify_uuid>",
+        certificate_pages.lms_certificate_link,
+        name="lms_certificate_link_here",
+    ),
     path(
         "credentials/certificates/<uuid:certificate_uuid>/qr.svg",
         certificate_pages.certificate_qr,

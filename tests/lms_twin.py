@@ -24,6 +24,7 @@ MODEL_MODULES = (
     "common.djangoapps.student.models",
     "lms.djangoapps.grades.models",
     "lms.djangoapps.verify_student.models",
+    "lms.djangoapps.certificates.models",
     "openedx.core.djangoapps.content.course_overviews.models",
     "openedx.core.djangoapps.catalog.models",
     "openedx.core.djangoapps.site_configuration.models",
@@ -33,6 +34,10 @@ OTHER_MODULES = (
     "lms.djangoapps.grades.api",
     "lms.djangoapps.verify_student.services",
     "lms.djangoapps.certificates.utils",
+    "lms.djangoapps.certificates.api",
+    "lms.djangoapps.certificates.generation_handler",
+    "lms.djangoapps.certificates.views.webview",
+    "lms.djangoapps.mobile_api.users.serializers",
     "common.djangoapps.student.models_api",
     "common.djangoapps.student.roles",
     "openedx.core.djangoapps.catalog.utils",
@@ -71,7 +76,15 @@ def _platform_twin_tables(django_db_setup, django_db_blocker):
 
     _install()
     try:
-        labels = ("student", "grades", "verify_student", "course_overviews", "catalog", "site_configuration")
+        labels = (
+            "student",
+            "grades",
+            "verify_student",
+            "certificates",
+            "course_overviews",
+            "catalog",
+            "site_configuration",
+        )
         models = [model for label in (*labels, "edx_name_affirmation") for model in apps.all_models[label].values()]
         with django_db_blocker.unblock(), connection.schema_editor() as editor:
             existing = set(connection.introspection.table_names())
@@ -187,3 +200,40 @@ def cache_programs(site, programs, *, catalog_url="https://catalog.example.com/a
     cache.set(SITE_PROGRAM_UUIDS_CACHE_KEY_TPL.format(domain=site.domain), [program["uuid"] for program in programs])
     for program in programs:
         cache.set(PROGRAM_CACHE_KEY_TPL.format(uuid=program["uuid"]), program)
+
+
+def lms_certificate(user, course_key, *, status="downloadable", mode="verified", grade="0.85", name=None, **fields):
+    """
+    A GeneratedCertificate row as the LMS left it (written with bulk_create, as rows that already
+    stand: no save(), so no event). A downloadable row has a verify_uuid.
+    """
+    import uuid
+
+    from lms.djangoapps.certificates.models import GeneratedCertificate
+
+    fields.setdefault("verify_uuid", uuid.uuid4().hex)
+    created_date = fields.pop("created_date", None)
+    row = GeneratedCertificate(
+        user=user, course_id=course_key, status=status, mode=mode, grade=grade, name=name or user.username, **fields
+    )
+    GeneratedCertificate.objects.bulk_create([row])
+    rows = GeneratedCertificate.objects.filter(user=user, course_id=course_key)
+    if created_date is not None:  # auto_now_add: set it afterwards, as years-old rows have it
+        rows.update(created_date=created_date)
+    return rows.get()
+
+
+def lms_invalidation(certificate, staff, *, notes="", active=True):
+    """A CertificateInvalidation of CERTIFICATE by STAFF, and the row marked unavailable as the LMS does."""
+    from lms.djangoapps.certificates.models import CertificateInvalidation, GeneratedCertificate
+
+    GeneratedCertificate.objects.filter(pk=certificate.pk).update(status="unavailable", grade="")
+    return CertificateInvalidation.objects.create(
+        generated_certificate=certificate, invalidated_by=staff, notes=notes, active=active
+    )
+
+
+def lms_allowlist(user, course_key, *, notes="", allowlist=True):
+    from lms.djangoapps.certificates.models import CertificateAllowlist
+
+    return CertificateAllowlist.objects.create(user=user, course_id=course_key, notes=notes, allowlist=allowlist)

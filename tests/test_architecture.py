@@ -13,6 +13,7 @@ import pytest
 from credentials_plugin import api, tasks
 from credentials_plugin.certificates import configuration, looks
 from credentials_plugin.core import hooks
+from credentials_plugin.integrations import lms_mirror
 from credentials_plugin.models import CourseConfiguration
 from credentials_plugin.programs import awarding
 from credentials_plugin.vc import signing
@@ -97,8 +98,12 @@ def test_ready_connected_the_domain_hooks_once():
     assert hooks.certificate_status_changed.receivers == (
         signing.on_certificate_status_changed,
         awarding.on_certificate_status_changed,
+        lms_mirror.on_certificate_status_changed,
     )
-    assert hooks.certificate_data_changed.receivers == (signing.on_certificate_data_changed,)
+    assert hooks.certificate_data_changed.receivers == (
+        signing.on_certificate_data_changed,
+        lms_mirror.on_certificate_data_changed,
+    )
     assert hooks.background_work_requested.receivers == (tasks.submit,)
 
 

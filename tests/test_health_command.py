@@ -52,6 +52,7 @@ def test_a_sound_installation_passes_every_check_but_the_optional_celery():
         "backend": ["OK"],
         "celery": ["WARN"],  # the test settings have no broker: bulk runs run in the request
         "event handling": ["OK"],
+        "takeover": ["OK"],
     }
     assert "test-key-1" in verdicts["sign and verify"][0][1]
 

@@ -96,6 +96,8 @@ ROUTES = dict(walk(get_resolver("credentials_plugin.urls")))
 #: route (the API's catch-alls) gives the path to call instead, with {} where the hostile value goes.
 CASES = {
     "certificate": {"certificate_uuid": "awarded"},
+    "lms_certificate_link": {"verify_uuid": "verify_uuid"},
+    "lms_certificate_link_here": {"verify_uuid": "verify_uuid"},
     "certificate_qr": {"certificate_uuid": "awarded"},
     "certificate_credential": {"certificate_uuid": "awarded"},
     "certificate_credential_qr": {"certificate_uuid": "awarded"},
@@ -210,6 +212,7 @@ def seeded(db, django_capture_on_commit_callbacks, clock):
     values = {
         "awarded": certificates[0].uuid,
         "revoked": certificates[1].uuid,
+        "verify_uuid": certificates[0].uuid.hex,  # an old LMS link (the takeover) to our certificate
         "program_credential": ProgramCredential.objects.filter(user=learners[0]).get().uuid,
         "program": program.uuid,
         "share": RecordShareLink.objects.create(user=learners[0]).uuid,

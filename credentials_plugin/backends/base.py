@@ -43,12 +43,57 @@ class Grade:
     passed: bool
 
 
+@dataclass(frozen=True)
+class LmsCertificate:
+    """One row of the LMS's certificates app (GeneratedCertificate), with what decides its fate here."""
+
+    lms_id: int
+    user_id: int
+    course_key: CourseKey
+    status: str
+    mode: str
+    grade: str
+    name: str
+    verify_uuid: str
+    created: datetime
+    modified: datetime
+    download_url: str = ""
+    # The active CertificateInvalidation, if any: its notes and who invalidated it.
+    invalidated: bool = False
+    invalidation_notes: str = ""
+    invalidated_by_id: int | None = None
+    invalidated_at: datetime | None = None
+    # A CertificateDateOverride's date, if any.
+    date_override: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LmsAllowlistEntry:
+    lms_id: int
+    user_id: int
+    course_key: CourseKey
+    notes: str
+
+
+@dataclass(frozen=True)
+class LmsCourseSettings:
+    """The certificate settings a course run has in the LMS (CourseOverview)."""
+
+    course_key: CourseKey
+    html_certificates_enabled: bool
+    display_behavior: str
+    available_date: datetime | None
+    self_paced: bool
+
+
 class Backend(ABC):
     """The facts the plugin reads from the LMS. Every method may be called inside a transaction."""
 
     #: True when the backend's answers are the facts the events reported (kept in our tables),
     #: False when it asks the LMS itself.
     keeps_facts_locally = False
+    #: True when there is an LMS certificates app to import from (docs/takeover.md).
+    has_lms_certificates = False
 
     @abstractmethod
     def get_enrollment(self, user_id: int, course_key: CourseKey) -> Enrollment | None:
@@ -93,6 +138,35 @@ class Backend(ABC):
     @abstractmethod
     def enrolled_among(self, course_key: CourseKey, user_ids: list[int]) -> set[int]:
         """Which of USER_IDS are actively enrolled in the course."""
+
+    # The LMS's certificates app, for the takeover (docs/takeover.md). Outside the LMS there is none.
+
+    def lms_certificates(self, *, course_key=None, after: int = 0, limit: int) -> list[LmsCertificate]:
+        """The LMS's certificate rows with an id above AFTER (of COURSE_KEY, or all), by id, LIMIT at most."""
+        return []
+
+    def lms_allowlist(self, *, course_key=None, after: int = 0, limit: int) -> list[LmsAllowlistEntry]:
+        """The LMS's allowlist entries (``allowlist`` true) with an id above AFTER, by id."""
+        return []
+
+    def lms_course_settings(self, course_key) -> LmsCourseSettings | None:
+        """The course run's certificate settings in the LMS, or None."""
+        return None
+
+    def lms_certificate_counts(self, *, course_key=None) -> dict[tuple[str, str], int]:
+        """How many LMS certificate rows there are, by (course key, status)."""
+        return {}
+
+    def lms_rows_not_linking_to(self, url_prefix: str, *, course_keys) -> dict[str, int]:
+        """Downloadable LMS rows of COURSE_KEYS whose download_url does not start with URL_PREFIX, by course."""
+        return {}
+
+    def mirror_certificate(self, *, user_id, course_key, status, mode, grade, name, verify_uuid, download_url) -> bool:
+        """
+        Write the LMS's row for this certificate (its learner surfaces read it) without announcing
+        anything; False when there is no LMS.
+        """
+        return False
 
     def program_definitions(self) -> list[dict] | None:
         """

@@ -23,6 +23,9 @@ from credentials_plugin.backends.base import (
     CourseInfo,
     Enrollment,
     Grade,
+    LmsAllowlistEntry,
+    LmsCertificate,
+    LmsCourseSettings,
     as_grade_fraction,
 )
 
@@ -72,6 +75,8 @@ def _get_user(user_id):
 
 class EdxPlatformBackend(Backend):
     """Reads the LMS's own models and services."""
+
+    has_lms_certificates = True
 
     @fail_closed(None)
     def get_enrollment(self, user_id, course_key):
@@ -202,6 +207,132 @@ class EdxPlatformBackend(Backend):
 
         rows = CourseEnrollment.objects.filter(course_id=course_key, is_active=True, user_id__gt=after)
         return list(rows.order_by("user_id").values_list("user_id", flat=True)[:limit])
+
+    # -- The LMS's certificates app (the takeover) -----------------------------------------------
+
+    @fail_closed(list)
+    def lms_certificates(self, *, course_key=None, after=0, limit):
+        """
+        GeneratedCertificate rows by id (``objects``: audit rows too, the import decides), each with
+        its active CertificateInvalidation and its CertificateDateOverride: three queries a page.
+        """
+        from lms.djangoapps.certificates.models import (
+            CertificateDateOverride,
+            CertificateInvalidation,
+            GeneratedCertificate,
+        )
+
+        rows = GeneratedCertificate.objects.filter(id__gt=after)
+        if course_key is not None:
+            rows = rows.filter(course_id=course_key)
+        rows = list(rows.order_by("id")[:limit])
+        ids = [row.id for row in rows]
+        invalidations = {}
+        for invalidation in CertificateInvalidation.objects.filter(generated_certificate_id__in=ids, active=True):
+            invalidations[invalidation.generated_certificate_id] = invalidation
+        overrides = dict(
+            CertificateDateOverride.objects.filter(generated_certificate_id__in=ids).values_list(
+                "generated_certificate_id", "date"
+            )
+        )
+        answer = []
+        for row in rows:
+            invalidation = invalidations.get(row.id)
+            answer.append(
+                LmsCertificate(
+                    lms_id=row.id,
+                    user_id=row.user_id,
+                    course_key=row.course_id,
+                    status=row.status,
+                    mode=row.mode,
+                    grade=row.grade,
+                    name=row.name,
+                    verify_uuid=row.verify_uuid,
+                    created=row.created_date,
+                    modified=row.modified_date,
+                    download_url=row.download_url,
+                    invalidated=invalidation is not None,
+                    invalidation_notes=(invalidation.notes or "") if invalidation else "",
+                    invalidated_by_id=invalidation.invalidated_by_id if invalidation else None,
+                    invalidated_at=invalidation.created if invalidation else None,
+                    date_override=overrides.get(row.id),
+                )
+            )
+        return answer
+
+    @fail_closed(list)
+    def lms_allowlist(self, *, course_key=None, after=0, limit):
+        from lms.djangoapps.certificates.models import CertificateAllowlist
+
+        rows = CertificateAllowlist.objects.filter(id__gt=after, allowlist=True)
+        if course_key is not None:
+            rows = rows.filter(course_id=course_key)
+        return [
+            LmsAllowlistEntry(lms_id=row.id, user_id=row.user_id, course_key=row.course_id, notes=row.notes or "")
+            for row in rows.order_by("id")[:limit]
+        ]
+
+    @fail_closed(None)
+    def lms_course_settings(self, course_key):
+        from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+
+        overview = CourseOverview.objects.filter(id=course_key).first()
+        if overview is None:
+            return None
+        return LmsCourseSettings(
+            course_key=course_key,
+            html_certificates_enabled=bool(overview.cert_html_view_enabled),
+            display_behavior=overview.certificates_display_behavior or "",
+            available_date=overview.certificate_available_date,
+            self_paced=bool(overview.self_paced),
+        )
+
+    @fail_closed(dict)
+    def lms_certificate_counts(self, *, course_key=None):
+        from django.db.models import Count
+        from lms.djangoapps.certificates.models import GeneratedCertificate
+
+        rows = GeneratedCertificate.objects.all()
+        if course_key is not None:
+            rows = rows.filter(course_id=course_key)
+        counted = rows.values("course_id", "status").annotate(count=Count("id")).order_by("course_id", "status")
+        return {(str(row["course_id"]), row["status"]): row["count"] for row in counted}
+
+    @fail_closed(dict)
+    def lms_rows_not_linking_to(self, url_prefix, *, course_keys):
+        from django.db.models import Count
+        from lms.djangoapps.certificates.models import GeneratedCertificate
+
+        rows = GeneratedCertificate.objects.filter(course_id__in=list(course_keys), status="downloadable").exclude(
+            download_url__startswith=url_prefix
+        )
+        counted = rows.values("course_id").annotate(count=Count("id")).order_by("course_id")
+        return {str(row["course_id"]): row["count"] for row in counted}
+
+    @fail_closed(False)
+    def mirror_certificate(self, *, user_id, course_key, status, mode, grade, name, verify_uuid, download_url):
+        """
+        The learner's GeneratedCertificate, written with a queryset update (or bulk_create for a new
+        row): ``save()`` would send the platform's CERTIFICATE_* events and COURSE_CERT_* signals,
+        and the plugin has announced the change already.
+        """
+        from lms.djangoapps.certificates.models import GeneratedCertificate
+
+        values = {
+            "status": status,
+            "mode": mode[:32],
+            "grade": grade[:5],
+            "name": name,
+            "verify_uuid": verify_uuid,
+            "download_url": download_url,
+        }
+        rows = GeneratedCertificate.objects.filter(user_id=user_id, course_id=course_key)
+        if not rows.update(**values):
+            GeneratedCertificate.objects.bulk_create(
+                [GeneratedCertificate(user_id=user_id, course_id=course_key, **values)], ignore_conflicts=True
+            )
+            rows.update(**values)
+        return True
 
     @fail_closed(None)
     def program_definitions(self):

@@ -11,7 +11,8 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from credentials_plugin.certificates import issuance
+from credentials_plugin.backends import get_backend
+from credentials_plugin.certificates import issuance, lms_import
 from credentials_plugin.conf import plugin_settings
 from credentials_plugin.core.hooks import run_in_background
 from credentials_plugin.models import BulkRun, CourseCertificate
@@ -32,6 +33,8 @@ def start(course_key, kind, *, actor=None, statuses=()):
     statuses = list(statuses)
     if kind not in BulkRun.Kind.values:
         raise BulkRunRefused(f"Unknown bulk run kind {kind!r}.")
+    if kind == BulkRun.Kind.IMPORT_LMS and not get_backend().has_lms_certificates:
+        raise BulkRunRefused("There is no LMS certificates app here to import from.")
     if kind == BulkRun.Kind.REGENERATE:
         unknown = set(statuses) - set(CertificateStatus.values)
         if not statuses or unknown:
@@ -83,6 +86,9 @@ def execute(run_id):
 
 
 def _outcomes(run, cause):
+    if run.kind == BulkRun.Kind.IMPORT_LMS:
+        yield from _import_outcomes(run, cause)
+        return
     if run.kind == BulkRun.Kind.ISSUE_ELIGIBLE:
         for _user_id, outcome in issuance.reconcile_course(run.course_key, cause=cause):
             yield outcome
@@ -92,3 +98,14 @@ def _outcomes(run, cause):
     while page := list(rows.filter(id__gt=after).values_list("id", flat=True)[: plugin_settings.BATCH_SIZE]):
         yield from issuance.regenerate_many(run.course_key, page, cause=cause)
         after = page[-1]
+
+
+def _import_outcomes(run, cause):
+    """The course's import from the LMS (lms_import), as one outcome per LMS row read (and per error)."""
+    report = lms_import.run_import(course_key=run.course_key, batch_size=plugin_settings.BATCH_SIZE, cause=cause)
+    for _ in range(report.imported + report.kept):
+        yield issuance.Outcome(None, True, "Imported from the LMS.")
+    for _ in range(report.unchanged + sum(report.skipped.values())):
+        yield issuance.Outcome(None, False, "Nothing to import.")
+    for number in range(report.failed):
+        yield issuance.IssuanceError(report.errors[number] if number < len(report.errors) else "Not imported.")

@@ -36,6 +36,7 @@ from credentials_plugin.core.emitted_events import send_certificate_event_on_com
 from credentials_plugin.core.limits import notes_problem, reason_problem
 from credentials_plugin.core.retry import in_transaction
 from credentials_plugin.core.statements import PreparedQuery, insert_row, update_row
+from credentials_plugin.core.takeover import issuing_our_own
 from credentials_plugin.core.types import Cause, CertificateNotFound, IssuanceError, Learner, UnknownLearner
 from credentials_plugin.data import CourseCertificateData
 from credentials_plugin.models import (
@@ -337,6 +338,107 @@ def _certificate_names(backend, user_ids):
 
 
 # ---------------------------------------------------------------------------
+# Certificates imported from the LMS's certificates app (certificates/lms_import.py)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportedCertificate:
+    """An LMS certificate as it becomes ours: what ``lms_import`` mapped from a GeneratedCertificate row."""
+
+    lms_id: int
+    verify_uuid: str
+    user_id: int
+    course_key: object
+    status: str
+    mode: str
+    percent_grade: object
+    learner_name: str
+    course_name: str
+    issued_at: object
+    date_override: object = None
+    revocation_reason: str = ""
+    revoked_at: object = None
+    revoked_by_id: int | None = None
+    reason: str = ""
+
+
+def import_certificate(imported, *, cause):
+    """
+    Make IMPORTED ours, under the learner's lock: "imported", "unchanged" (already imported from
+    this row) or "kept" (we hold a certificate of our own for the learner and course: it stays,
+    and only takes the LMS's ids when they are free). Nothing is announced: the LMS announced the
+    certificate when it made it; its signed credential is signed on first request.
+    """
+
+    def work():
+        facts = _lock_facts(imported.user_id, imported.course_key)
+        if CourseCertificate.objects.filter(lms_certificate_id=imported.lms_id).exists():
+            return "unchanged"
+        verify_uuid = imported.verify_uuid or None
+        if verify_uuid and CourseCertificate.objects.filter(lms_verify_uuid=verify_uuid).exists():
+            verify_uuid = None  # another row of ours answers this public id already
+        if facts.has_certificate:
+            ours = CourseCertificate.objects.get(user_id=imported.user_id, course_key=imported.course_key)
+            if ours.lms_certificate_id is None:
+                ours.lms_certificate_id = imported.lms_id
+                ours.lms_verify_uuid = ours.lms_verify_uuid or verify_uuid
+                ours.save(update_fields=["lms_certificate_id", "lms_verify_uuid", "modified"])
+            return "kept"
+        certificate = CourseCertificate(
+            user_id=imported.user_id,
+            course_key=imported.course_key,
+            mode=imported.mode,
+            status=imported.status,
+            percent_grade=imported.percent_grade,
+            learner_name=_fit(imported.learner_name),
+            course_name=_fit(imported.course_name),
+            issued_at=imported.issued_at,
+            date_override=imported.date_override,
+            revocation_reason=imported.revocation_reason,
+            revoked_at=imported.revoked_at,
+            lms_certificate_id=imported.lms_id,
+            lms_verify_uuid=verify_uuid,
+        )
+        same_id = _as_uuid(verify_uuid) if verify_uuid else None
+        if same_id and not CourseCertificate.objects.filter(uuid=same_id).exists():
+            certificate.uuid = same_id  # the same id on both sides of the takeover
+        insert_row(certificate)
+        if imported.status == CertificateStatus.REVOKED:
+            StaffRevocation.objects.create(
+                certificate=certificate,
+                reason=imported.revocation_reason,
+                revoked_by_id=imported.revoked_by_id,
+                revoked_at=imported.revoked_at or imported.issued_at,
+            )
+        _audit(AuditAction.CREATED, cause, imported.reason, certificate=certificate)
+        return "imported"
+
+    return in_transaction(work)
+
+
+def import_allowlist_entry(user_id, course_key, *, notes, cause):
+    """The LMS's allowlist entry, ours too (True when added). Nothing is issued until the rules run."""
+    if problem := notes_problem(notes):
+        raise IssuanceError(problem)
+    _, created = AllowlistEntry.objects.get_or_create(
+        user_id=user_id, course_key=course_key, defaults={"notes": notes, "added_by_id": cause.actor_id}
+    )
+    if created:
+        _audit(AuditAction.ALLOWLISTED, cause, cause.reason or notes, user_id=user_id, course_key=course_key)
+    return created
+
+
+def _as_uuid(hex_text):
+    import uuid
+
+    try:
+        return uuid.UUID(hex=hex_text)
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------
 # The one path every change takes
 # ---------------------------------------------------------------------------
 
@@ -438,14 +540,15 @@ def _create(learner, facts, decision, cause, *, mode, course_name, config):
     course_key = facts.course_key
     grade = facts.percent_grade
     try:
-        _, _, mode, filtered_status, filtered_grade, _ = CertificateCreationRequested.run_filter(
-            user=SimpleLazyObject(lambda: get_user_model().objects.get(pk=learner.user_id)),
-            course_key=course_key,
-            mode=mode,
-            status=PLATFORM_STATUS_WORDS[decision.new_status],
-            grade=None if grade is None else float(grade),
-            generation_mode="batch",
-        )
+        with issuing_our_own():
+            _, _, mode, filtered_status, filtered_grade, _ = CertificateCreationRequested.run_filter(
+                user=SimpleLazyObject(lambda: get_user_model().objects.get(pk=learner.user_id)),
+                course_key=course_key,
+                mode=mode,
+                status=PLATFORM_STATUS_WORDS[decision.new_status],
+                grade=None if grade is None else float(grade),
+                generation_mode="batch",
+            )
     except CertificateCreationRequested.PreventCertificateCreation as exc:
         return _refuse(learner, course_key, cause, str(exc) or "Refused by a filter.")
     status = CREATABLE_FILTER_STATUSES.get(filtered_status)
@@ -639,6 +742,11 @@ def _catalog_course_name(course_key, backend):
         if course and course.name:
             return course.name
     return ""
+
+
+def catalog_course_name(course_key, backend):
+    """The LMS's name of the course, uncached (for the import's snapshots), or "" when it has none."""
+    return _catalog_course_name(course_key, backend)
 
 
 def _fit(text, length=255):

@@ -70,6 +70,10 @@ MAX_PROOF_VALUE = 100
 #: Orderings of indistinguishable blank nodes RDFC-1.0 may try (its "Hash N-Degree Quads" step)
 #: before canonicalization is refused: a poison graph would need factorially many. Ours need none.
 MAX_CANONICALIZATION_PERMUTATIONS = 1_000
+# Rows of the LMS's certificates app read (and held in memory) per page of an import.
+MAX_IMPORT_BATCH_SIZE = 5_000
+# GeneratedCertificate.download_url's length: a longer link to our page cannot be mirrored there.
+MAX_LMS_DOWNLOAD_URL = 128
 
 
 def reason_problem(reason):
@@ -86,6 +90,12 @@ def notes_problem(notes):
     if notes and has_control_characters(notes):
         return _("The line holds control characters (such as NUL).")
     return ""
+
+
+def imported_text(text, limit):
+    """Free text another system wrote (the LMS's notes), as ours takes it: no control characters, LIMIT long."""
+    text = CONTROL_CHARACTERS.sub("", text or "").strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def has_control_characters(text):

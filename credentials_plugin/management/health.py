@@ -336,6 +336,27 @@ def check_event_handling():
         yield CheckResult("event handling", OK, "event_bus: a consume_events worker handles the events.")
 
 
+def check_takeover():
+    """Owned courses (the takeover) have the step that stops the LMS's own certificates app configured."""
+    owned = plugin_settings.TAKEOVER_COURSES
+    if not owned:
+        yield CheckResult("takeover", OK, "The plugin owns no course: the LMS's certificates app works beside it.")
+        return
+    step = "credentials_plugin.pipeline.PreventBuiltInCertificates"
+    config = getattr(settings, "OPEN_EDX_FILTERS_CONFIG", {}) or {}
+    pipeline = (config.get("org.openedx.learning.certificate.creation.requested.v1") or {}).get("pipeline") or []
+    if step not in pipeline:
+        yield CheckResult(
+            "takeover",
+            WARN,
+            f"{PREFIX}TAKEOVER_COURSES names owned courses, but {step} is not in the "
+            "org.openedx.learning.certificate.creation.requested.v1 pipeline: the LMS's certificates app still "
+            "creates certificates there, beside ours (docs/takeover.md, step 3).",
+        )
+        return
+    yield CheckResult("takeover", OK, f"Owned courses: {owned}; the LMS's certificates app creates none there.")
+
+
 def _events_not_published():
     """Event types our receivers handle that no enabled producer topic carries."""
     from credentials_plugin.integrations.event_receivers import RECEIVERS
@@ -363,4 +384,5 @@ CHECKS = (
     check_backend,
     check_celery,
     check_event_handling,
+    check_takeover,
 )

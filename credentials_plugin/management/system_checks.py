@@ -24,6 +24,7 @@ CHECK_IDS = {
     health.check_keys_file_permissions: "credentials_plugin.W007",
     health.check_json_ld_contexts: "credentials_plugin.W008",
     health.check_event_handling: "credentials_plugin.W009",
+    health.check_takeover: "credentials_plugin.W010",
 }
 
 

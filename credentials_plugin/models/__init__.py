@@ -14,6 +14,7 @@ from credentials_plugin.models.course_certificates import (
     BulkRun,
     CourseCertificate,
     CourseConfiguration,
+    LmsImportCheckpoint,
     StaffRevocation,
     TimeStamped,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "LearnerCourseFacts",
     "LearnerFacts",
     "LearnerProgramLock",
+    "LmsImportCheckpoint",
     "Organization",
     "Program",
     "ProgramCourseRun",

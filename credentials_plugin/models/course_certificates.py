@@ -90,6 +90,11 @@ class CourseCertificate(TimeStamped):
     revoked_at = models.DateTimeField(null=True, blank=True)
     # Set when the learner's account was retired: the row stays (counts, history) but is never public again.
     retired_at = models.DateTimeField(null=True, blank=True)
+    # For a certificate imported from the LMS's certificates app (docs/takeover.md): the id of its
+    # GeneratedCertificate row, the key of the import, and its public id there (``verify_uuid``), which
+    # keeps resolving (``/certificates/<verify_uuid>``). Both stay empty for a certificate we issued.
+    lms_certificate_id = models.PositiveBigIntegerField(null=True, blank=True, unique=True, editable=False)
+    lms_verify_uuid = models.CharField(max_length=32, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         constraints = [
@@ -252,6 +257,7 @@ class BulkRun(models.Model):
     class Kind(models.TextChoices):
         ISSUE_ELIGIBLE = "issue_eligible", _("Issue every eligible learner")
         REGENERATE = "regenerate", _("Regenerate certificates by status")
+        IMPORT_LMS = "import_lms", _("Import the LMS's certificates")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -282,3 +288,25 @@ class BulkRun(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.course_key} ({self.state})"
+
+
+class LmsImportCheckpoint(models.Model):
+    """
+    How far an import of the LMS's certificates has come, for one course or (an empty scope) all:
+    the id of the last GeneratedCertificate row done, saved in the transaction that did its page,
+    so a run killed halfway resumes after the last page it finished.
+
+    .. no_pii:
+    """
+
+    scope = models.CharField(max_length=255, unique=True, help_text=_("A course key, or empty for every course."))
+    last_lms_id = models.PositiveBigIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    started = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"import of {self.scope or 'every course'} after {self.last_lms_id}"

@@ -1,12 +1,13 @@
 """Public pages anyone can open: the certificate, its QR code and its organization's colours."""
 
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from openedx_filters.learning.filters import CertificateRenderStarted
 
+from credentials_plugin import api
 from credentials_plugin.certificates.looks import certificate_state, course_look
 from credentials_plugin.core.links import absolute_url
 from credentials_plugin.models import DEFAULT_ACCENT_COLOUR, DEFAULT_PRIMARY_COLOUR, CourseCertificate, Organization
@@ -35,6 +36,18 @@ def not_found(language=None):
     language = language or translation.get_language() or "en"
     context = {"language": language, "text_direction": text_direction(language)}
     return render_page(["credentials_plugin/not_found.html"], context, status=404)
+
+
+@require_safe
+def lms_certificate_link(request, verify_uuid):
+    """
+    An old link to the LMS's certificate page (``/certificates/<verify_uuid>``): moved for good to
+    ours (301), which answers 410 for a revoked one; 404 for an id we do not hold.
+    """
+    certificate = api.get_certificate_by_lms_id(verify_uuid)
+    if certificate is None:
+        return not_found()
+    return HttpResponsePermanentRedirect(certificate.public_url)
 
 
 @require_safe

@@ -68,9 +68,16 @@ def put(key, certificate, look, state, html):
     cache.set(key, entry, plugin_settings.CONFIG_CACHE_SECONDS)
 
 
+#: Render steps that never act on our own pages (the takeover's redirect of the LMS's page): with
+#: only these configured, our pages stay cacheable.
+STEPS_SILENT_ON_OUR_PAGES = {"credentials_plugin.pipeline.RedirectLmsCertificatePage"}
+
+
 def render_pipeline_configured():
+    """True when a CertificateRenderStarted step may change our page (one not known to leave it alone)."""
     config = getattr(settings, "OPEN_EDX_FILTERS_CONFIG", {}) or {}
-    return bool(config.get(CertificateRenderStarted.filter_type, {}).get("pipeline"))
+    steps = (config.get(CertificateRenderStarted.filter_type) or {}).get("pipeline") or []
+    return any(step not in STEPS_SILENT_ON_OUR_PAGES for step in steps)
 
 
 def _stamp(certificate_uuid):

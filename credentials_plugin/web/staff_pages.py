@@ -669,6 +669,7 @@ def _bulk_page(request, course_key, *, form=None, status=200):
         "regenerate_form": form or BulkRunForm(initial={"kind": BulkRun.Kind.REGENERATE}),
         "issue_kind": BulkRun.Kind.ISSUE_ELIGIBLE,
         "regenerate_kind": BulkRun.Kind.REGENERATE,
+        "import_kind": BulkRun.Kind.IMPORT_LMS if get_backend().has_lms_certificates else None,
         "kind_label": lambda kind: str(BulkRun.Kind(kind).label) if kind in BulkRun.Kind.values else kind,
         "state_label": lambda state: str(BulkRun.State(state).label) if state in BulkRun.State.values else state,
         "statuses_label": lambda statuses: ", ".join(_status_label(status_) for status_ in statuses),

@@ -444,7 +444,7 @@ class BulkRunStartSerializer(serializers.Serializer):
     def validate(self, attrs):
         if attrs["kind"] == BulkRun.Kind.REGENERATE and not attrs["statuses"]:
             raise serializers.ValidationError({"statuses": ["Choose the certificate statuses to regenerate."]})
-        if attrs["kind"] == BulkRun.Kind.ISSUE_ELIGIBLE:
+        if attrs["kind"] in (BulkRun.Kind.ISSUE_ELIGIBLE, BulkRun.Kind.IMPORT_LMS):
             attrs["statuses"] = []
         return attrs
 
@@ -456,6 +456,14 @@ def _kind(kind):
 class IssueEligibleRunSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=[BulkRun.Kind.ISSUE_ELIGIBLE.value], help_text="Issue every eligible learner."
+    )
+
+
+class ImportLmsRunSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=[BulkRun.Kind.IMPORT_LMS.value],
+        help_text="Import the course's certificates, allowlist and invalidations from the LMS's certificates app "
+        "(docs/takeover.md); refused where there is no LMS.",
     )
 
 

@@ -615,14 +615,15 @@ class AllowlistCsvView(CourseView):
 
 BULK_RUN_REQUEST = PolymorphicProxySerializer(
     component_name="BulkRunRequest",
-    serializers=[s.IssueEligibleRunSerializer, s.RegenerateRunSerializer],
+    serializers=[s.IssueEligibleRunSerializer, s.RegenerateRunSerializer, s.ImportLmsRunSerializer],
     resource_type_field_name=None,
 )
 
 
 class BulkRunsView(CourseView):
     """
-    Bulk runs: "issue every eligible learner" and "regenerate by status", run by the LMS's workers
+    Bulk runs: "issue every eligible learner", "regenerate by status" and "import the LMS's
+    certificates" (the takeover), run by the LMS's workers
     (or at once without a broker). One run per course at a time.
     """
 

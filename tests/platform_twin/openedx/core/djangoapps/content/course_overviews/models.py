@@ -16,6 +16,12 @@ class CourseOverview(models.Model):
     start = models.DateTimeField(null=True)
     end = models.DateTimeField(null=True)
     self_paced = models.BooleanField(default=False)
+    # Certification data, as CourseOverview stores it: the display behaviour is one of xmodule/data.py's
+    # CertificatesDisplayBehaviors ("end", "end_with_date", "early_no_info"), or None.
+    certificates_display_behavior = models.TextField(null=True)
+    certificates_show_before_end = models.BooleanField(default=False)
+    cert_html_view_enabled = models.BooleanField(default=False)
+    certificate_available_date = models.DateTimeField(default=None, null=True)
 
     class Meta:
         app_label = "course_overviews"

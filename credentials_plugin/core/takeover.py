@@ -1,0 +1,35 @@
+"""
+Which course runs the plugin owns instead of the LMS's certificates app (``TAKEOVER_COURSES``), and
+whether the CertificateCreationRequested call being filtered is the plugin's own.
+"""
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from credentials_plugin.conf import plugin_settings
+
+EVERY_COURSE = "*"
+
+_issuing = ContextVar("credentials_plugin_issuing", default=False)
+
+
+def owns_course(course_key) -> bool:
+    """True when the plugin, not the LMS's certificates app, issues this course run's certificates."""
+    owned = plugin_settings.TAKEOVER_COURSES or []
+    if isinstance(owned, str):
+        owned = [owned]
+    return EVERY_COURSE in owned or str(course_key) in {str(key) for key in owned}
+
+
+@contextmanager
+def issuing_our_own():
+    """Marks the plugin's own CertificateCreationRequested call, which the takeover step lets through."""
+    token = _issuing.set(True)
+    try:
+        yield
+    finally:
+        _issuing.reset(token)
+
+
+def is_our_own_issuance() -> bool:
+    return _issuing.get()
