@@ -1,6 +1,6 @@
 """URLs the plugin mounts in the LMS (through its plugin_app url_config)."""
 
-from django.urls import include, path, register_converter
+from django.urls import include, path, re_path, register_converter
 
 from credentials_plugin.web import (
     certificate_pages,
@@ -45,6 +45,13 @@ urlpatterns = [
     path(".well-known/did.json", did_document.did_json, name="did_document"),
     path(
         "credentials/programs/<uuid:credential_uuid>/", program_pages.program_credential_page, name="program_credential"
+    ),
+    # The `credentials` service's address of a program credential (its uuid in 32 hex digits), for
+    # credentials imported from it: operators route it here (docs/takeover-programs.md).
+    re_path(
+        r"^credentials/(?P<service_uuid>[0-9a-f]{32})/$",
+        program_pages.imported_credential_redirect,
+        name="imported_program_credential",
     ),
     # The learner record (web/record_pages.py): the signed-in learner's own, its downloads and share links.
     path("credentials/records/", record_pages.record_page, name="record"),
