@@ -67,9 +67,9 @@ DEFAULTS = {
     # ("https://lms.example.com/oauth2/access_token") and a client-credentials application whose
     # service user may list credentials there; and the seconds to wait for each response.
     "CREDENTIALS_SERVICE_API_URL": "",
-    "CREDENTIALS_SERVICE_TOKEN_URL": "",
+    "CREDENTIALS_SERVICE_TOKEN_URL": "",  # nosec B105  # (empty: unset)
     "CREDENTIALS_SERVICE_CLIENT_ID": "",
-    "CREDENTIALS_SERVICE_CLIENT_SECRET": "",
+    "CREDENTIALS_SERVICE_CLIENT_SECRET": "",  # nosec B105  # (empty: unset)
     "CREDENTIALS_SERVICE_TIMEOUT_SECONDS": 30,
     # The reverse proxies in front of the LMS (IP addresses or networks, e.g. ["172.16.0.0/12"]).
     # A client's address is REMOTE_ADDR, unless that is one of these: then it is the right-most
