@@ -1,6 +1,6 @@
 """URLs the plugin mounts in the LMS (through its plugin_app url_config)."""
 
-from django.urls import include, path, re_path, register_converter
+from django.urls import include, path, register_converter
 
 from credentials_plugin.web import (
     certificate_pages,
@@ -10,10 +10,11 @@ from credentials_plugin.web import (
     record_pages,
     staff_pages,
 )
-from credentials_plugin.web.converters import CourseKeyConverter
+from credentials_plugin.web.converters import CourseKeyConverter, HexUuidConverter
 
 app_name = "credentials_plugin"
 register_converter(CourseKeyConverter, "course_key")
+register_converter(HexUuidConverter, "hex_uuid")
 STAFF = "credentials/courses/<course_key:course_key>/"
 
 urlpatterns = [
@@ -48,8 +49,8 @@ urlpatterns = [
     ),
     # The `credentials` service's address of a program credential (its uuid in 32 hex digits), for
     # credentials imported from it: operators route it here (docs/takeover-programs.md).
-    re_path(
-        r"^credentials/(?P<service_uuid>[0-9a-f]{32})/$",
+    path(
+        "credentials/<hex_uuid:service_uuid>/",
         program_pages.imported_credential_redirect,
         name="imported_program_credential",
     ),

@@ -6,8 +6,6 @@ An awarded credential shows to anyone (its owner also sees a congratulation); a 
 410 page saying so and since when; an unknown one is the same 404 page as an unknown certificate.
 """
 
-from uuid import UUID
-
 from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import reverse
@@ -61,7 +59,7 @@ def imported_credential_redirect(request, service_uuid):
     revoked), and our 404 for any other. One indexed query, like the page itself.
     """
     credential_uuid = (
-        ProgramCredential.objects.filter(imported_uuid=UUID(hex=service_uuid), retired_at__isnull=True)
+        ProgramCredential.objects.filter(imported_uuid=service_uuid, retired_at__isnull=True)
         .values_list("uuid", flat=True)
         .first()
     )
