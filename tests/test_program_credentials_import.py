@@ -376,7 +376,8 @@ class FakeCredentialsService:
                     return self._json(401, {"detail": "Authentication credentials were not provided."})
                 query = parse_qs(urlsplit(self.path).query)
                 number = int(query.get("page", ["1"])[0])
-                return self._json(200, service.pages[number - 1](service.base))
+                answer = service.pages[number - 1](service.base)
+                return self._json(*answer) if isinstance(answer, tuple) else self._json(200, answer)
 
             def _json(self, status, body):
                 data = json.dumps(body).encode()
@@ -485,3 +486,37 @@ def test_the_fixture_is_the_shape_the_service_answers():
         for row in data["results"]:
             assert set(row) == fields | {"certificate_url"}
             assert row["certificate_url"].endswith(f"/credentials/{UUID(row['uuid']).hex}/")
+
+
+def test_one_credential_of_the_service_listed_twice_for_two_learners_is_imported_once(program, learners, tmp_path):
+    export = write_export(
+        tmp_path / "export.jsonl", page(program_row("amara", AMARA)), page(program_row("chen", AMARA))
+    )
+
+    message, out, err = run_failing(export)
+
+    assert f"line 2, row 1: Credential {AMARA} of the credentials service was imported for user" in err
+    assert "1 credentials conflict with what is here" in message
+    assert "Imported 1 program credentials" in out and "1 conflicts" in out
+    assert list(ProgramCredential.objects.values_list("user__username", flat=True)) == ["amara"]
+
+
+def test_a_throttled_fetch_keeps_its_pages_and_says_how_to_go_on(program, learners, service, tmp_path):
+    export = tmp_path / "export.jsonl"
+    # DRF's answer past the throttle (credentials' CredentialRateThrottle, 15 a minute for non-staff)
+    service.pages[1] = lambda base: (429, {"detail": "Request was throttled. Expected available in 60 seconds."})
+
+    with service.settings():
+        message, _, _ = run_failing(export, "--from-api")
+
+    assert "HTTP 429" in message and "run the command again to go on from there" in message
+    assert len(export.read_text().splitlines()) == 1
+    assert not ProgramCredential.objects.exists()
+    service.pages[1] = lambda base: json.loads(EXPORT.read_text().splitlines()[1])  # a minute later
+    service.requests.clear()
+
+    with service.settings():
+        out, _ = run(export, "--from-api")
+
+    assert service.page_requests() == ["/api/v2/credentials/?page=2&type=program"]
+    assert "Imported 3 program credentials" in out

@@ -197,7 +197,10 @@ def _get_page(session, url):
         raise ExportError(f"{url}: {error}") from None
     page = _bounded_json(response, url)
     if response.status_code != 200:
-        raise ExportError(f"{url}: HTTP {response.status_code}.")
+        raise ExportError(
+            f"{url}: HTTP {response.status_code}. The pages fetched before it are kept: "
+            "run the command again to go on from there."
+        )
     results_of(page, url)
     return page
 

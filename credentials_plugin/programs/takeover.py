@@ -103,12 +103,14 @@ def parse_row(row, where) -> ServiceCredential | None:
     )
 
 
-def check_page(rows: Iterable, where: str, programs: dict) -> tuple[list[CheckedRow], int]:
+def check_page(rows: Iterable, where: str, programs: dict, *, imported_before=True) -> tuple[list[CheckedRow], int]:
     """
     Check one page of ROWS (a page's ``results``): ``(checked rows, course-run rows skipped)``.
 
     Learners are found by username and programs by uuid in a few queries for the whole page;
-    PROGRAMS caches ``{program uuid: (id, shape) or None}`` across pages.
+    PROGRAMS caches ``{program uuid: (id, shape) or None}`` across pages. IMPORTED_BEFORE: also
+    refuse a credential imported before for another learner or program (the import itself
+    refuses those too, as they happen, so that one imported earlier in the same run is caught).
     """
     parsed, skipped = [], 0
     for number, row in enumerate(rows, 1):
@@ -128,7 +130,7 @@ def check_page(rows: Iterable, where: str, programs: dict) -> tuple[list[Checked
         .values_list("username", "id")
     )
     _load_programs(programs, {credential.program_uuid for credential in wanted})
-    holders = _imported_holders({credential.uuid for credential in wanted})
+    holders = _imported_holders({credential.uuid for credential in wanted}) if imported_before else {}
     return [_resolve(row, users, programs, holders) for row in parsed], skipped
 
 

@@ -62,7 +62,7 @@ Course-run credentials in the export are skipped (they come from the LMS's certi
             f"{counts['revoked']} revoked), linked {counts['linked']} to credentials already here; "
             f"{counts['unchanged'] + counts['differs']} were imported before "
             f"({counts['differs']} now differ in the service); "
-            f"{checked['skipped']} course-run credentials skipped; {checked['problems']} invalid rows skipped; "
+            f"{checked['skipped']} course-run credentials skipped; {counts['invalid']} invalid rows skipped; "
             f"{counts['errors']} conflicts."
         )
         if counts["errors"]:
@@ -92,9 +92,10 @@ Course-run credentials in the export are skipped (they come from the LMS's certi
         counts = Counter()
         for line, results in credentials_service.read_pages(export):
             cause = Cause(kind=CauseKind.COMMAND, source="import_program_credentials", reason=f"{export}, line {line}")
-            rows, _ = takeover.check_page(results, f"line {line}", programs)
+            rows, _ = takeover.check_page(results, f"line {line}", programs, imported_before=False)
             for row in rows:
-                if row.problem:
+                if row.problem:  # listed by the check (--skip-invalid)
+                    counts["invalid"] += 1
                     continue
                 try:
                     outcome = takeover.import_row(row, programs, cause=cause, dry_run=dry_run)
