@@ -158,7 +158,8 @@ class ProgramCourseRunAdmin(admin.ModelAdmin):
 class ProgramCredentialAdmin(ReadOnlyAdmin):
     list_display = ("uuid", "program", "user", "status", "issued_at")
     list_filter = ("status",)
-    search_fields = ("uuid", "program__title", "user__username", "learner_name")
+    # imported_uuid: an operator finds a credential by its old address in the `credentials` service.
+    search_fields = ("uuid", "imported_uuid", "program__title", "user__username", "learner_name")
     raw_id_fields = ("user",)
 
 

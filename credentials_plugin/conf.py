@@ -61,6 +61,16 @@ DEFAULTS = {
     # A tighter limit, counted as well, on verifying a pasted or uploaded credential (the costly
     # path: a canonicalization each time); same format; None: only VERIFY_RATE_LIMIT applies.
     "VERIFY_PASTED_RATE_LIMIT": "10/minute",
+    # Reading program credentials from the `credentials` service's REST API
+    # (import_program_credentials --from-api; docs/takeover-programs.md): its API root
+    # ("https://credentials.example.com/api/v2/"), the LMS's OAuth2 token URL
+    # ("https://lms.example.com/oauth2/access_token") and a client-credentials application whose
+    # service user may list credentials there; and the seconds to wait for each response.
+    "CREDENTIALS_SERVICE_API_URL": "",
+    "CREDENTIALS_SERVICE_TOKEN_URL": "",  # nosec B105  # (empty: unset)
+    "CREDENTIALS_SERVICE_CLIENT_ID": "",
+    "CREDENTIALS_SERVICE_CLIENT_SECRET": "",  # nosec B105  # (empty: unset)
+    "CREDENTIALS_SERVICE_TIMEOUT_SECONDS": 30,
     # The reverse proxies in front of the LMS (IP addresses or networks, e.g. ["172.16.0.0/12"]).
     # A client's address is REMOTE_ADDR, unless that is one of these: then it is the right-most
     # X-Forwarded-For address that is not one of them. Empty: X-Forwarded-For is never read.

@@ -10,10 +10,11 @@ from credentials_plugin.web import (
     record_pages,
     staff_pages,
 )
-from credentials_plugin.web.converters import CourseKeyConverter
+from credentials_plugin.web.converters import CourseKeyConverter, HexUuidConverter
 
 app_name = "credentials_plugin"
 register_converter(CourseKeyConverter, "course_key")
+register_converter(HexUuidConverter, "hex_uuid")
 STAFF = "credentials/courses/<course_key:course_key>/"
 
 urlpatterns = [
@@ -53,6 +54,13 @@ urlpatterns = [
     path(".well-known/did.json", did_document.did_json, name="did_document"),
     path(
         "credentials/programs/<uuid:credential_uuid>/", program_pages.program_credential_page, name="program_credential"
+    ),
+    # The `credentials` service's address of a program credential (its uuid in 32 hex digits), for
+    # credentials imported from it: operators route it here (docs/takeover-programs.md).
+    path(
+        "credentials/<hex_uuid:service_uuid>/",
+        program_pages.imported_credential_redirect,
+        name="imported_program_credential",
     ),
     # The learner record (web/record_pages.py): the signed-in learner's own, its downloads and share links.
     path("credentials/records/", record_pages.record_page, name="record"),

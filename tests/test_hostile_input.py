@@ -20,6 +20,7 @@ The REST API's schema-driven fuzz is ``test_api_fuzz.py``; this adds what no sch
 import json
 import os
 import re
+import uuid
 from collections import Counter
 from urllib.parse import quote
 
@@ -106,6 +107,7 @@ CASES = {
     "verify": {},
     "did_document": {},
     "program_credential": {"credential_uuid": "program_credential"},
+    "imported_program_credential": {"service_uuid": "imported_program_credential"},
     "record": {},
     "record_csv": {},
     "record_json": {},
@@ -214,6 +216,7 @@ def seeded(db, django_capture_on_commit_callbacks, clock):
         "revoked": certificates[1].uuid,
         "verify_uuid": certificates[0].uuid.hex,  # an old LMS link (the takeover) to our certificate
         "program_credential": ProgramCredential.objects.filter(user=learners[0]).get().uuid,
+        "imported_program_credential": _imported(ProgramCredential.objects.filter(user=learners[0]).get()),
         "program": program.uuid,
         "share": RecordShareLink.objects.create(user=learners[0]).uuid,
         "status_list": 1,
@@ -230,6 +233,13 @@ def seeded(db, django_capture_on_commit_callbacks, clock):
         "course staff": course_staff,
         "global staff": global_staff,
     }
+
+
+def _imported(credential):
+    """Mark CREDENTIAL as imported from the `credentials` service; its address there (32 hex digits)."""
+    credential.imported_uuid = uuid.uuid4()
+    credential.save(update_fields=["imported_uuid"])
+    return credential.imported_uuid.hex
 
 
 def client_for(user):

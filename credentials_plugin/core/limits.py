@@ -39,6 +39,15 @@ MAX_PAGE_SIZE = 200
 #: Courses in a program requirement, runs of one course, and requirements in a program.
 MAX_PROGRAM_RUNS = 20
 
+#: One page of a `credentials` service export (a line of the file, or one API response), in bytes.
+MAX_EXPORT_PAGE_BYTES = 8 * 1024 * 1024
+#: Credentials in one page of such an export (the service pages by 20).
+MAX_EXPORT_PAGE_ROWS = 10_000
+#: Pages read from the service's API in one run (at 20 a page, 20 million credentials).
+MAX_EXPORT_PAGES = 1_000_000
+#: Problems an import lists one by one; past this it counts them.
+MAX_IMPORT_PROBLEMS_LISTED = 1_000
+
 #: Size of a credential pasted or uploaded to be verified (the verify page and the verify API).
 MAX_CREDENTIAL_BYTES = 256 * 1024
 #: Characters in a certificate's ID or address given to the verify API.

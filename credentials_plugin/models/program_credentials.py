@@ -112,6 +112,10 @@ class ProgramCredential(TimeStamped):
     revoked_by_staff = models.BooleanField(default=False)
     # Set when the learner's account was retired: the row stays (counts, history) but is never public again.
     retired_at = models.DateTimeField(null=True, blank=True)
+    # The uuid the `credentials` service gave this credential, when it was imported from there
+    # (import_program_credentials): its old public URL, /credentials/<uuid hex>/, leads here. Unique,
+    # so importing the same credential twice cannot make two rows.
+    imported_uuid = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         constraints = [

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from functools import partial
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from django.core.cache import cache
 from django.db import transaction
@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from opaque_keys.edx.keys import CourseKey
 
+from credentials_plugin.backends import get_backend
 from credentials_plugin.conf import plugin_settings
 from credentials_plugin.core.decision_log import log_decision
 from credentials_plugin.core.emitted_events import send_program_credential_event_on_commit
@@ -425,6 +426,106 @@ def _credential_key(credential_uuid):
     if key is None:
         raise ProgramCredentialNotFound(f"No program credential {credential_uuid}.")
     return key
+
+
+# ---------------------------------------------------------------------------
+# Taking over credentials the `credentials` service awarded
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportOutcome(Outcome):
+    """An import's outcome, and which of IMPORT_KINDS it was."""
+
+    kind: str = ""
+
+
+#: What importing one credential did: made it, linked ours to it, nothing (as imported before), or
+#: nothing although the service now says another status than ours.
+IMPORT_KINDS = ("imported", "linked", "unchanged", "differs")
+
+
+def import_credential(
+    user_id, program, *, imported_uuid, status, issued_at, revoked_at=None, cause, dry_run=False
+) -> ImportOutcome:
+    """
+    Take over one program credential the `credentials` service holds (import_program_credentials).
+
+    A learner without a credential for PROGRAM (a shape) gets one with the service's uuid as its
+    own, its STATUS and dates; a revoked one stays revoked until staff reinstate it, as a staff
+    revocation does. A learner who already has one (we awarded it since) keeps it, and it is
+    linked to IMPORTED_UUID so the service's address leads to it. A credential imported before is
+    left as it is (a second run changes nothing). No event is sent: the credential is not new.
+    """
+    imported_uuid = UUID(str(imported_uuid))
+    change = _Change(program, cause)
+
+    def work():
+        _lock(user_id, program.program_id)
+        credential = ProgramCredential.objects.filter(user_id=user_id, program_id=program.program_id).first()
+        imported = ProgramCredential.objects.filter(imported_uuid=imported_uuid).first()
+        if imported is not None and (credential is None or imported.pk != credential.pk):
+            raise IssuanceError(
+                f"Credential {imported_uuid} of the credentials service was imported for user "
+                f"{imported.user_id} in program {imported.program_id}, not for user {user_id} in {program.uuid}."
+            )
+        if credential is None:
+            outcome = _create_imported(
+                change, user_id, imported_uuid, status=status, issued_at=issued_at, revoked_at=revoked_at
+            )
+        elif credential.imported_uuid is None:
+            outcome = _link_imported(change, credential, imported_uuid, status)
+        elif credential.imported_uuid != imported_uuid:
+            raise IssuanceError(
+                f"User {user_id} already holds credential {credential.uuid} in program {program.uuid}, imported "
+                f"from credential {credential.imported_uuid} of the credentials service, not {imported_uuid}."
+            )
+        elif credential.status == status:
+            outcome = ImportOutcome(_data(credential, program), False, "Already imported.", "unchanged")
+        else:
+            reason = (
+                f"Already imported; the credentials service says {status}, ours is {credential.status}: left as it is."
+            )
+            outcome = ImportOutcome(_data(credential, program), False, reason, "differs")
+        if dry_run:
+            transaction.set_rollback(True)
+        return outcome
+
+    return in_transaction(work)
+
+
+def _create_imported(change, user_id, imported_uuid, *, status, issued_at, revoked_at):
+    revoked = status == REVOKED
+    reason = f"Imported from the credentials service (its credential {imported_uuid}), {status}."
+    # The service's uuid becomes ours, so the credential keeps its ID (LinkedIn's certId, the records that cite it).
+    own_uuid = imported_uuid if not ProgramCredential.objects.filter(uuid=imported_uuid).exists() else uuid4()
+    credential = ProgramCredential.objects.create(
+        uuid=own_uuid,
+        imported_uuid=imported_uuid,
+        user_id=user_id,
+        program_id=change.program.program_id,
+        status=status,
+        learner_name=get_backend().certificate_name(user_id),
+        issued_at=issued_at,
+        revoked_at=(revoked_at or issued_at) if revoked else None,
+        revocation_reason="Revoked in the credentials service before it was imported." if revoked else "",
+        revoked_by_staff=revoked,
+    )
+    _audit(change, AuditAction.IMPORTED, credential, "", reason)
+    if not revoked:
+        signing.sign_when_awarded(credential)
+    return ImportOutcome(_data(credential, change.program), True, reason, "imported")
+
+
+def _link_imported(change, credential, imported_uuid, status):
+    reason = (
+        f"Linked to credential {imported_uuid} of the credentials service ({status} there); "
+        f"the credential stays {credential.status}."
+    )
+    credential.imported_uuid = imported_uuid
+    credential.save(update_fields=["imported_uuid", "modified"])
+    _audit(change, AuditAction.IMPORTED, credential, credential.status, reason)
+    return ImportOutcome(_data(credential, change.program), True, reason, "linked")
 
 
 # ---------------------------------------------------------------------------

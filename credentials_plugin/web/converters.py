@@ -1,4 +1,6 @@
-"""URL converters: course run keys in paths, as the LMS writes them."""
+"""URL converters: course run keys in paths, as the LMS writes them; uuids as the `credentials` service writes them."""
+
+from uuid import UUID
 
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
@@ -17,3 +19,15 @@ class CourseKeyConverter:
 
     def to_url(self, value):
         return str(value)
+
+
+class HexUuidConverter:
+    """A uuid as 32 lowercase hex digits, the `credentials` service's form (its UUID_REGEX), to a UUID."""
+
+    regex = r"[0-9a-f]{32}"
+
+    def to_python(self, value):
+        return UUID(hex=value)
+
+    def to_url(self, value):
+        return value.hex if isinstance(value, UUID) else str(value)

@@ -6,7 +6,7 @@ An awarded credential shows to anyone (its owner also sees a congratulation); a 
 410 page saying so and since when; an unknown one is the same 404 page as an unknown certificate.
 """
 
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -49,6 +49,23 @@ def program_credential_page(request, credential_uuid):
         organization = shape.organizations[0] if shape.organizations else ""
         html = render(program_theme_template_names(program.uuid, organization), context)
     return HttpResponse(html)
+
+
+@require_safe
+def imported_credential_redirect(request, service_uuid):
+    """
+    ``/credentials/<uuid hex>/``, the `credentials` service's address of a program credential: a
+    permanent redirect to our page of the credential imported from it (which answers 410 when it is
+    revoked), and our 404 for any other. One indexed query, like the page itself.
+    """
+    credential_uuid = (
+        ProgramCredential.objects.filter(imported_uuid=service_uuid, retired_at__isnull=True)
+        .values_list("uuid", flat=True)
+        .first()
+    )
+    if credential_uuid is None:
+        return not_found()
+    return HttpResponsePermanentRedirect(program_credential_url(credential_uuid))
 
 
 def program_context(credential, shape, look, *, language, is_owner):
