@@ -19,6 +19,11 @@ STAFF = "credentials/courses/<course_key:course_key>/"
 urlpatterns = [
     path("credentials/certificates/<uuid:certificate_uuid>/", certificate_pages.certificate_page, name="certificate"),
     path(
+        "credentials/certificates/<uuid:certificate_uuid>/card.png",
+        certificate_pages.certificate_card,
+        name="certificate_card",
+    ),
+    path(
         "credentials/certificates/<uuid:certificate_uuid>/qr.svg",
         certificate_pages.certificate_qr,
         name="certificate_qr",

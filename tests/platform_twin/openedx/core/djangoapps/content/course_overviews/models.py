@@ -16,6 +16,10 @@ class CourseOverview(models.Model):
     start = models.DateTimeField(null=True)
     end = models.DateTimeField(null=True)
     self_paced = models.BooleanField(default=False)
+    # "Catalog information": CourseOverview._create_or_update fills both from
+    # CourseDetails.fetch_about_attribute(course.id, 'short_description' / 'effort').
+    short_description = models.TextField(null=True)
+    effort = models.TextField(null=True)
 
     class Meta:
         app_label = "course_overviews"
