@@ -86,8 +86,8 @@ def certificate_context(certificate, look, *, language, state, is_owner, request
         "course": title,
         "org": look.branding.display_name,
     }
-    card = card_facts(certificate, look, state, language=language)
     if state.kind in CARD_STATES:  # a real certificate: its own card, its address changing with what it shows
+        card = card_facts(certificate, look, state, language=language)
         card_url = reverse("credentials_plugin:certificate_card", args=[certificate.uuid])
         image_url = absolute_url(f"{card_url}?v={card.key[:12]}")
     else:  # a preview's sample or a certificate not public yet: the generic picture
