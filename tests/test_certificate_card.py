@@ -181,3 +181,14 @@ def test_share_buttons_carry_static_icons_and_the_page_a_favicon(client, certifi
         assert f"/static/credentials_plugin/icons/{icon}.svg" in body
     assert '<link rel="icon" href="/static/credentials_plugin/favicon.svg"' in body
     assert "<script>" not in body and "style=" not in body
+
+
+def test_a_revoked_certificates_page_previews_its_stamped_card(client, certificate):
+    api.revoke_certificate(certificate.uuid, reason="Academic integrity review")
+    response = client.get(certificate.public_url)
+    body = response.content.decode()
+    assert response.status_code == 410
+    assert f'<meta property="og:image" content="http://testserver{card_url(certificate)}?v=' in body
+    assert "Demo University certificate for Certificates 101: revoked" in body
+    assert "Amara" not in body  # the page and its preview withhold the name of a revoked certificate's holder
+    assert '<meta name="robots" content="noindex">' in body

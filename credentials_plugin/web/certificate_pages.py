@@ -18,6 +18,7 @@ from credentials_plugin.web.permissions import is_course_staff
 from credentials_plugin.web.presentation import (
     card_facts,
     certificate_context,
+    gone_card,
     localized_date,
     page_language,
     qr_code_svg,
@@ -53,7 +54,7 @@ def certificate_page(request, certificate_uuid):
     language = page_language(look)
     with translation.override(language):
         if certificate.status in GONE_STATUSES:
-            return _not_valid_page(certificate, language)
+            return _not_valid_page(certificate, look, language)
         is_owner = request.user.is_authenticated and request.user.pk == certificate.user_id
         state = certificate_state(certificate, look)
         if state.kind == "not_yet_available" and not (
@@ -86,7 +87,7 @@ def render_certificate(context, template_names):
     return render_page(template_names, context)
 
 
-def _not_valid_page(certificate, language):
+def _not_valid_page(certificate, look, language):
     since = certificate.revoked_at if certificate.status == CertificateStatus.REVOKED else certificate.modified
     context = {
         "language": language,
@@ -94,6 +95,7 @@ def _not_valid_page(certificate, language):
         "status": certificate.status,
         "since": localized_date(since),
         "course_name": certificate.course_name,
+        "gone_card": gone_card(certificate, look, language=language),
     }
     return render_page(["credentials_plugin/not_valid.html"], context, status=410)
 

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from credentials_plugin.certificates.looks import PageState
 from credentials_plugin.core.links import absolute_url, site_name, site_url, verify_url
 from credentials_plugin.statuses import CertificateStatus
 from credentials_plugin.vc.documents import course_criteria
@@ -167,8 +168,10 @@ def card_facts(certificate, look, state, *, language):
         warning = _("Expired")
     else:
         warning = ""
+    gone = certificate.status != CertificateStatus.AWARDED
     return CardFacts(
-        learner_name=certificate.learner_name,
+        # A certificate that is no longer valid is not told with its holder's name (as its 410 page).
+        learner_name="" if gone else certificate.learner_name,
         course_title=title,
         organization_name=look.branding.display_name,
         headline=_("Certificate of achievement"),
@@ -176,9 +179,24 @@ def card_facts(certificate, look, state, *, language):
         site_name=site_name(),
         primary_colour=look.branding.primary_colour,
         accent_colour=look.branding.accent_colour,
-        warning=warning.upper(),
+        warning=warning,
         direction=text_direction(language),
     )
+
+
+def gone_card(certificate, look, *, language):
+    """The social preview of a certificate that is no longer valid: its card, stamped (for the 410 page)."""
+    card = card_facts(certificate, look, PageState(certificate.status), language=language)
+    card_url = reverse("credentials_plugin:certificate_card", args=[certificate.uuid])
+    return {
+        "site_name": card.site_name,
+        "page_url": absolute_url(reverse("credentials_plugin:certificate", args=[certificate.uuid])),
+        "image_url": absolute_url(f"{card_url}?v={card.key[:12]}"),
+        "width": CARD_WIDTH,
+        "height": CARD_HEIGHT,
+        "alt": _("%(org)s certificate for %(course)s: %(status)s")
+        % {"org": card.organization_name, "course": card.course_title, "status": card.warning.lower()},
+    }
 
 
 def page_language(look):

@@ -49,7 +49,7 @@ class CardFacts:
     site_name: str
     primary_colour: str
     accent_colour: str
-    warning: str = ""  # "REVOKED", "NO LONGER VALID", "EXPIRED" (translated), empty when valid
+    warning: str = ""  # "Revoked", "No longer valid", "Expired" (translated; stamped in capitals), empty when valid
     direction: str = "ltr"
 
     @property
@@ -103,7 +103,7 @@ def draw_card(facts: CardFacts) -> bytes:
     _line(draw, facts.issued_line, (WIDTH // 2, HEIGHT - 86), (_font("Sans", 26), MUTED, end - MARGIN), "ma")
 
     if facts.warning:
-        _stamp(image, facts.warning)
+        _stamp(image, facts.warning.upper())
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=False, compress_level=6)
     return buffer.getvalue()
