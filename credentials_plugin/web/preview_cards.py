@@ -91,10 +91,12 @@ def draw_card(facts: CardFacts) -> bytes:
     _line(draw, facts.headline.upper(), (WIDTH // 2, y), (_font("Sans-Bold", 26), accent, end - MARGIN), "ma")
     y += 58
     name_font = _font_for(facts.learner_name, "Serif-Bold", "Sans-Bold", 64)
-    for text in _wrap(facts.learner_name, name_font, end - MARGIN, lines=2):
+    name_lines = _wrap(facts.learner_name, name_font, end - MARGIN, lines=2)
+    for text in name_lines:
         _line(draw, text, (WIDTH // 2, y), (name_font, INK, end - MARGIN), "ma")
         y += 76
-    draw.line((WIDTH // 2 - 220, y + 4, WIDTH // 2 + 220, y + 4), fill=accent, width=3)
+    if name_lines:  # the rule under the name (a card that names nobody has the course alone)
+        draw.line((WIDTH // 2 - 220, y + 4, WIDTH // 2 + 220, y + 4), fill=accent, width=3)
     y += 26
     course_font = _font_for(facts.course_title, "Serif-Italic", "Sans", 40)
     for text in _wrap(facts.course_title, course_font, end - MARGIN, lines=2):
