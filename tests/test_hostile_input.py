@@ -96,6 +96,7 @@ ROUTES = dict(walk(get_resolver("credentials_plugin.urls")))
 #: route (the API's catch-alls) gives the path to call instead, with {} where the hostile value goes.
 CASES = {
     "certificate": {"certificate_uuid": "awarded"},
+    "certificate_card": {"certificate_uuid": "awarded"},
     "certificate_qr": {"certificate_uuid": "awarded"},
     "certificate_credential": {"certificate_uuid": "awarded"},
     "certificate_credential_qr": {"certificate_uuid": "awarded"},
