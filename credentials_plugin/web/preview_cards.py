@@ -84,22 +84,33 @@ def draw_card(facts: CardFacts) -> bytes:
     start_x, start_anchor, end_x, end_anchor = MARGIN, "la", end, "ra"
     if facts.direction == "rtl":  # the organization on the reading side, the site on the other
         start_x, start_anchor, end_x, end_anchor = end, "ra", MARGIN, "la"
-    _line(draw, facts.organization_name, (start_x, 40), (_font("Sans-Bold", 40), on_primary, end - 300), start_anchor)
-    _line(draw, facts.site_name, (end_x, 50), (_font("Sans", 24), on_primary, 250), end_anchor)
+    org_font = next(
+        (font for size in (40, 34) if _width(facts.organization_name, font := _font("Sans-Bold", size)) <= end - 300),
+        _font("Sans-Bold", 30),
+    )
+    _line(draw, facts.organization_name, (start_x, 59), (org_font, on_primary, end - 300), start_anchor[0] + "m")
+    _line(draw, facts.site_name, (end_x, 59), (_font("Sans", 24), on_primary, 250), end_anchor[0] + "m")
 
-    y = 178
+    lines = 1 if facts.warning else 2  # the stamp takes the room of the second lines
+    name_font, name_lines = _set(facts.learner_name, ("Serif-Bold", "Sans-Bold"), (64, 54, 46), end - MARGIN, lines)
+    course_font, course_lines = _set(facts.course_title, ("Serif-Italic", "Sans"), (40, 34), end - MARGIN, lines)
+    # The block (headline, name, rule, course) centred between the band and the date; above the
+    # stamp when there is one.
+    block = 58 + 76 * len(name_lines) + 26 + 50 * len(course_lines)
+    y = 178 if facts.warning else 150 + max(28, (HEIGHT - 110 - 150 - block) // 2)
     _line(draw, facts.headline.upper(), (WIDTH // 2, y), (_font("Sans-Bold", 26), accent, end - MARGIN), "ma")
     y += 58
-    name_font = _font_for(facts.learner_name, "Serif-Bold", "Sans-Bold", 64)
-    name_lines = _wrap(facts.learner_name, name_font, end - MARGIN, lines=2)
+    bottom = y
     for text in name_lines:
         _line(draw, text, (WIDTH // 2, y), (name_font, INK, end - MARGIN), "ma")
+        bottom = draw.textbbox((WIDTH // 2, y), text, font=name_font, anchor="ma")[3]  # descenders included
         y += 76
     if name_lines:  # the rule under the name (a card that names nobody has the course alone)
-        draw.line((WIDTH // 2 - 220, y + 4, WIDTH // 2 + 220, y + 4), fill=accent, width=3)
+        rule = max(y + 4, bottom + 10)
+        draw.line((WIDTH // 2 - 220, rule, WIDTH // 2 + 220, rule), fill=accent, width=3)
+        y = rule - 4
     y += 26
-    course_font = _font_for(facts.course_title, "Serif-Italic", "Sans", 40)
-    for text in _wrap(facts.course_title, course_font, end - MARGIN, lines=2):
+    for text in course_lines:
         _line(draw, text, (WIDTH // 2, y), (course_font, primary, end - MARGIN), "ma")
         y += 50
     _line(draw, facts.issued_line, (WIDTH // 2, HEIGHT - 86), (_font("Sans", 26), MUTED, end - MARGIN), "ma")
@@ -137,6 +148,17 @@ def _line(draw, text, xy, style, anchor):
 def _font_for(text, style, fallback_style, size):
     """DejaVu Serif has no Arabic or Hebrew letters: a right-to-left text is set in DejaVu Sans."""
     return _font(fallback_style if _is_rtl(text) else style, size)
+
+
+def _set(text, styles, sizes, max_width, lines):
+    """(font, lines) of TEXT at the largest of SIZES at which it fits whole in LINES lines, else the smallest."""
+    for size in sizes:
+        font = _font_for(text, *styles, size)
+        wrapped = _wrap(text, font, max_width, lines=lines)
+        whole = " ".join(wrapped) == " ".join(text.split())[:PREVIEW_CARD_TEXT_CHARS]
+        if whole and all(_width(line, font) <= max_width for line in wrapped):
+            return font, wrapped
+    return font, wrapped
 
 
 def _wrap(text, font, max_width, *, lines):
