@@ -69,7 +69,7 @@ def card_png(facts: CardFacts) -> bytes:
 
 
 def draw_card(facts: CardFacts) -> bytes:
-    """Draw the card (about 20-40 ms): a band of the primary colour, the texts on paper, the accent rule."""
+    """Draw the card (about 20-70 ms): a band of the primary colour, the texts on paper, the accent rule."""
     primary = _colour(facts.primary_colour, "#1f3b57")
     accent = _colour(facts.accent_colour, "#8a6d3b")
     image = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
