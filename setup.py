@@ -41,7 +41,12 @@ setup(
     package_data={
         "credentials_plugin.templates": ["**/*.html", "**/*.txt"],
         # Compiled catalogs ship with the package: a pip install needs no build step (scripts/messages.sh).
-        "credentials_plugin": ["static/credentials_plugin/*", "locale/*/LC_MESSAGES/*.mo", "locale/*/LC_MESSAGES/*.po"],
+        "credentials_plugin": [
+            "static/credentials_plugin/*",
+            "static/credentials_plugin/icons/*",
+            "locale/*/LC_MESSAGES/*.mo",
+            "locale/*/LC_MESSAGES/*.po",
+        ],
         # The pinned JSON-LD contexts (vc/jsonld/NOTICE.md): signing and verifying read them offline.
         "credentials_plugin.vc": ["jsonld/*.json", "jsonld/*.jsonld", "jsonld/NOTICE.md"],
     },

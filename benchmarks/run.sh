@@ -6,6 +6,7 @@
 #   bash benchmarks/run.sh programs [--learners 10000]
 #   bash benchmarks/run.sh credentials [--certificates 300]
 #   bash benchmarks/run.sh record_page [--rounds 300]
+#   bash benchmarks/run.sh preview_card [--rounds 1000]
 # The first argument names the benchmark (benchmarks/<name>.py) unless it starts with "-".
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,7 +17,7 @@ if [[ $# -gt 0 && "$1" != -* ]]; then
     shift
 fi
 if [[ "$NAME" == */* || "$NAME" == urls || ! -f "$ROOT/benchmarks/$NAME.py" ]]; then
-    echo "run.sh: unknown benchmark '$NAME' (available: issuance, programs, public_page, staff_scale, credentials, record_page)" >&2
+    echo "run.sh: unknown benchmark '$NAME' (available: issuance, programs, public_page, staff_scale, credentials, record_page, preview_card)" >&2
     exit 2
 fi
 cd "$ROOT"

@@ -28,6 +28,11 @@ urlpatterns = [
         name="lms_certificate_link_here",
     ),
     path(
+        "credentials/certificates/<uuid:certificate_uuid>/card.png",
+        certificate_pages.certificate_card,
+        name="certificate_card",
+    ),
+    path(
         "credentials/certificates/<uuid:certificate_uuid>/qr.svg",
         certificate_pages.certificate_qr,
         name="certificate_qr",

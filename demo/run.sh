@@ -33,8 +33,8 @@ fi
 export DJANGO_SETTINGS_MODULE=demo.settings
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 
-echo "demo: creating a fresh database, demo/db.sqlite3"
-rm -f demo/db.sqlite3
+echo "demo: creating a fresh database, demo/db.sqlite3 (and demo/media/, the branding images seed_demo draws)"
+rm -rf demo/db.sqlite3 demo/media
 "$PYTHON" -m django migrate --noinput --verbosity 0
 if [ ! -f demo/signing-keys.json ]; then
     echo "demo: creating the demo's credential signing key, demo/signing-keys.json"

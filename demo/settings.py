@@ -58,6 +58,11 @@ TEMPLATES = [
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 STATIC_URL = "static/"
+# Uploaded branding (logos, seals, signatures): seed_demo draws the demo's own; runserver serves them.
+MEDIA_URL = "/media/"
+MEDIA_ROOT = BASE_DIR / "media"
+# The LMS's name for itself: the public pages' header, footer and preview cards show it.
+PLATFORM_NAME = "DemoX Learning"
 
 # The LMS's data (enrollments, grades, names, roles) reaches the plugin only through the
 # openedx-events that seed_demo sends; the standalone backend keeps what they report.

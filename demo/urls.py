@@ -1,5 +1,7 @@
 """URLs of the host project (tests and demo): the plugin's come from its plugin_app config."""
 
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
@@ -11,4 +13,6 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     *get_plugin_url_patterns("lms.djangoapp"),
+    # Uploaded logos, seals and signatures (served by Django only with DEBUG on: the demo).
+    *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
 ]

@@ -8,6 +8,7 @@ except in CI (``CI`` set), where a missing browser is a failure. Never runs ``pl
 Screenshots are taken only when CREDENTIALS_PLUGIN_SCREENSHOTS names a folder outside the repo.
 """
 
+import io
 import os
 import re
 import warnings
@@ -26,6 +27,7 @@ if not CHROMIUM.exists():
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from PIL import Image  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 from pytest_django.live_server_helper import LiveServer  # noqa: E402
 
@@ -269,6 +271,11 @@ def assert_prints_on_one_page(page, paper):
     assert page.locator(".banner").count() == 0 or page.locator(".banner").is_hidden()
     assert page.locator("article.certificate").is_visible()
     assert page.locator("article.certificate").evaluate(OVERFLOWING) == [], f"{paper}: content outside the frame"
+    # Centred on the page: as much space above the frame as below it, and left as right.
+    box = page.locator("article.certificate").bounding_box()
+    gaps = (box["y"], height - box["y"] - box["height"], box["x"], width - box["x"] - box["width"])
+    assert abs(gaps[0] - gaps[1]) <= 2 and abs(gaps[2] - gaps[3]) <= 2, f"{paper}: not centred, gaps {gaps}"
+    assert box["height"] >= 0.9 * height, f"{paper}: a blank band under the frame ({box['height']} of {height}px)"
     pdf = page.pdf(format=paper, landscape=True, print_background=True)
     pages = len(PDF_PAGE.findall(pdf))
     assert pages == 1, f"{paper}: {pages} pages"
@@ -486,3 +493,94 @@ def test_the_program_page_is_clean_accessible_and_prints_on_one_page(tab, record
     axe_check(tab, "program credential")
     assert_prints_on_one_page(page, paper)
     tab.assert_clean()
+
+
+# --- Screenshot checks: the certificate and its card at a desktop and a phone width -----------
+
+WIDTHS = (1280, 375)
+# What breaks a layout: a page wider than the window, or a key part hidden or cut off at its sides.
+LAYOUT_PROBLEMS = """selectors => {
+  const problems = [], root = document.documentElement, width = root.clientWidth;
+  if (root.scrollWidth > width + 1) problems.push(`page ${root.scrollWidth}px wide in a ${width}px window`);
+  for (const selector of selectors) {
+    const element = document.querySelector(selector);
+    if (!element) { problems.push(`${selector}: missing`); continue; }
+    const box = element.getBoundingClientRect(), style = getComputedStyle(element);
+    if (box.width === 0 || box.height === 0 || style.visibility === "hidden") problems.push(`${selector}: not shown`);
+    if (box.left < -1 || box.right > width + 1) {
+      problems.push(`${selector}: ${box.left}..${box.right} outside 0..${width}`);
+    }
+  }
+  return problems;
+}"""
+CERTIFICATE_PARTS = [
+    ".site-header",
+    ".trust-line",
+    "article.certificate",
+    ".learner-name",
+    ".course-title",
+    ".signatory-name",
+    "footer img.qr",
+    ".about",
+    ".share-links",
+    ".credential-download",
+    ".site-footer",
+]
+
+
+def at_width(tab, width):
+    tab.page.set_viewport_size({"width": width, "height": 900})
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_certificate_page_lays_out_at_a_desktop_and_a_phone_width(tab, certificate, width):
+    at_width(tab, width)
+    page = tab.open(certificate.public_url)
+    assert page.evaluate(LAYOUT_PROBLEMS, CERTIFICATE_PARTS) == []
+    # The trust line is near the top: on screen without scrolling, above the certificate.
+    trust = page.locator(".trust-line").bounding_box()
+    assert trust["y"] + trust["height"] <= 900
+    assert trust["y"] < page.locator("article.certificate").bounding_box()["y"]
+    assert "Verified:" in page.locator(".trust-line").inner_text()
+    assert page.locator(".share img").evaluate_all("images => images.every(i => i.complete && i.naturalWidth > 0)")
+    tab.screenshot(f"certificate-{width}")
+    tab.assert_clean()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_owner_sees_their_record_link_at_both_widths(tab, client, certificate, learner, width):
+    at_width(tab, width)
+    log_in(tab, client, learner)
+    page = tab.open(certificate.public_url)
+    assert page.evaluate(LAYOUT_PROBLEMS, [*CERTIFICATE_PARTS, ".banner-owner", ".site-nav a[href$='/records/']"]) == []
+    tab.screenshot(f"certificate-owner-{width}")
+    tab.assert_clean()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_revoked_certificate_shows_no_certificate_at_both_widths(tab, certificate, width):
+    api.revoke_certificate(certificate.uuid, reason="Academic integrity review")
+    at_width(tab, width)
+    page = tab.open(certificate.public_url, status=410)
+    assert page.evaluate(LAYOUT_PROBLEMS, ["h1"]) == []
+    assert page.locator("article.certificate").count() == 0
+    tab.screenshot(f"certificate-revoked-{width}")
+    tab.assert_clean()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_preview_card_is_a_full_non_blank_image_at_both_widths(tab, certificate, width):
+    at_width(tab, width)
+    page = tab.open(certificate.public_url)
+    card_url = page.locator('meta[property="og:image"]').get_attribute("content")
+    assert page.locator('meta[property="og:image:width"]').get_attribute("content") == "1200"
+    answer = page.request.get(card_url)
+    assert answer.status == 200 and answer.headers["content-type"] == "image/png"
+    card = Image.open(io.BytesIO(answer.body())).convert("RGB")
+    assert card.size == (1200, 630)
+    assert len(card.getcolors(maxcolors=1_000_000)) > 50  # text drawn on it, not a blank frame
+    # Shown in the browser at this width, it scales to fit and keeps its proportions.
+    tab.page.goto(card_url)
+    shown = tab.page.locator("img").bounding_box()
+    assert shown["width"] <= width + 1 and abs(shown["width"] / shown["height"] - 1200 / 630) < 0.02
+    tab.screenshot(f"card-{width}")

@@ -44,6 +44,7 @@ def test_a_sound_installation_passes_every_check_but_the_optional_celery():
         "backend setting": ["OK"],
         "public base URL": ["OK"],
         "eligible modes": ["OK"],
+        "preview card fonts": ["OK"],
         "verify rate limit": ["OK"],
         "signing key": ["OK"],
         "JSON-LD contexts": ["OK"],
@@ -55,6 +56,15 @@ def test_a_sound_installation_passes_every_check_but_the_optional_celery():
         "takeover": ["OK"],
     }
     assert "test-key-1" in verdicts["sign and verify"][0][1]
+
+
+def test_missing_dejavu_fonts_are_a_warning_that_names_the_package(monkeypatch):
+    from credentials_plugin.web import preview_cards
+
+    monkeypatch.setattr(preview_cards, "FONT_FOLDERS", ("/nonexistent/fonts",))
+    verdicts, _exit_code = health()
+    assert statuses(verdicts, "preview card fonts") == ["WARN"]
+    assert "fonts-dejavu-core" in verdicts["preview card fonts"][0][1]
 
 
 def test_the_text_output_prints_one_line_per_check_with_its_status():

@@ -99,6 +99,7 @@ CASES = {
     "certificate": {"certificate_uuid": "awarded"},
     "lms_certificate_link": {"verify_uuid": "verify_uuid"},
     "lms_certificate_link_here": {"verify_uuid": "verify_uuid"},
+    "certificate_card": {"certificate_uuid": "awarded"},
     "certificate_qr": {"certificate_uuid": "awarded"},
     "certificate_credential": {"certificate_uuid": "awarded"},
     "certificate_credential_qr": {"certificate_uuid": "awarded"},

@@ -299,6 +299,19 @@ class TestTheBackendInsideTheLms:
         )
         course(OTHER_ORG_COURSE)
         assert backend.get_course(OTHER_ORG_COURSE).pacing == "instructor"
+        assert (backend.get_course(OTHER_ORG_COURSE).short_description, backend.get_course(COURSE).effort) == ("", "")
+
+    def test_courses_in_one_query_with_their_catalog_description_and_effort(self, backend, django_assert_num_queries):
+        course(COURSE, short_description="Learn to issue certificates.", effort="3 hours a week")
+        course(OTHER_ORG_COURSE)
+        unknown = CourseKey.from_string("course-v1:Nobody+None+2026")
+        with django_assert_num_queries(1):
+            courses = backend.get_courses([COURSE, OTHER_ORG_COURSE, unknown])
+        assert set(courses) == {COURSE, OTHER_ORG_COURSE}
+        assert (courses[COURSE].short_description, courses[COURSE].effort) == (
+            "Learn to issue certificates.",
+            "3 hours a week",
+        )
 
     def test_the_certificate_name_follows_the_learners_preference(self, backend, users):
         learner = users("ada")
@@ -527,6 +540,18 @@ def test_regenerating_follows_a_change_of_preference(learner, clock, client, use
     )
     assert response.status_code == 200, response.content
     assert api.get_course_certificate(learner.id, COURSE).learner_name == "Ada Verified Lovelace"
+
+
+def test_the_certificate_page_says_what_the_course_is_from_the_lms_catalog(learner, clock, client):
+    from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+
+    CourseOverview.objects.filter(id=COURSE).update(
+        short_description="How certificates are decided, issued and verified.", effort="2 hours a week"
+    )
+    send_passing(learner, time=clock.tick())
+    body = client.get(api.get_course_certificate(learner.id, COURSE).public_url).content.decode()
+    assert '<p class="course-description" dir="auto">How certificates are decided, issued and verified.</p>' in body
+    assert '<dd dir="auto">2 hours a week</dd>' in body
 
 
 def test_an_audit_enrollment_in_the_lms_earns_nothing(learner, clock):

@@ -103,7 +103,14 @@ def test_open_graph_and_twitter_card_tags(client, certificate):
     _, body = page(client, certificate)
     assert f'<meta property="og:url" content="{certificate.public_url}">' in body
     assert '<meta name="twitter:card" content="summary_large_image">' in body
-    assert 'property="og:image" content="http://testserver/static/credentials_plugin/share-card.png"' in body
+    card = f"http://testserver/credentials/certificates/{certificate.uuid}/card.png?v="
+    assert f'<meta property="og:image" content="{card}' in body
+    assert '<meta property="og:image:width" content="1200">' in body
+    assert '<meta property="og:image:height" content="630">' in body
+    assert '<meta property="og:site_name" content="testserver">' in body
+    # The title names the learner, the course and the organization; the image's alt says the same.
+    assert '<meta property="og:title" content="\u2068Grace &lt;script&gt;alert(1)&lt;/script&gt; Hopper\u2069' in body
+    assert 'property="og:image:alt" content="Demo University certificate of achievement: Grace' in body
 
 
 def test_only_the_owner_sees_the_congratulations_banner(client, certificate, learner):
@@ -300,4 +307,4 @@ def test_a_name_with_bidi_controls_cannot_reorder_the_text_around_it(client, mak
     assert f"<title>\u2068Certificates 101\u2069 · {isolated} · \u2068Demo University\u2069</title>" in body
     assert f"Congratulations, {isolated}!" in body  # a sentence around the name
     assert '<p class="learner-name" dir="auto">Eve \u202eevil Doe</p>' in body  # an element of its own
-    assert 'content="\u2068Certificates 101\u2069 · \u2068Demo University\u2069"' in body  # the share card
+    assert f'content="{isolated} · \u2068Certificates 101\u2069 · \u2068Demo University\u2069"' in body  # og:title

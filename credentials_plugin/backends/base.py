@@ -27,6 +27,8 @@ class CourseInfo:
     start: datetime | None = None
     end: datetime | None = None
     pacing: str = ""
+    short_description: str = ""  # the catalog's one-paragraph description of the course
+    effort: str = ""  # the catalog's estimate of the effort, as its authors wrote it ("4 hours a week")
 
 
 def as_grade_fraction(value):
@@ -102,6 +104,11 @@ class Backend(ABC):
     @abstractmethod
     def get_course(self, course_key: CourseKey) -> CourseInfo | None:
         """The course run's name, organization and schedule, or None when unknown."""
+
+    def get_courses(self, course_keys: list[CourseKey]) -> dict[CourseKey, CourseInfo]:
+        """``{course_key: CourseInfo}`` of the course runs that are known (a backend may read them in one query)."""
+        courses = {course_key: self.get_course(course_key) for course_key in course_keys}
+        return {course_key: course for course_key, course in courses.items() if course is not None}
 
     @abstractmethod
     def certificate_name(self, user_id: int, *, reported_name: str = "") -> str:

@@ -85,21 +85,27 @@ class EdxPlatformBackend(Backend):
         row = CourseEnrollment.objects.filter(user_id=user_id, course_id=course_key).values("mode", "is_active").first()
         return Enrollment(mode=row["mode"], is_active=row["is_active"]) if row else None
 
-    @fail_closed(None)
     def get_course(self, course_key):
+        return self.get_courses([course_key]).get(course_key)
+
+    @fail_closed(dict)
+    def get_courses(self, course_keys):
         from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
 
-        overview = CourseOverview.objects.filter(id=course_key).first()
-        if overview is None:
-            return None
-        return CourseInfo(
-            course_key=course_key,
-            name=overview.display_name_with_default,
-            org=overview.display_org_with_default,
-            start=overview.start,
-            end=overview.end,
-            pacing="self" if overview.self_paced else "instructor",
-        )
+        return {
+            overview.id: CourseInfo(
+                course_key=overview.id,
+                name=overview.display_name_with_default,
+                org=overview.display_org_with_default,
+                start=overview.start,
+                end=overview.end,
+                pacing="self" if overview.self_paced else "instructor",
+                # The course's About page fields, which CourseOverview keeps ("Catalog information").
+                short_description=overview.short_description or "",
+                effort=overview.effort or "",
+            )
+            for overview in CourseOverview.objects.filter(id__in=list(course_keys))
+        }
 
     @fail_closed("")
     def certificate_name(self, user_id, *, reported_name=""):

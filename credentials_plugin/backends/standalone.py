@@ -25,17 +25,21 @@ class StandaloneBackend(Backend):
         return Enrollment(mode=row["enrollment_mode"], is_active=bool(row["enrollment_active"]))
 
     def get_course(self, course_key):
-        facts = CourseFacts.objects.filter(course_key=course_key).first()
-        if facts is None:
-            return None
-        return CourseInfo(
-            course_key=course_key,
-            name=facts.name,
-            org=facts.org or course_key.org,
-            start=facts.start,
-            end=facts.end,
-            pacing=facts.pacing,
-        )
+        return self.get_courses([course_key]).get(course_key)
+
+    def get_courses(self, course_keys):
+        """The runs' catalog facts as events reported them (they carry no description or effort)."""
+        return {
+            facts.course_key: CourseInfo(
+                course_key=facts.course_key,
+                name=facts.name,
+                org=facts.org or facts.course_key.org,
+                start=facts.start,
+                end=facts.end,
+                pacing=facts.pacing,
+            )
+            for facts in CourseFacts.objects.filter(course_key__in=list(course_keys))
+        }
 
     def certificate_name(self, user_id, *, reported_name=""):
         """The name the event reported, else the verified or full name kept from earlier events."""

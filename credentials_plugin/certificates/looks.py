@@ -43,6 +43,7 @@ class Branding:
     primary_colour: str
     accent_colour: str
     linkedin_organization_id: str
+    seal_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,14 @@ class SignatoryView:
 
 
 @dataclass(frozen=True)
+class CourseAbout:
+    """What the course catalog says of a run: a short description and the effort it takes."""
+
+    short_description: str = ""
+    effort: str = ""
+
+
+@dataclass(frozen=True)
 class CourseLook:
     """Everything about a course run that every certificate of it shows alike."""
 
@@ -62,6 +71,7 @@ class CourseLook:
     signatories: tuple[SignatoryView, ...]
     available_from: datetime | None
     version: int = 0  # changes whenever any look changes: part of every cached page's key
+    about: CourseAbout = CourseAbout()  # the course catalog's description of the run (empty when unknown)
 
 
 def look_version():
@@ -89,7 +99,7 @@ def course_looks(course_keys) -> dict:
 
 
 def _load_looks(course_keys):
-    """The looks of COURSE_KEYS in a fixed number of queries (plus the course end where availability needs it)."""
+    """The looks of COURSE_KEYS in a fixed number of queries."""
     configs = get_configurations(course_keys)
     brandings = organization_brandings({course_key.org for course_key in course_keys})
     signatories = {}
@@ -97,18 +107,17 @@ def _load_looks(course_keys):
         signatories.setdefault(s.course_key, []).append(
             SignatoryView(s.name, s.title, s.organization_name, _file_url(s.signature_image))
         )
+    courses = get_backend().get_courses(list(course_keys))
     looks = {}
     for course_key in course_keys:
-        config = configs[course_key]
-        course_end = None
-        if config is not None and config.availability == "course_end":
-            course = get_backend().get_course(course_key)
-            course_end = course.end if course else None
+        config, course = configs[course_key], courses.get(course_key)
+        course_end = course.end if course is not None else None
         looks[course_key] = CourseLook(
             config,
             brandings[course_key.org],
             tuple(signatories.get(course_key, ())),
             available_from(config, course_end),
+            about=CourseAbout(course.short_description, course.effort) if course is not None else CourseAbout(),
         )
     return looks
 
@@ -124,6 +133,7 @@ def organization_brandings(short_names) -> dict:
             primary_colour=rows[name].primary_colour if name in rows else DEFAULT_PRIMARY_COLOUR,
             accent_colour=rows[name].accent_colour if name in rows else DEFAULT_ACCENT_COLOUR,
             linkedin_organization_id=rows[name].linkedin_organization_id if name in rows else "",
+            seal_url=_file_url(rows[name].seal) if name in rows else "",
         )
         for name in short_names
     }

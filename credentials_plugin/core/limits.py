@@ -128,3 +128,10 @@ def json_depth_problem(value):
 def too_deep_message():
     """What a client reads when its JSON is nested more than MAX_JSON_DEPTH levels."""
     return _("The JSON is nested more than %(max)s levels deep.") % {"max": MAX_JSON_DEPTH}
+
+
+# A certificate's preview card (``web/preview_cards.py``): characters of each text it lays out
+# (longer names and titles are cut before any drawing, with an ellipsis on the card) ...
+PREVIEW_CARD_TEXT_CHARS = 300
+# ... and how long a drawn card stays in the cache (its key changes whenever what it shows does).
+PREVIEW_CARD_CACHE_SECONDS = 30 * 24 * 3600

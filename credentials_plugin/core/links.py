@@ -1,5 +1,6 @@
 """Absolute public URLs of the plugin's pages."""
 
+from urllib.parse import urlsplit
 from uuid import UUID
 
 from django.conf import settings
@@ -51,3 +52,14 @@ def program_credential_url(credential_uuid):
 def verify_url(credential_uuid):
     """The verify page, checking a certificate or program credential by its ID."""
     return absolute_url(reverse("credentials_plugin:verify")) + f"?certificate={credential_uuid}"
+
+
+def site_url():
+    """The site's home page: the public host's root."""
+    return absolute_url("/")
+
+
+def site_name():
+    """The site's name as the LMS shows it (its PLATFORM_NAME setting), else the public host's name."""
+    name = str(getattr(settings, "PLATFORM_NAME", "") or "").strip()
+    return name or urlsplit(site_url()).netloc or site_url()

@@ -24,6 +24,7 @@ from django.utils.module_loading import import_string
 from opaque_keys.edx.keys import CourseKey
 
 from credentials_plugin.conf import DEFAULTS, PREFIX, plugin_settings
+from credentials_plugin.web.preview_cards import fonts_available
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 APP_LABEL = "credentials_plugin"
@@ -114,6 +115,19 @@ def check_public_base_url():
         yield CheckResult("public base URL", WARN, f"{name} is {url}: public links and the DID should use https.")
     else:
         yield CheckResult("public base URL", OK, f"{url} (from {name}).")
+
+
+def check_preview_card_fonts():
+    """Preview cards are drawn with DejaVu; without it, Pillow's plainer built-in font."""
+    if fonts_available():
+        yield CheckResult("preview card fonts", OK, "DejaVu fonts found: cards cover Latin, Greek, Cyrillic, Arabic.")
+    else:
+        yield CheckResult(
+            "preview card fonts",
+            WARN,
+            "DejaVu fonts are missing: preview cards use Pillow's built-in font (Latin only). "
+            "Install them (Debian/Ubuntu: apt-get install fonts-dejavu-core).",
+        )
 
 
 def check_eligible_modes():
@@ -375,6 +389,7 @@ CHECKS = (
     check_backend_setting,
     check_public_base_url,
     check_eligible_modes,
+    check_preview_card_fonts,
     check_verify_rate_limit,
     check_signing_key,
     check_keys_file_permissions,

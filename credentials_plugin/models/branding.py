@@ -50,6 +50,12 @@ class Organization(TimeStamped):
     logo = models.FileField(
         upload_to="credentials_plugin/logos/", blank=True, validators=[IMAGE_FILE, validate_raster_image]
     )
+    seal = models.FileField(
+        upload_to="credentials_plugin/seals/",
+        blank=True,
+        validators=[IMAGE_FILE, validate_raster_image],
+        help_text=_("A round emblem printed on its certificates (PNG, JPEG or WebP; a transparent PNG looks best)."),
+    )
     primary_colour = models.CharField(max_length=7, default=DEFAULT_PRIMARY_COLOUR, validators=[HEX_COLOUR])
     accent_colour = models.CharField(max_length=7, default=DEFAULT_ACCENT_COLOUR, validators=[HEX_COLOUR])
     linkedin_organization_id = models.CharField(

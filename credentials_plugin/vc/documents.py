@@ -39,7 +39,7 @@ def course_credential_document(certificate, signed_credential) -> dict:
         "achievementType": COURSE_ACHIEVEMENT_TYPE,
         "name": title,
         "description": _("%(course)s, a course offered by %(org)s.") % {"course": title, "org": organization},
-        "criteria": {"narrative": _course_criteria(config)},
+        "criteria": {"narrative": course_criteria(config)},
     }
     subject = _subject(certificate.learner_name, certificate.user.email)
     if config and config.show_grade and certificate.percent_grade is not None:
@@ -145,7 +145,7 @@ def _subject(learner_name, email):
     return subject
 
 
-def _course_criteria(config):
+def course_criteria(config):
     if config and config.minimum_grade is not None:
         text = _("Complete the course with a passing grade of at least %(grade)s, in a track that earns certificates.")
         text %= {"grade": f"{config.minimum_grade:.0%}"}

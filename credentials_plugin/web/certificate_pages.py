@@ -1,8 +1,9 @@
 """Public pages anyone can open: the certificate, its QR code and its organization's colours."""
 
-from django.http import HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseNotFound, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import get_conditional_response
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from openedx_filters.learning.filters import CertificateRenderStarted
@@ -16,13 +17,16 @@ from credentials_plugin.vc.verification import verify_certificate_credential
 from credentials_plugin.web import page_cache
 from credentials_plugin.web.permissions import is_course_staff
 from credentials_plugin.web.presentation import (
+    card_facts,
     certificate_context,
+    gone_card,
     localized_date,
     page_language,
     qr_code_svg,
     text_direction,
     theme_template_names,
 )
+from credentials_plugin.web.preview_cards import card_png
 from credentials_plugin.web.rendering import render
 
 GONE_STATUSES = (CertificateStatus.REVOKED, CertificateStatus.NOT_PASSING)
@@ -63,7 +67,7 @@ def certificate_page(request, certificate_uuid):
     language = page_language(look)
     with translation.override(language):
         if certificate.status in GONE_STATUSES:
-            return _not_valid_page(certificate, language)
+            return _not_valid_page(certificate, look, language)
         is_owner = request.user.is_authenticated and request.user.pk == certificate.user_id
         state = certificate_state(certificate, look)
         if state.kind == "not_yet_available" and not (
@@ -96,7 +100,7 @@ def render_certificate(context, template_names):
     return render_page(template_names, context)
 
 
-def _not_valid_page(certificate, language):
+def _not_valid_page(certificate, look, language):
     since = certificate.revoked_at if certificate.status == CertificateStatus.REVOKED else certificate.modified
     context = {
         "language": language,
@@ -104,6 +108,7 @@ def _not_valid_page(certificate, language):
         "status": certificate.status,
         "since": localized_date(since),
         "course_name": certificate.course_name,
+        "gone_card": gone_card(certificate, look, language=language),
     }
     return render_page(["credentials_plugin/not_valid.html"], context, status=410)
 
@@ -124,3 +129,34 @@ def certificate_qr(request, certificate_uuid):
     """The QR code of a certificate's page address (the same forever: it encodes the URL alone)."""
     page_url = absolute_url(reverse("credentials_plugin:certificate", args=[certificate_uuid]))
     return HttpResponse(qr_code_svg(page_url), content_type="image/svg+xml")
+
+
+# Social networks fetch a card when a link is shared, and again now and then: five minutes lets a
+# revocation reach the next fetch soon; the ETag (what the card shows) makes a re-fetch a 304.
+CARD_CACHE_CONTROL = "public, max-age=300"
+
+
+@require_safe
+def certificate_card(request, certificate_uuid):
+    """
+    The certificate's preview card, a 1200x630 PNG (``web.preview_cards``): drawn once per state of
+    the certificate, then served from the cache. A revoked or no longer valid certificate's card
+    says so; a certificate that is not public (yet) has none.
+    """
+    certificate = CourseCertificate.objects.filter(uuid=certificate_uuid, retired_at__isnull=True).first()
+    if certificate is None or certificate.status == CertificateStatus.UNVERIFIED:
+        return HttpResponseNotFound(b"", content_type="image/png")
+    look = course_look(certificate.course_key)
+    language = page_language(look)
+    with translation.override(language):
+        state = certificate_state(certificate, look)
+        if certificate.status == CertificateStatus.AWARDED and state.kind == "not_yet_available":
+            return HttpResponseNotFound(b"", content_type="image/png")
+        facts = card_facts(certificate, look, state, language=language)
+    etag = f'"{facts.key}"'
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        response = HttpResponse(card_png(facts), content_type="image/png")
+    response["ETag"] = etag
+    response["Cache-Control"] = CARD_CACHE_CONTROL
+    return response

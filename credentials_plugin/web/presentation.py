@@ -17,7 +17,14 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from credentials_plugin.core.links import absolute_url, verify_url
+from credentials_plugin.certificates.looks import PageState
+from credentials_plugin.core.links import absolute_url, site_name, site_url, verify_url
+from credentials_plugin.statuses import CertificateStatus
+from credentials_plugin.vc.documents import course_criteria
+from credentials_plugin.web.preview_cards import HEIGHT as CARD_HEIGHT
+from credentials_plugin.web.preview_cards import WIDTH as CARD_WIDTH
+from credentials_plugin.web.preview_cards import CardFacts
+from credentials_plugin.web.rendering import isolate
 from credentials_plugin.web.sharing import share_links
 
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "dv", "yi", "ku"})
@@ -80,6 +87,12 @@ def certificate_context(certificate, look, *, language, state, is_owner, request
         "course": title,
         "org": look.branding.display_name,
     }
+    if state.kind in CARD_STATES:  # a real certificate: its own card, its address changing with what it shows
+        card = card_facts(certificate, look, state, language=language)
+        card_url = reverse("credentials_plugin:certificate_card", args=[certificate.uuid])
+        image_url = absolute_url(f"{card_url}?v={card.key[:12]}")
+    else:  # a preview's sample or a certificate not public yet: the generic picture
+        image_url = absolute_url(static("credentials_plugin/share-card.png"))
     return {
         # The keys the platform's CertificateRenderStarted pipelines read.
         "course_id": str(certificate.course_key),
@@ -98,11 +111,19 @@ def certificate_context(certificate, look, *, language, state, is_owner, request
         "certificate_id": str(certificate.uuid),
         "page_url": page_url,
         "verify_url": verify_url(certificate.uuid),
+        "verify_page_url": absolute_url(reverse("credentials_plugin:verify")),
         "qr_code_url": reverse("credentials_plugin:certificate_qr", args=[certificate.uuid]),
-        # The signed credential: the "Verified" panel, its download and the QR code of its address.
+        # The signed credential: the trust line, the "Verified" panel and the credential's download.
         "verification": verification,
         "credential_url": absolute_url(reverse("credentials_plugin:certificate_credential", args=[certificate.uuid])),
-        "credential_qr_url": reverse("credentials_plugin:certificate_credential_qr", args=[certificate.uuid]),
+        # What the course is and what the certificate attests (the catalog's words; the signed criteria).
+        "course_description": look.about.short_description,
+        "course_effort": look.about.effort,
+        "criteria": course_criteria(config),
+        # The site around the certificate: its name and home, and the owner's record.
+        "site_name": site_name(),
+        "site_url": site_url(),
+        "record_url": reverse("credentials_plugin:record") if is_owner else "",
         "share": share_links(
             title=title,
             organization_name=look.branding.display_name,
@@ -115,8 +136,66 @@ def certificate_context(certificate, look, *, language, state, is_owner, request
         "state_since": localized_date(state.since) if state.since else "",
         "is_owner": is_owner,
         "description": description,
-        "image_url": look.branding.logo_url or absolute_url(static("credentials_plugin/share-card.png")),
+        "image_url": image_url,
+        "image_width": CARD_WIDTH,
+        "image_height": CARD_HEIGHT,
+        "image_alt": _("%(org)s certificate of achievement: %(name)s, %(course)s")
+        % {"org": look.branding.display_name, "name": certificate.learner_name, "course": title},
+        "social_title": _("%(name)s · %(course)s · %(org)s")
+        % {
+            "name": isolate(certificate.learner_name),
+            "course": isolate(title),
+            "org": isolate(look.branding.display_name),
+        },
         "theme_stylesheet_url": reverse("credentials_plugin:organization_theme", args=[look.branding.short_name]),
+    }
+
+
+# The states whose page links its own preview card (a preview's sample and a page not yet public do not).
+CARD_STATES = ("awarded", "expired")
+
+
+def card_facts(certificate, look, state, *, language):
+    """What the certificate's preview card shows, in LANGUAGE (the page's): ``web.preview_cards``."""
+    config = look.config
+    title = (config.title_override if config else "") or certificate.course_name
+    issued_on = certificate.date_override or timezone.localtime(certificate.issued_at).date()
+    if certificate.status == CertificateStatus.REVOKED:
+        warning = _("Revoked")
+    elif certificate.status != CertificateStatus.AWARDED:
+        warning = _("No longer valid")
+    elif state.kind == "expired":
+        warning = _("Expired")
+    else:
+        warning = ""
+    gone = certificate.status != CertificateStatus.AWARDED
+    return CardFacts(
+        # A certificate that is no longer valid is not told with its holder's name (as its 410 page).
+        learner_name="" if gone else certificate.learner_name,
+        course_title=title,
+        organization_name=look.branding.display_name,
+        headline=_("Certificate of achievement"),
+        issued_line=_("Issued %(date)s") % {"date": localized_date(issued_on)},
+        site_name=site_name(),
+        primary_colour=look.branding.primary_colour,
+        accent_colour=look.branding.accent_colour,
+        warning=warning,
+        direction=text_direction(language),
+    )
+
+
+def gone_card(certificate, look, *, language):
+    """The social preview of a certificate that is no longer valid: its card, stamped (for the 410 page)."""
+    card = card_facts(certificate, look, PageState(certificate.status), language=language)
+    card_url = reverse("credentials_plugin:certificate_card", args=[certificate.uuid])
+    return {
+        "site_name": card.site_name,
+        "page_url": absolute_url(reverse("credentials_plugin:certificate", args=[certificate.uuid])),
+        "image_url": absolute_url(f"{card_url}?v={card.key[:12]}"),
+        "width": CARD_WIDTH,
+        "height": CARD_HEIGHT,
+        "alt": _("%(org)s certificate for %(course)s: %(status)s")
+        % {"org": card.organization_name, "course": card.course_title, "status": card.warning.lower()},
     }
 
 

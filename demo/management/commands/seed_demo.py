@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 from opaque_keys.edx.keys import CourseKey
@@ -40,6 +41,7 @@ from credentials_plugin.certificates import issuance
 from credentials_plugin.models import CourseCertificate, Organization, Program, ProgramSignatory, Signatory
 from credentials_plugin.records import learner_record as records
 from credentials_plugin.statuses import CauseKind, CertificateStatus
+from demo import branding_images
 
 DEFAULT_PASSWORD = "demo-staff-2026"  # noqa: S105  (a demo bound to 127.0.0.1)
 LEARNER_PASSWORD = "demo-learner-2026"  # noqa: S105  (the two learners who sign in to see their record)
@@ -170,20 +172,32 @@ class Command(BaseCommand):
         api.configure_course(
             CLOUD.key, enabled=True, availability="date", available_date=datetime.now(UTC) + timedelta(days=21)
         )
-        Organization.objects.create(
+        self.say("Branding: DemoX's colours, and a logo, a seal and two signatures drawn with Pillow")
+        primary, accent = "#23395b", "#a0782c"
+        organization = Organization(
             short_name="DemoX",
             display_name="DemoX University",
-            primary_colour="#23395b",
-            accent_colour="#a0782c",
+            primary_colour=primary,
+            accent_colour=accent,
             linkedin_organization_id="1234567",
         )
+        organization.logo = branding_images.logo("DemoX University", "DX", primary, accent)
+        organization.seal = branding_images.seal("DemoX University", primary, accent)
+        organization.full_clean()  # the logo and seal pass the checks an operator's upload does
+        organization.save()
+        signatures = {name: branding_images.signature(name).read() for name in ("Dr. Helena Marsh", "Prof. Samuel Ito")}
         for course in COURSES:
-            Signatory.objects.create(
-                course_key=course.key, name="Dr. Helena Marsh", title="Dean of Online Learning", order=1
-            )
-            Signatory.objects.create(
-                course_key=course.key, name="Prof. Samuel Ito", title="Course Lead", organization_name="DemoX", order=2
-            )
+            for order, (name, title, organization_name) in enumerate(
+                (("Dr. Helena Marsh", "Dean of Online Learning", ""), ("Prof. Samuel Ito", "Course Lead", "DemoX")),
+                start=1,
+            ):
+                signatory = Signatory(
+                    course_key=course.key, name=name, title=title, organization_name=organization_name, order=order
+                )
+                signatory.signature_image.save(
+                    f"signature-{name.split()[-1].lower()}.png", ContentFile(signatures[name]), save=False
+                )
+                signatory.save()
         for course in COURSES:
             COURSE_CATALOG_INFO_CHANGED.send_event(
                 time=clock.tick(),

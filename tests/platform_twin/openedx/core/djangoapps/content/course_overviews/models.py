@@ -22,6 +22,10 @@ class CourseOverview(models.Model):
     certificates_show_before_end = models.BooleanField(default=False)
     cert_html_view_enabled = models.BooleanField(default=False)
     certificate_available_date = models.DateTimeField(default=None, null=True)
+    # "Catalog information": CourseOverview._create_or_update fills both from
+    # CourseDetails.fetch_about_attribute(course.id, 'short_description' / 'effort').
+    short_description = models.TextField(null=True)
+    effort = models.TextField(null=True)
 
     class Meta:
         app_label = "course_overviews"
