@@ -46,6 +46,7 @@ urlpatterns = [
     path(
         "credentials/programs/<uuid:credential_uuid>/", program_pages.program_credential_page, name="program_credential"
     ),
+    path("credentials/programs/<uuid:credential_uuid>/qr.svg", program_pages.program_qr, name="program_credential_qr"),
     # The learner record (web/record_pages.py): the signed-in learner's own, its downloads and share links.
     path("credentials/records/", record_pages.record_page, name="record"),
     path("credentials/records/record.csv", record_pages.record_csv, name="record_csv"),

@@ -104,6 +104,7 @@ CASES = {
     "verify": {},
     "did_document": {},
     "program_credential": {"credential_uuid": "program_credential"},
+    "program_credential_qr": {"credential_uuid": "program_credential"},
     "record": {},
     "record_csv": {},
     "record_json": {},

@@ -94,6 +94,18 @@ class Backend(ABC):
     def enrolled_among(self, course_key: CourseKey, user_ids: list[int]) -> set[int]:
         """Which of USER_IDS are actively enrolled in the course."""
 
+    def course_names(self, course_keys) -> dict[CourseKey, str]:
+        """
+        The catalog names of many course runs (missing: unknown). This default asks ``get_course``
+        for each; a backend that can read them at once overrides it.
+        """
+        names = {}
+        for course_key in course_keys:
+            course = self.get_course(course_key)
+            if course is not None and course.name:
+                names[course_key] = course.name
+        return names
+
     def program_definitions(self) -> list[dict] | None:
         """
         The LMS's course catalog's programs, as the catalog describes them (dicts with uuid, title,

@@ -24,7 +24,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -34,6 +34,7 @@ from credentials_plugin.certificates import allowlist as allowlist_csv
 from credentials_plugin.certificates import bulk, issuance, queries
 from credentials_plugin.certificates.configuration import get_configuration
 from credentials_plugin.certificates.looks import PageState, course_look
+from credentials_plugin.core.dates import localized_datetime
 from credentials_plugin.core.limits import PAGE_SIZE
 from credentials_plugin.core.links import certificate_url
 from credentials_plugin.models import (
@@ -194,7 +195,7 @@ def _redirect(name, course_key, *args):
 
 
 def _when(value):
-    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT") if value else ""
+    return localized_datetime(value)
 
 
 def _iso(value):
@@ -850,4 +851,21 @@ def certificate_preview(request, course_key):
     language = page_language(look)
     with translation.override(language):
         context = certificate_context(sample, look, language=language, state=PageState("preview"), is_owner=False)
+        context.update(_inert_sharing(context))
         return render_certificate(context, theme_template_names(course_key, sample.mode, language))
+
+
+def _inert_sharing(context):
+    """
+    A preview's share, copy and verify links lead nowhere: the sample certificate does not exist,
+    and staff must not post it by mistake (site.css greys them out on ``state-preview``).
+    """
+    return {
+        "share": dict.fromkeys(context["share"], PREVIEW_ANCHOR),
+        "page_url": "",
+        "verify_url": PREVIEW_ANCHOR,
+    }
+
+
+#: Where a preview's share links point: the top of the page itself.
+PREVIEW_ANCHOR = "#main"
