@@ -352,7 +352,7 @@ def test_axe_finds_no_serious_violation_on_the_not_found_page(tab, db):
 
 def test_axe_finds_no_serious_violation_on_the_verify_page(tab, certificate):
     page = tab.open("/credentials/verify/")
-    page.get_by_label("Certificate ID or address").fill(certificate.public_url)
+    page.get_by_label("Credential ID or address").fill(certificate.public_url)
     page.get_by_role("button", name="Verify", exact=True).click()
     page.wait_for_load_state("networkidle")
     assert "Valid." in page.get_by_role("status").inner_text()
@@ -434,7 +434,7 @@ def test_the_record_page_renders_with_no_console_error_and_passes_axe(tab, recor
     page = tab.open("/credentials/records/")
     assert page.get_by_role("heading", level=1).inner_text() == "My learner record"
     assert "Cloud Foundations" in page.locator("#programs-title + article").inner_text()
-    assert "2 of 2 courses done" in page.locator("main").inner_text()
+    assert "Complete: all 2 courses are done." in page.locator("main").inner_text()
     assert page.locator(".record-table tbody tr").count() == 2
     tab.screenshot("record")
     axe_check(tab, "record")
