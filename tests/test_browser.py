@@ -30,7 +30,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from pytest_django.live_server_helper import LiveServer  # noqa: E402
 
 from credentials_plugin import api  # noqa: E402
-from credentials_plugin.models import Organization, Signatory  # noqa: E402
+from credentials_plugin.models import CourseRoleFacts, Organization, Signatory  # noqa: E402
 from tests.conftest import COURSE, send_grade, send_passing  # noqa: E402
 
 # One live server and one Chromium for the module: --dist loadgroup runs it on one xdist worker.
@@ -486,3 +486,31 @@ def test_the_program_page_is_clean_accessible_and_prints_on_one_page(tab, record
     axe_check(tab, "program credential")
     assert_prints_on_one_page(page, paper)
     tab.assert_clean()
+
+
+# --- Nothing runs off the screen (issue #16) -----------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_pages_around_a_certificate_fit_the_screen(tab, certificate, learner, make_learner, live_server, width):
+    """The 410 and verify pages, the record, and the staff history (long reasons, long event names)."""
+    staff = make_learner("teacher", enroll=False)
+    CourseRoleFacts.objects.create(user_id=staff.id, course_key=COURSE, role="instructor")
+    api.revoke_certificate(certificate.uuid, reason="A" * 60 + " " + "x" * 300, actor=staff)
+    tab.page.set_viewport_size({"width": width, "height": 900})
+
+    def fits(path, status=200):
+        page = tab.open(path, status=status)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (path, width, overflow)
+        return page
+
+    fits(certificate.public_url, status=410)
+    fits(f"/credentials/verify/?certificate={certificate.uuid}")
+    signed_in(tab, learner, live_server)
+    fits("/credentials/records/")
+    signed_in(tab, staff, live_server)
+    page = fits(f"/credentials/courses/{COURSE}/history/")
+    reason = page.locator("td.reason").first.bounding_box()
+    assert reason["x"] + reason["width"] <= width
+    tab.screenshot(f"history-{width}")
