@@ -277,3 +277,13 @@ def test_a_preview_has_inert_share_links(client, make_learner):
     shares = re.findall(r'<a class="share share-[a-z]+" href="([^"]*)"', page)
     assert shares and set(shares) == {"#main"}
     assert "linkedin.com" not in page and "facebook.com" not in page
+
+
+def test_course_staff_read_the_configuration_in_words(client, make_learner):
+    staff = make_learner("assistant", enroll=False)
+    CourseRoleFacts.objects.create(user_id=staff.id, course_key=PYTHON, role="staff")
+    api.configure_course(PYTHON, enabled=True, on_grade_drop="keep")
+    client.force_login(staff)
+    page = text(client.get(f"/credentials/courses/{PYTHON}/"))
+    assert "<dd>Immediately</dd>" in page and "<dd>Keep it</dd>" in page
+    assert ">immediately<" not in page and ">keep<" not in page

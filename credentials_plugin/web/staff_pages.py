@@ -46,7 +46,7 @@ from credentials_plugin.models import (
     ProgramCredential,
 )
 from credentials_plugin.programs import awarding
-from credentials_plugin.statuses import CauseKind, CertificateStatus
+from credentials_plugin.statuses import Availability, CauseKind, CertificateStatus, GradeDropPolicy
 from credentials_plugin.web import staff_rows
 from credentials_plugin.web.certificate_pages import render_certificate
 from credentials_plugin.web.permissions import OPERATIONS, can
@@ -268,6 +268,8 @@ def _overview_page(request, course_key, *, form, status=200):
         "counts": [(status_, _status_label(status_), count) for status_, count in counts.items()],
         "total": sum(counts.values()),
         "config": config,
+        # The configuration's choices in words, for staff who see it without its form.
+        "choice_labels": {**dict(Availability.choices), **dict(GradeDropPolicy.choices)},
         "form": form or _configuration_form(course_key),
         "lookup_form": LearnerLookupForm(),
         "preview_url": reverse("credentials_plugin:certificate_preview", args=[course_key]),
