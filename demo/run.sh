@@ -37,7 +37,7 @@ export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 # The key first (it needs no database), so no command warns that nothing signs credentials.
 if [ ! -f demo/signing-keys.json ]; then
     echo "demo: creating the demo's credential signing key, demo/signing-keys.json"
-    "$PYTHON" -m django signing_keys create --skip-checks
+    "$PYTHON" -m django signing_keys --skip-checks create
 fi
 echo "demo: creating a fresh database, demo/db.sqlite3"
 rm -f demo/db.sqlite3
