@@ -11,7 +11,7 @@ from django.db import transaction
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 
-from credentials_plugin.certificates import issuance
+from credentials_plugin.certificates import configuration, issuance
 from credentials_plugin.core.types import (
     Cause,
     CertificateNotFound,
@@ -91,24 +91,11 @@ def configure_course(course_key, *, enabled=True, actor=None, reason="", **optio
             raise ValueError(f"Invalid certificate configuration: {error.message_dict}") from error
         config.save()
         after = CourseConfigurationData.from_model(config)
-        changes = _configuration_changes(before, after)
+        changes = configuration.describe_changes(before, after)
         if changes:
             cause = Cause(kind=CauseKind.API, actor_id=getattr(actor, "pk", actor), source="credentials_plugin.api")
             AuditRecord.of(AuditAction.CONFIGURED, cause, reason or changes, course_key=course_key).save()
     return after
-
-
-def _configuration_changes(before, after):
-    """The fields that changed, as 'name: old -> new' (everything, for a new configuration)."""
-    if before is None:
-        return "Certificates configured: " + ", ".join(
-            f"{name}={getattr(after, name)!r}" for name in ("enabled", *sorted(CONFIGURATION_OPTIONS))
-        )
-    return "; ".join(
-        f"{name}: {getattr(before, name)!r} -> {getattr(after, name)!r}"
-        for name in ("enabled", *sorted(CONFIGURATION_OPTIONS))
-        if getattr(before, name) != getattr(after, name)
-    )
 
 
 def get_course_configuration(course_key):

@@ -67,6 +67,7 @@ urlpatterns = [
         program_pages.imported_credential_redirect,
         name="imported_program_credential",
     ),
+    path("credentials/programs/<uuid:credential_uuid>/qr.svg", program_pages.program_qr, name="program_credential_qr"),
     # The learner record (web/record_pages.py): the signed-in learner's own, its downloads and share links.
     path("credentials/records/", record_pages.record_page, name="record"),
     path("credentials/records/record.csv", record_pages.record_csv, name="record_csv"),

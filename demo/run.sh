@@ -8,7 +8,8 @@ ROOT="$PWD"
 PYTHON="$ROOT/.venv/bin/python"
 
 if [ -f scripts/bootstrap.sh ]; then
-    bash scripts/bootstrap.sh
+    # Only what the demo needs: the virtualenv and the package, no MariaDB, Redis or Chromium.
+    bash scripts/bootstrap.sh --demo
 else
     if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
         echo "demo: Python 3.11 or later is needed as python3." >&2
@@ -33,19 +34,20 @@ fi
 export DJANGO_SETTINGS_MODULE=demo.settings
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 
+# The key first (it needs no database), so no command warns that nothing signs credentials.
+if [ ! -f demo/signing-keys.json ]; then
+    echo "demo: creating the demo's credential signing key, demo/signing-keys.json"
+    "$PYTHON" -m django signing_keys --skip-checks create
+fi
 echo "demo: creating a fresh database, demo/db.sqlite3 (and demo/media/, the branding images seed_demo draws)"
 rm -rf demo/db.sqlite3 demo/media
 "$PYTHON" -m django migrate --noinput --verbosity 0
-if [ ! -f demo/signing-keys.json ]; then
-    echo "demo: creating the demo's credential signing key, demo/signing-keys.json"
-    "$PYTHON" -m django signing_keys create
-fi
+echo "demo: no edx-platform here: the plugin's standalone backend keeps what the events report"
 "$PYTHON" -m django seed_demo
 
 cat <<'MSG'
 
 demo: serving on http://127.0.0.1:8000 (Ctrl-C stops it)
-  admin (sign in as the staff user above):  http://127.0.0.1:8000/admin/
-  public certificate pages:                 the URLs listed above
+  start here: http://127.0.0.1:8000/  (what to look at, with the sign-ins)
 MSG
 exec "$PYTHON" -m django runserver 127.0.0.1:8000

@@ -17,6 +17,7 @@ ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
 USE_TZ = True
 TIME_ZONE = "UTC"
 LMS_ROOT_URL = "http://127.0.0.1:8000"
+PLATFORM_NAME = "Demo LMS"  # the LMS setting the plugin's pages name the site by
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -72,11 +73,18 @@ CREDENTIALS_PLUGIN_BACKEND = "credentials_plugin.backends.standalone.StandaloneB
 # creates it once with `signing_keys create`); the JSON-LD contexts are the package's own copies.
 CREDENTIALS_PLUGIN_SIGNING_KEYS_FILE = str(BASE_DIR / "signing-keys.json")
 
+# Quiet logs: the plugin's INFO lines, but not its "unchanged" decisions (seeding makes dozens:
+# every grade event re-checks a learner) nor the notice that edx-platform is absent (it always is
+# here; run.sh says so once).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"credentials_plugin": {"handlers": ["console"], "level": "INFO"}},
+    "filters": {"changes_only": {"()": "demo.log_filters.ChangesOnly"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["changes_only"]}},
+    "loggers": {
+        "credentials_plugin": {"handlers": ["console"], "level": "INFO"},
+        "credentials_plugin.backends.lms": {"level": "WARNING"},
+    },
 }
 
 # What the LMS does: let each plugin add its own settings.

@@ -9,45 +9,75 @@
 #     registers the lms.djangoapp entry point the test host loads).
 # Idempotent: a second run only checks, and skips pip while its inputs are unchanged.
 #
+# Modes:
+#   (none)     everything above: what `make test` needs.
+#   --demo     only what `make demo` needs: the virtualenv with requirements/base.txt and the
+#              package (editable); no MariaDB, Redis, Chromium or test requirements (the demo runs
+#              on SQLite). A virtualenv set up in full mode already serves the demo.
+#   --dry-run  say what would be installed, change nothing (combine with --demo).
+#
 # Environment: PYTHON=python3.x picks the interpreter for a new .venv (default: the first of
 # python3.11, python3.12, python3.13, python3 that is at least 3.11).
 set -euo pipefail
+
+MODE=full
+DRY_RUN=0
+for argument in "$@"; do
+    case "$argument" in
+        --demo) MODE=demo ;;
+        --dry-run) DRY_RUN=1 ;;
+        *)
+            echo "bootstrap: unknown option $argument (use --demo and/or --dry-run)" >&2
+            exit 2
+            ;;
+    esac
+done
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 VENV="$ROOT/.venv"
 
 say() { printf 'bootstrap: %s\n' "$*"; }
+would() { say "[dry run] would $*"; }
 
 # --- Debian packages -------------------------------------------------------------------------
 need_apt=()
-if ! command -v pkg-config >/dev/null 2>&1; then
-    need_apt+=(pkg-config)
-fi
-if ! { pkg-config --exists libmariadb 2>/dev/null || pkg-config --exists mysqlclient 2>/dev/null \
-    || command -v mysql_config >/dev/null 2>&1; }; then
-    need_apt+=(libmariadb-dev)
-fi
-if ! { command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; } \
-    || ! command -v mariadb-install-db >/dev/null 2>&1; then
-    need_apt+=(mariadb-server)
-fi
-if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
-    need_apt+=(redis-server)
-fi
-# The browser tests' packages: without them (and without root) those tests are skipped locally;
-# in CI (root) they are installed, and tests/test_browser.py fails when CI is set and they are not.
 need_browser=()
-if [ ! -x /usr/bin/chromium ]; then
-    need_browser+=(chromium)
-fi
-for font in fonts-dejavu-core fonts-liberation; do
-    if ! dpkg-query -W -f='${Status}' "$font" 2>/dev/null | grep -q 'ok installed'; then
-        need_browser+=("$font")
+if [ "$MODE" = full ]; then
+    if ! command -v pkg-config >/dev/null 2>&1; then
+        need_apt+=(pkg-config)
     fi
-done
+    if ! { pkg-config --exists libmariadb 2>/dev/null || pkg-config --exists mysqlclient 2>/dev/null \
+        || command -v mysql_config >/dev/null 2>&1; }; then
+        need_apt+=(libmariadb-dev)
+    fi
+    if ! { command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; } \
+        || ! command -v mariadb-install-db >/dev/null 2>&1; then
+        need_apt+=(mariadb-server)
+    fi
+    if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
+        need_apt+=(redis-server)
+    fi
+    # The browser tests' packages: without them (and without root) those tests are skipped locally;
+    # in CI (root) they are installed, and tests/test_browser.py fails when CI is set and they are not.
+    if [ ! -x /usr/bin/chromium ]; then
+        need_browser+=(chromium)
+    fi
+    for font in fonts-dejavu-core fonts-liberation; do
+        if ! dpkg-query -W -f='${Status}' "$font" 2>/dev/null | grep -q 'ok installed'; then
+            need_browser+=("$font")
+        fi
+    done
+fi
+# Debian's python3 makes virtualenvs only with python3-venv (both modes, when .venv is to be made).
+if ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1 && ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
+    need_apt+=(python3-venv)
+fi
+say "mode $MODE: Debian packages missing: ${need_apt[*]:-none}${need_browser[*]:+ (browser tests: ${need_browser[*]})}"
 missing=("${need_apt[@]}" "${need_browser[@]}")
-if ((${#missing[@]})); then
+if ((${#missing[@]})) && ((DRY_RUN)); then
+    would "apt-get install ${missing[*]}"
+elif ((${#missing[@]})); then
     if [ "$(id -u)" -ne 0 ]; then
         if ((${#need_apt[@]})); then
             echo "bootstrap: missing Debian packages: ${missing[*]} (run as root, or install them)" >&2
@@ -59,8 +89,13 @@ if ((${#missing[@]})); then
         export DEBIAN_FRONTEND=noninteractive
         log="$(mktemp)"
         # The complete set, so a partial earlier install ends up whole.
-        if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends \
-            pkg-config libmariadb-dev mariadb-server redis-server chromium fonts-dejavu-core fonts-liberation; } \
+        if [ "$MODE" = full ]; then
+            packages=(pkg-config libmariadb-dev mariadb-server redis-server chromium fonts-dejavu-core fonts-liberation)
+        else
+            packages=()
+        fi
+        packages+=("${missing[@]}")
+        if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${packages[@]}"; } \
             </dev/null >"$log" 2>&1; then
             cat "$log" >&2
             rm -f "$log"
@@ -91,24 +126,44 @@ pick_python() {
 
 if ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
     python="$(pick_python)"
-    say "creating .venv with $("$python" -V 2>&1)"
-    rm -rf "$VENV"
-    "$python" -m venv "$VENV"
+    if ((DRY_RUN)); then
+        would "create .venv with $("$python" -V 2>&1)"
+    else
+        say "creating .venv with $("$python" -V 2>&1)"
+        rm -rf "$VENV"
+        "$python" -m venv "$VENV"
+    fi
 fi
 
 # pip runs again only when what it installs from changes (the pins, or the ranges setup.py reads
-# from base.in) or the venv moved.
+# from base.in), the venv moved, or the mode asks for more (a full install serves the demo too).
+if [ "$MODE" = full ]; then
+    requirements=(-r requirements/base.txt -r requirements/test.txt)
+    imports='import credentials_plugin, MySQLdb, pytest_django, playwright, axe_playwright_python'
+else
+    requirements=(-r requirements/base.txt)
+    imports='import credentials_plugin'
+fi
 stamp="$VENV/.bootstrap-stamp"
-inputs="$(cat requirements/*.txt requirements/*.in setup.py; echo "$ROOT"; "$VENV/bin/python" -V 2>&1)"
+inputs="$(cat requirements/*.txt requirements/*.in setup.py; echo "$ROOT"; "$VENV/bin/python" -V 2>&1 || true)"
 digest="$(printf '%s' "$inputs" | sha256sum | cut -d' ' -f1)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ] \
-    || ! "$VENV/bin/python" -c 'import credentials_plugin, MySQLdb, pytest_django, playwright, axe_playwright_python' \
-        >/dev/null 2>&1; then
+stamped="$(cat "$stamp" 2>/dev/null || true)"
+if [ "$stamped" = "$digest" ] || { [ "$MODE" = demo ] && [ "$stamped" = "$digest demo" ]; }; then
+    up_to_date=1
+else
+    up_to_date=0
+fi
+if ((!up_to_date)) || ! "$VENV/bin/python" -c "$imports" >/dev/null 2>&1; then
     # test.txt pins everything but Django (tox's factors choose it there); base.txt pins Django.
-    say "installing the pinned requirements/base.txt + test.txt and the package (editable) into .venv"
+    if ((DRY_RUN)); then
+        would "pip install ${requirements[*]} -c requirements/constraints.txt -e . into .venv"
+        say "[dry run] nothing was changed"
+        exit 0
+    fi
+    say "installing the pinned ${requirements[*]//-r /} and the package (editable) into .venv"
     log="$(mktemp)"
     if ! "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
-        -r requirements/base.txt -r requirements/test.txt -c requirements/constraints.txt -e . \
+        "${requirements[@]}" -c requirements/constraints.txt -e . \
         </dev/null >"$log" 2>&1; then
         cat "$log" >&2
         rm -f "$log"
@@ -116,7 +171,15 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ] \
         exit 1
     fi
     rm -f "$log"
-    echo "$digest" >"$stamp"
+    if [ "$MODE" = full ]; then
+        echo "$digest" >"$stamp"
+    else
+        echo "$digest demo" >"$stamp"
+    fi
+fi
+if ((DRY_RUN)); then
+    say "[dry run] .venv is up to date for mode $MODE; nothing was changed"
+    exit 0
 fi
 
 # The host finds the plugin only through its entry point: check it is registered.

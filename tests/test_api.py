@@ -96,8 +96,8 @@ def test_configuration_changes_are_audited_with_actor_and_what_changed(admin_use
     api.configure_course(COURSE, enabled=False, reason="Course withdrawn", actor=admin_user)
     records = list(AuditRecord.objects.filter(action="configured").order_by("id"))
     assert [(record.actor_id, record.user_id) for record in records] == [(admin_user.pk, None)] * 3
-    assert records[0].reason.startswith("Certificates configured: enabled=True")
-    assert records[1].reason == "minimum_grade: None -> Decimal('0.8')"
+    assert records[0].reason == "Certificates configured: Certificates enabled: no → yes"
+    assert records[1].reason == "Minimum grade: none → 80%"
     assert records[2].reason == "Course withdrawn"
 
 

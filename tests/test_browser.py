@@ -32,7 +32,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from pytest_django.live_server_helper import LiveServer  # noqa: E402
 
 from credentials_plugin import api  # noqa: E402
-from credentials_plugin.models import Organization, Signatory  # noqa: E402
+from credentials_plugin.models import CourseRoleFacts, Organization, Signatory  # noqa: E402
 from tests.conftest import COURSE, send_grade, send_passing  # noqa: E402
 
 # One live server and one Chromium for the module: --dist loadgroup runs it on one xdist worker.
@@ -359,7 +359,7 @@ def test_axe_finds_no_serious_violation_on_the_not_found_page(tab, db):
 
 def test_axe_finds_no_serious_violation_on_the_verify_page(tab, certificate):
     page = tab.open("/credentials/verify/")
-    page.get_by_label("Certificate ID or address").fill(certificate.public_url)
+    page.get_by_label("Credential ID or address").fill(certificate.public_url)
     page.get_by_role("button", name="Verify", exact=True).click()
     page.wait_for_load_state("networkidle")
     assert "Valid." in page.get_by_role("status").inner_text()
@@ -441,7 +441,7 @@ def test_the_record_page_renders_with_no_console_error_and_passes_axe(tab, recor
     page = tab.open("/credentials/records/")
     assert page.get_by_role("heading", level=1).inner_text() == "My learner record"
     assert "Cloud Foundations" in page.locator("#programs-title + article").inner_text()
-    assert "2 of 2 courses done" in page.locator("main").inner_text()
+    assert "Complete: all 2 courses are done." in page.locator("main").inner_text()
     assert page.locator(".record-table tbody tr").count() == 2
     tab.screenshot("record")
     axe_check(tab, "record")
@@ -584,3 +584,29 @@ def test_the_preview_card_is_a_full_non_blank_image_at_both_widths(tab, certific
     shown = tab.page.locator("img").bounding_box()
     assert shown["width"] <= width + 1 and abs(shown["width"] / shown["height"] - 1200 / 630) < 0.02
     tab.screenshot(f"card-{width}")
+# --- Nothing runs off the screen (issue #16) -----------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_pages_around_a_certificate_fit_the_screen(tab, certificate, learner, make_learner, live_server, width):
+    """The 410 and verify pages, the record, and the staff history (long reasons, long event names)."""
+    staff = make_learner("teacher", enroll=False)
+    CourseRoleFacts.objects.create(user_id=staff.id, course_key=COURSE, role="instructor")
+    api.revoke_certificate(certificate.uuid, reason="A" * 60 + " " + "x" * 300, actor=staff)
+    tab.page.set_viewport_size({"width": width, "height": 900})
+
+    def fits(path, status=200):
+        page = tab.open(path, status=status)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (path, width, overflow)
+        return page
+
+    fits(certificate.public_url, status=410)
+    fits(f"/credentials/verify/?certificate={certificate.uuid}")
+    signed_in(tab, learner, live_server)
+    fits("/credentials/records/")
+    signed_in(tab, staff, live_server)
+    page = fits(f"/credentials/courses/{COURSE}/history/")
+    reason = page.locator("td.reason").first.bounding_box()
+    assert reason["x"] + reason["width"] <= width
+    tab.screenshot(f"history-{width}")

@@ -109,6 +109,7 @@ CASES = {
     "did_document": {},
     "program_credential": {"credential_uuid": "program_credential"},
     "imported_program_credential": {"service_uuid": "imported_program_credential"},
+    "program_credential_qr": {"credential_uuid": "program_credential"},
     "record": {},
     "record_csv": {},
     "record_json": {},

@@ -20,8 +20,10 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sites.models import Site
 from django.core.management import call_command
+from django.db import connection
 from django.dispatch import Signal
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from opaque_keys.edx.keys import CourseKey
 
 from credentials_plugin import api
@@ -289,6 +291,14 @@ class TestTheBackendInsideTheLms:
         assert backend.get_enrollment(learner.id, COURSE) == Enrollment(mode="honor", is_active=True)
         enroll(learner, COURSE, mode="honor", is_active=False)
         assert backend.get_enrollment(learner.id, COURSE) == Enrollment(mode="honor", is_active=False)
+
+    def test_course_names_are_the_overviews_display_names_read_at_once(self, backend):
+        course(COURSE, display_name="Python for Everyone")
+        course(OTHER_ORG_COURSE, display_name=None)  # the LMS's default: the course block's URL name
+        with CaptureQueriesContext(connection) as queries:
+            names = backend.course_names({COURSE, OTHER_ORG_COURSE, CourseKey.from_string("course-v1:No+Such+Run")})
+        assert names == {COURSE: "Python for Everyone", OTHER_ORG_COURSE: "course"}
+        assert len(queries) == 1
 
     def test_course(self, backend):
         assert backend.get_course(COURSE) is None

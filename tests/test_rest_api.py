@@ -552,7 +552,7 @@ def test_a_configuration_change_is_audited_with_actor_and_reason(world):
 
     call(client, "patch", f"{COURSE_API}configuration/", {"validity_days": 365})
     record = AuditRecord.objects.filter(action="configured").order_by("-id").first()
-    assert (record.actor, record.reason) == (world.instructor, "validity_days: None -> 365")
+    assert (record.actor, record.reason) == (world.instructor, "Valid for: no expiry → 365 days")
 
 
 @pytest.mark.parametrize(

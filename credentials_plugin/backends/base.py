@@ -174,6 +174,17 @@ class Backend(ABC):
         anything; False when there is no LMS.
         """
         return False
+    def course_names(self, course_keys) -> dict[CourseKey, str]:
+        """
+        The catalog names of many course runs (missing: unknown). This default asks ``get_course``
+        for each; a backend that can read them at once overrides it.
+        """
+        names = {}
+        for course_key in course_keys:
+            course = self.get_course(course_key)
+            if course is not None and course.name:
+                names[course_key] = course.name
+        return names
 
     def program_definitions(self) -> list[dict] | None:
         """

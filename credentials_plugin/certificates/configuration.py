@@ -1,13 +1,20 @@
-"""Reading a course's certificate configuration, through Django's cache."""
+"""Reading a course's certificate configuration, through Django's cache, and its changes in words."""
+
+from dataclasses import fields
+from decimal import Decimal
 
 from ccx_keys.locator import CCXLocator
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.utils import translation
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from credentials_plugin.conf import plugin_settings
+from credentials_plugin.core.dates import localized_datetime
 from credentials_plugin.data import CourseConfigurationData
 from credentials_plugin.models import CourseConfiguration
+from credentials_plugin.statuses import Availability, GradeDropPolicy
 
 _MISSING = "missing"
 
@@ -72,3 +79,76 @@ def connect_cache_invalidation():
     uid = "credentials_plugin.configuration"
     post_save.connect(forget_cached_configuration, sender=CourseConfiguration, dispatch_uid=uid)
     post_delete.connect(forget_cached_configuration, sender=CourseConfiguration, dispatch_uid=f"{uid}.delete")
+
+
+# ---------------------------------------------------------------------------
+# A configuration change, in words (the audit trail's reason, read on the History tab)
+# ---------------------------------------------------------------------------
+
+#: What each configuration field is called in a change's description.
+FIELD_LABELS = {
+    "enabled": gettext_lazy("Certificates enabled"),
+    "eligible_modes": gettext_lazy("Eligible modes"),
+    "minimum_grade": gettext_lazy("Minimum grade"),
+    "id_verification_required": gettext_lazy("ID verification required"),
+    "availability": gettext_lazy("Public"),
+    "available_date": gettext_lazy("Public from"),
+    "show_grade": gettext_lazy("Grade shown"),
+    "on_grade_drop": gettext_lazy("When a learner stops passing"),
+    "title_override": gettext_lazy("Title on the certificate"),
+    "language": gettext_lazy("Language"),
+    "validity_days": gettext_lazy("Valid for"),
+}
+
+
+def describe_changes(before, after):
+    """
+    What changed between two configurations (``CourseConfigurationData``; BEFORE None for a new
+    one, compared with the defaults), as "Field: old → new; …" in plain English words: the audit
+    trail is written once, in one language, whoever reads it.
+    """
+    with translation.override("en"):
+        new = before is None
+        if new:
+            before = CourseConfigurationData.from_model(CourseConfiguration(course_key=after.course_key))
+        changes = "; ".join(
+            f"{_label(name)}: {_in_words(name, getattr(before, name))} → {_in_words(name, getattr(after, name))}"
+            for name in (field.name for field in fields(CourseConfigurationData) if field.name != "course_key")
+            if getattr(before, name) != getattr(after, name)
+        )
+        if new:
+            return f"{gettext('Certificates configured')}: {changes or gettext('the defaults')}"
+        return changes
+
+
+def _label(name):
+    return str(FIELD_LABELS.get(name) or name.replace("_", " ").capitalize())
+
+
+def _in_words(name, value):
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if name == "eligible_modes":
+        return ", ".join(value) if value else gettext("the site's default modes")
+    if name == "minimum_grade":
+        return f"{(Decimal(value) * 100).normalize():f}%" if value is not None else gettext("none")
+    if name == "availability":
+        return str(Availability(value).label) if value in Availability.values else value
+    if name == "on_grade_drop":
+        return str(GradeDropPolicy(value).label) if value in GradeDropPolicy.values else value
+    if name == "available_date":
+        return localized_datetime(value) if value else gettext("none")
+    if name == "title_override":
+        return f"“{value}”" if value else gettext("the course's name")
+    if name == "language":
+        return _language_name(value) if value else gettext("the site's language")
+    if name == "validity_days":
+        return ngettext("%(days)s day", "%(days)s days", value) % {"days": value} if value else gettext("no expiry")
+    return str(value)
+
+
+def _language_name(code):
+    try:
+        return translation.get_language_info(code)["name"]
+    except KeyError:
+        return code

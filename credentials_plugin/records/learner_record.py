@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from credentials_plugin.backends import get_backend
 from credentials_plugin.certificates.looks import certificate_state, course_looks, organization_brandings
 from credentials_plugin.certificates.queries import spreadsheet_safe
 from credentials_plugin.core.links import certificate_url, program_credential_url
@@ -141,7 +142,7 @@ def learner_record(user_id, *, shared=False) -> Record:
         hidden_programs = {c.program_id for c in credentials if c.status != ProgramCredentialStatus.AWARDED}
         credentials = [c for c in credentials if c.status == ProgramCredentialStatus.AWARDED]
     counted = {course_key: row for course_key, row in rows.items() if row.status == CertificateStatus.AWARDED}
-    names = {certificate.course_key: certificate.course_name for certificate in certificates}
+    names = {certificate.course_key: certificate.course_name for certificate in certificates if certificate.course_name}
     program_rows = _program_rows(credentials, counted, names, hidden=hidden_programs)
     return Record(_learner_name(certificates, credentials), tuple(rows.values()), tuple(program_rows))
 
@@ -176,6 +177,7 @@ def _program_rows(credentials, counted, names, *, hidden):
         runs = ProgramCourseRun.objects.filter(course_key__in=list(counted)).values_list("program_id", flat=True)
         started = set(runs.distinct())
     shapes = programs.program_shapes((set(by_program) | started) - hidden)
+    names = {**_catalog_names(shapes.values(), names), **names}
     brandings = organization_brandings({shape.organizations[0] for shape in shapes.values() if shape.organizations})
     rows = [
         _program_row(shape, by_program.get(program_id), counted, names, brandings)
@@ -184,6 +186,19 @@ def _program_rows(credentials, counted, names, *, hidden):
     ]
     rows.sort(key=lambda row: (row.state != "awarded", row.credential_uuid is None, row.title.casefold()))
     return rows
+
+
+def _catalog_names(shapes, known):
+    """The catalog's names of the programs' course runs the learner holds no certificate of (one backend call)."""
+    unnamed = {
+        run
+        for shape in shapes
+        for requirement in shape.requirements
+        for course in requirement.courses
+        for run in course
+        if run not in known
+    }
+    return get_backend().course_names(unnamed) if unnamed else {}
 
 
 def _program_row(shape, credential, counted, names, brandings):

@@ -11,14 +11,15 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from pyld.jsonld import JsonLdError
 
+from credentials_plugin.core.dates import localized_date
 from credentials_plugin.core.limits import MAX_DATETIME_TEXT, MAX_STATUS_INDEX
 from credentials_plugin.models import CourseCertificate, ProgramCredential, SignedCredential
 from credentials_plugin.statuses import CertificateStatus
@@ -68,6 +69,7 @@ class VerificationResult:
     valid_from: datetime | None = None
     valid_until: datetime | None = None
     revoked: bool = False
+    revoked_at: datetime | None = None  # when its holder lost it, where this site knows
 
     @property
     def ok(self) -> bool:
@@ -104,7 +106,8 @@ def verify_credential(document, *, stored=None) -> VerificationResult:
     checks = [_key_check(document.get("proof"), our_did), _signature_check(document, stored)]
     status_check, revoked = _status_check(document.get("credentialStatus"), stored)
     checks += [status_check, _dates_check(facts["valid_from"], facts["valid_until"], document.get("validUntil"))]
-    return VerificationResult(tuple(checks), revoked=revoked, **facts)
+    revoked_at = _revocation_date(document.get("id")) if revoked else None
+    return VerificationResult(tuple(checks), revoked=revoked, revoked_at=revoked_at, **facts)
 
 
 def verify_certificate_id(text) -> VerificationResult | None:
@@ -149,12 +152,32 @@ def _verify_holder(holder, signed_credential_for, **owner):
         return verify_stored(signed_credential_for(holder))
     except NotIssuable:
         pass
+    when = holder.revoked_at or holder.modified
     credential = current_credential(**owner)
     if credential is not None and credential.document:
-        return verify_stored(credential)  # its bit was set when it stopped being awarded
-    when = holder.revoked_at or holder.modified
+        return replace(verify_stored(credential), revoked_at=when)  # its bit was set when it stopped being awarded
     message = _("Not valid since %(date)s: the issuer revoked it or the learner no longer meets its requirements.")
-    return VerificationResult((Check("status", False, message % {"date": _date(when)}),), revoked=True)
+    return VerificationResult(
+        (Check("status", False, message % {"date": _date(when)}),),
+        achievement_name=getattr(holder, "course_name", "") or getattr(getattr(holder, "program", None), "title", ""),
+        valid_from=holder.issued_at,
+        revoked=True,
+        revoked_at=when,
+    )
+
+
+def _revocation_date(credential_id):
+    """When the holder of our credential CREDENTIAL_ID (``urn:uuid:…``) lost it; None when unknown."""
+    match = UUID_PATTERN.search(credential_id) if isinstance(credential_id, str) else None
+    if match is None:
+        return None
+    row = (
+        SignedCredential.objects.select_related("certificate", "program_credential")
+        .filter(uuid=UUID(match.group(0)))
+        .first()
+    )
+    holder = row and (row.certificate or row.program_credential)
+    return (holder.revoked_at or holder.modified) if holder else None
 
 
 # ---------------------------------------------------------------------------
@@ -272,7 +295,7 @@ def _datetime(value):
 
 
 def _date(value):
-    return formats.date_format(timezone.localtime(value.astimezone(UTC)).date(), "DATE_FORMAT")
+    return localized_date(value.astimezone(UTC))
 
 
 def verify_certificate_credential(certificate) -> VerificationResult | None:

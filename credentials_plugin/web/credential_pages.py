@@ -142,19 +142,24 @@ def credential_qr(request, certificate_uuid):
 @require_http_methods(["GET", "HEAD", "POST"])
 def verify_page(request):
     """
-    Verify a credential: GET ``?certificate=`` an ID or address, or POST a pasted or uploaded
-    credential JSON. Every check's result is shown in plain words. Each verification counts
-    against the client's rate limit, shared with the verify API (``throttling``).
+    Verify a credential: GET ``?certificate=`` an ID or address, or POST the page's one form: an
+    ID or address (``certificate``), or a pasted (``credential``) or uploaded (``file``) credential.
+    Every check's result is shown in plain words. Each verification counts against the client's
+    rate limit, shared with the verify API (``throttling``).
     """
-    query, pasted, result, error, status = request.GET.get("certificate", "").strip(), "", None, "", 200
-    posted = request.method == "POST"  # a pasted or uploaded credential: the costly kind
-    wait = verification_wait(request, pasted=posted) if posted or query else None
+    posted = request.method == "POST"
+    form = request.POST if posted else request.GET
+    query, result, error, status = form.get("certificate", "").strip(), None, "", 200
+    pasted = request.POST.get("credential", "") if posted else ""
+    # One form asks for an ID or address, or a pasted or uploaded credential: a credential given wins.
+    document_given = posted and (bool(request.FILES.get("file")) or bool(pasted.strip()))
+    asked = posted or bool(query)
+    wait = verification_wait(request, pasted=document_given or (posted and not query)) if asked else None
     try:
         if wait is not None:
             error = _("Too many verifications from you; try again in %(seconds)s seconds.") % {"seconds": wait}
             status = 429
-        elif request.method == "POST":
-            pasted = request.POST.get("credential", "")
+        elif document_given or (posted and not query):
             result = verification.verify_credential(_posted_credential(request, pasted))
         elif query:
             result = verification.verify_certificate_id(query)
@@ -175,6 +180,9 @@ def verify_page(request):
         "query": query,
         "pasted": pasted if len(pasted) <= MAX_CREDENTIAL_BYTES else "",
         "result": result,
+        # Who holds a credential that is no longer valid is said only to whoever brought the
+        # credential itself (it names them): asked by ID, the page names the course, not the learner.
+        "names_learner": bool(result) and (result.ok or document_given),
         "error": error,
         "csrf_token": get_token(request),
         "max_kilobytes": MAX_CREDENTIAL_BYTES // 1024,
@@ -202,7 +210,7 @@ def _posted_credential(request, pasted):
     else:
         raw = pasted.encode()
     if not raw.strip():
-        raise InvalidCredentialInput(_("Paste a credential or choose its file."))
+        raise InvalidCredentialInput(_("Give a credential's ID or address, paste a credential, or choose its file."))
     if len(raw) > MAX_CREDENTIAL_BYTES:
         raise InvalidCredentialInput(_("The credential is too large (at most %(size)s KB).") % _size(), status=413)
     try:

@@ -8,16 +8,16 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from datetime import datetime
 
 import segno
 from django.core.cache import cache
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from credentials_plugin.certificates.looks import PageState
+from credentials_plugin.core.dates import localized_date
 from credentials_plugin.core.links import absolute_url, site_name, site_url, verify_url
 from credentials_plugin.statuses import CertificateStatus
 from credentials_plugin.vc.documents import course_criteria
@@ -52,12 +52,6 @@ def program_theme_template_names(program_uuid, organization, page="program.html"
 
 def text_direction(language):
     return "rtl" if language.split("-")[0] in RTL_LANGUAGES else "ltr"
-
-
-def localized_date(value):
-    if isinstance(value, datetime):
-        value = timezone.localtime(value).date()
-    return formats.date_format(value, "DATE_FORMAT")
 
 
 def qr_code_svg(url):

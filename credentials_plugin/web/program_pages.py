@@ -11,6 +11,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from credentials_plugin.certificates.looks import program_look
@@ -21,7 +22,12 @@ from credentials_plugin.programs.completion import progress
 from credentials_plugin.statuses import CertificateStatus, ProgramCredentialStatus
 from credentials_plugin.vc.verification import verify_program_credential
 from credentials_plugin.web.certificate_pages import not_found, render_page
-from credentials_plugin.web.presentation import localized_date, program_theme_template_names, text_direction
+from credentials_plugin.web.presentation import (
+    localized_date,
+    program_theme_template_names,
+    qr_code_svg,
+    text_direction,
+)
 from credentials_plugin.web.rendering import render
 from credentials_plugin.web.sharing import share_links
 
@@ -78,6 +84,8 @@ def program_context(credential, shape, look, *, language, is_owner):
         "text_direction": text_direction(language),
         "title": shape.title,
         "program_type": shape.program_type,
+        # The type above the title, unless the title already says it ("Professional Certificate in …").
+        "show_program_type": bool(shape.program_type) and shape.program_type.casefold() not in shape.title.casefold(),
         "learner_name": credential.learner_name,
         "issued_on": localized_date(issued_on),
         "organization": look.branding,
@@ -86,6 +94,7 @@ def program_context(credential, shape, look, *, language, is_owner):
         "credential_id": str(credential.uuid),
         "page_url": page_url,
         "verify_url": verify_url(credential.uuid),
+        "qr_code_url": reverse("credentials_plugin:program_credential_qr", args=[credential.uuid]),
         "credential_url": absolute_url(reverse("credentials_plugin:program_credential_json", args=[credential.uuid])),
         "share": share_links(
             title=shape.title,
@@ -128,3 +137,10 @@ def _revoked_page(credential, language):
         "course_name": credential.program.title,
     }
     return render_page(["credentials_plugin/not_valid.html"], context, status=410)
+
+
+@require_safe
+@cache_control(public=True, max_age=31_536_000, immutable=True)
+def program_qr(request, credential_uuid):
+    """The QR code of a program credential page's address (the same forever: it encodes the URL alone)."""
+    return HttpResponse(qr_code_svg(program_credential_url(credential_uuid)), content_type="image/svg+xml")

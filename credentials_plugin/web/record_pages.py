@@ -13,7 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.middleware.csrf import get_token
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -65,7 +65,7 @@ def record_page(request):
 
 def _share_link(link):
     return {
-        "created": formats.date_format(timezone.localtime(link.created), "DATETIME_FORMAT"),
+        "created": link.created,
         "address": absolute_url(reverse("credentials_plugin:shared_record", args=[link.uuid])),
         "revoke_url": reverse("credentials_plugin:record_share_revoke", args=[link.uuid]),
     }

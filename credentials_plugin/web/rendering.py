@@ -6,9 +6,12 @@ from pathlib import Path
 import jinja2
 from django.conf import settings
 from django.templatetags.static import static
+from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
 from credentials_plugin.conf import plugin_settings
+from credentials_plugin.core.dates import localized_date, localized_datetime
+from credentials_plugin.core.links import site_name, site_url
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # credentials_plugin/
 
@@ -35,7 +38,10 @@ def _environment(theme_dirs):
     )
     env.install_gettext_callables(translation.gettext, translation.ngettext, newstyle=True)
     env.globals["static"] = static
+    env.globals["site"] = site_links
     env.filters["isolate"] = isolate
+    env.filters["date"] = localized_date  # the one date style (core.dates)
+    env.filters["datetime"] = localized_datetime
     return env
 
 
@@ -46,6 +52,24 @@ def isolate(text):
     inside it (U+202E…) cannot reorder the words around it. Empty text stays empty.
     """
     return f"\u2068{text}\u2069" if text else text
+
+
+def site_links():
+    """
+    Where the header and footer of the public pages lead: the site's home (LMS_ROOT_URL) and name
+    (PLATFORM_NAME), the verify page, the learner record, and the LMS's sign-out (its ``logout``).
+    """
+    try:
+        sign_out = reverse("logout")
+    except NoReverseMatch:
+        sign_out = "/logout"
+    return {
+        "home": getattr(settings, "LMS_ROOT_URL", "") or site_url(),
+        "name": site_name(),
+        "verify": reverse("credentials_plugin:verify"),
+        "record": reverse("credentials_plugin:record"),
+        "sign_out": sign_out,
+    }
 
 
 def get_environment():

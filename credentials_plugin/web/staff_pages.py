@@ -24,7 +24,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -34,6 +34,7 @@ from credentials_plugin.certificates import allowlist as allowlist_csv
 from credentials_plugin.certificates import bulk, issuance, queries
 from credentials_plugin.certificates.configuration import get_configuration
 from credentials_plugin.certificates.looks import PageState, course_look
+from credentials_plugin.core.dates import localized_datetime
 from credentials_plugin.core.limits import PAGE_SIZE
 from credentials_plugin.core.links import certificate_url
 from credentials_plugin.models import (
@@ -45,7 +46,7 @@ from credentials_plugin.models import (
     ProgramCredential,
 )
 from credentials_plugin.programs import awarding
-from credentials_plugin.statuses import CauseKind, CertificateStatus
+from credentials_plugin.statuses import Availability, CauseKind, CertificateStatus, GradeDropPolicy
 from credentials_plugin.web import staff_rows
 from credentials_plugin.web.certificate_pages import render_certificate
 from credentials_plugin.web.permissions import OPERATIONS, can
@@ -194,7 +195,7 @@ def _redirect(name, course_key, *args):
 
 
 def _when(value):
-    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT") if value else ""
+    return localized_datetime(value)
 
 
 def _iso(value):
@@ -267,6 +268,8 @@ def _overview_page(request, course_key, *, form, status=200):
         "counts": [(status_, _status_label(status_), count) for status_, count in counts.items()],
         "total": sum(counts.values()),
         "config": config,
+        # The configuration's choices in words, for staff who see it without its form.
+        "choice_labels": {**dict(Availability.choices), **dict(GradeDropPolicy.choices)},
         "form": form or _configuration_form(course_key),
         "lookup_form": LearnerLookupForm(),
         "preview_url": reverse("credentials_plugin:certificate_preview", args=[course_key]),
@@ -851,4 +854,21 @@ def certificate_preview(request, course_key):
     language = page_language(look)
     with translation.override(language):
         context = certificate_context(sample, look, language=language, state=PageState("preview"), is_owner=False)
+        context.update(_inert_sharing(context))
         return render_certificate(context, theme_template_names(course_key, sample.mode, language))
+
+
+def _inert_sharing(context):
+    """
+    A preview's share, copy and verify links lead nowhere: the sample certificate does not exist,
+    and staff must not post it by mistake (site.css greys them out on ``state-preview``).
+    """
+    return {
+        "share": dict.fromkeys(context["share"], PREVIEW_ANCHOR),
+        "page_url": "",
+        "verify_url": PREVIEW_ANCHOR,
+    }
+
+
+#: Where a preview's share links point: the top of the page itself.
+PREVIEW_ANCHOR = "#main"
