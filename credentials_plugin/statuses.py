@@ -63,6 +63,7 @@ class AuditAction(models.TextChoices):
     UNALLOWLISTED = "unallowlisted", _("Removed from the allowlist")
     CONFIGURED = "configured", _("Configuration changed")
     LEARNER_RETIRED = "learner_retired", _("Learner retired")
+    WALLET_ISSUED = "wallet_issued", _("Added to a wallet")
 
 
 class CauseKind(models.TextChoices):

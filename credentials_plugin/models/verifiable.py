@@ -67,6 +67,9 @@ class SignedCredential(TimeStamped):
     signed_at = models.DateTimeField(null=True, blank=True)
     # Set when the credential's data changed (a regenerate): re-signed lazily or by a task.
     needs_signing = models.BooleanField(default=True)
+    # A wallet copy (vc/wallet_issuance.py): the DID its credentialSubject names, proven by the
+    # holder's wallet. Blank for the certificate's own credential, the one the pages serve.
+    holder_did = models.CharField(max_length=255, blank=True, default="")
 
     class Meta:
         constraints = [

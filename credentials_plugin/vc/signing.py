@@ -155,26 +155,29 @@ def _stored_sql(vendor):
         for model, names in _STORED_COLUMNS
         for name in names
     )
-    return "SELECT {} FROM {} s INNER JOIN {} c ON s.{} = c.{} WHERE c.{} = %s ORDER BY s.{} DESC LIMIT 1".format(  # noqa: S608  # nosec B608  # (our own tables and columns)
+    # Wallet copies (a holder DID) are never the certificate's own credential.
+    sql = "SELECT {} FROM {} s INNER JOIN {} c ON s.{} = c.{} WHERE c.{} = %s AND s.{} = '' ORDER BY s.{} DESC LIMIT 1"
+    return sql.format(  # noqa: S608  # nosec B608  # (our own tables and columns)
         selected,
         quote(credential.db_table),
         quote(certificate.db_table),
         column(credential, "certificate"),
         column(certificate, "id"),
         column(certificate, "uuid"),
+        column(credential, "holder_did"),
         column(credential, "id"),
     )
 
 
 def current_credential(**owner) -> SignedCredential | None:
-    """The newest signed credential of OWNER (``certificate=`` or ``program_credential=``), if any."""
-    return SignedCredential.objects.filter(**owner).order_by("-id").first()
+    """The newest signed credential of OWNER (``certificate=`` or ``program_credential=``), never a wallet copy."""
+    return SignedCredential.objects.filter(holder_did="", **owner).order_by("-id").first()
 
 
 def mark_for_resigning(certificate_ids) -> int:
     """The certificates' data changed: their valid credentials are re-signed later (one query)."""
     marked = SignedCredential.objects.filter(
-        certificate_id__in=certificate_ids, revoked=False, needs_signing=False
+        certificate_id__in=certificate_ids, revoked=False, needs_signing=False, holder_did=""
     ).update(needs_signing=True)
     if marked:
         transaction.on_commit(partial(run_in_background, "sign_pending"))
@@ -218,7 +221,7 @@ def sign_now(model_name, pk) -> bool:
 
 def sign_pending(limit=None) -> int:
     """Re-sign credentials marked for re-signing (the task's work). Returns how many were signed."""
-    pending = SignedCredential.objects.filter(needs_signing=True, revoked=False).order_by("id")
+    pending = SignedCredential.objects.filter(needs_signing=True, revoked=False, holder_did="").order_by("id")
     rows = pending.values_list("certificate_id", "program_credential_id")
     signed = 0
     for certificate_id, program_credential_id in rows[:limit] if limit else rows:
