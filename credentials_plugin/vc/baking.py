@@ -17,7 +17,7 @@ import base64
 import io
 import logging
 from functools import lru_cache
-from xml.sax.saxutils import quoteattr
+from html import escape
 
 from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
@@ -52,10 +52,10 @@ def bake_svg(png: bytes, credential_json: str) -> str:
     cdata = credential_json.replace("]]>", "]]]]><![CDATA[>")
     href = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges={quoteattr(SVG_NAMESPACE)} '
+        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="{escape(SVG_NAMESPACE)}" '
         f'width="{BADGE_SIZE}" height="{BADGE_SIZE}" viewBox="0 0 {BADGE_SIZE} {BADGE_SIZE}">\n'
         f"<openbadges:credential><![CDATA[{cdata}]]></openbadges:credential>\n"
-        f'<image width="{BADGE_SIZE}" height="{BADGE_SIZE}" href={quoteattr(href)}/>\n'
+        f'<image width="{BADGE_SIZE}" height="{BADGE_SIZE}" href="{escape(href)}"/>\n'
         "</svg>\n"
     )
 

@@ -157,7 +157,7 @@ def _stored_sql(vendor):
     )
     # Wallet copies (a holder DID) are never the certificate's own credential.
     sql = "SELECT {} FROM {} s INNER JOIN {} c ON s.{} = c.{} WHERE c.{} = %s AND s.{} = '' ORDER BY s.{} DESC LIMIT 1"
-    return sql.format(  # noqa: S608  # nosec B608  # (our own tables and columns)
+    return sql.format(  # nosec B608  # (our own tables and columns)
         selected,
         quote(credential.db_table),
         quote(certificate.db_table),

@@ -92,6 +92,8 @@ def wallet_page(request, certificate_uuid):
             "badge_svg_url": reverse("credentials_plugin:certificate_badge_svg", args=[certificate.uuid]),
             "csrf_token": get_token(request),
             "offer_minutes": WALLET_OFFER_SECONDS // 60,
+            "error": "",
+            "lcw_link": "",
         }
         status = 200
         if request.method == "POST":
@@ -240,7 +242,7 @@ def oid4vci_token(request):
     response = JsonResponse(
         {
             "access_token": access_token,
-            "token_type": "Bearer",
+            "token_type": "Bearer",  # nosec B105 (the token type, not a secret)
             "expires_in": WALLET_ACCESS_TOKEN_SECONDS,
             "c_nonce": nonce,
             "c_nonce_expires_in": WALLET_ACCESS_TOKEN_SECONDS,

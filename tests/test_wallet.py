@@ -1,0 +1,405 @@
+"""
+"Add to wallet" as a wallet does it, over real HTTP against the live test server (127.0.0.1):
+the learner opens an offer on the site; the wallet side (this harness, which shares no code with
+the plugin) follows it, proves control of its did:key, receives the credential, verifies it
+with the independent checker, and after staff revoke the certificate sees its copy's status bit
+set. Protocols: the Learner Credential Wallet's VC-API exchange (a DID-authentication
+presentation signed with Ed25519Signature2020, as LCW's @digitalcredentials/vc does) and
+OpenID4VCI's pre-authorized code flow (a proof JWT of type openid4vci-proof+jwt, EdDSA).
+Then the refusals, and the baked badges.
+"""
+
+import base64
+import gzip
+import hashlib
+import io
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from html import unescape
+from urllib.parse import parse_qs, unquote, urlsplit
+from defusedxml import ElementTree
+
+import base58
+import jwt
+import pytest
+import requests
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.contrib.auth import get_user_model
+from django.test import Client
+from PIL import Image
+from pyld import jsonld
+from pytest_django.live_server_helper import LiveServer
+
+from credentials_plugin import api
+from credentials_plugin.models import AuditRecord, Organization, SignedCredential, WalletOffer
+from credentials_plugin.statuses import AuditAction
+from credentials_plugin.vc import contexts
+from tests.conftest import COURSE, send_grade, send_passing
+from tests.independent_verifier import independently_verify
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("wallet")]
+
+CONTEXTS_DIR = contexts.PACKAGED_CONTEXTS_DIR
+CONTEXT_FILES = {
+    "https://www.w3.org/2018/credentials/v1": "credentials-v1.jsonld",
+    "https://w3id.org/security/suites/ed25519-2020/v1": "security-ed25519-2020-v1.jsonld",
+}
+TIMEOUT = 20
+
+
+@pytest.fixture(scope="module")
+def live_server(django_db_setup, django_db_blocker):
+    """pytest-django's live server, bound to 127.0.0.1 only."""
+    with django_db_blocker.unblock():
+        server = LiveServer("127.0.0.1:0")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _links_point_at_the_live_server(settings, live_server):
+    settings.LMS_ROOT_URL = live_server.url
+    settings.CREDENTIALS_PLUGIN_PUBLIC_BASE_URL = live_server.url
+
+
+@pytest.fixture
+def certificate(make_learner, clock):
+    learner = make_learner(time=clock.tick())
+    learner.first_name, learner.last_name = "Grace", "Hopper"
+    learner.save()
+    Organization.objects.create(short_name="DemoX", display_name="Demo University")
+    api.configure_course(COURSE)
+    send_grade(learner, percent=0.9, letter="A", time=clock.tick())
+    send_passing(learner, time=clock.tick())
+    return api.get_course_certificate(learner.id, COURSE)
+
+
+# --- The wallet's side ------------------------------------------------------------------------
+
+
+class Wallet:
+    """A holder key as a did:key (Ed25519: multicodec 0xed01, base58btc), and what a wallet sends."""
+
+    def __init__(self):
+        self.key = Ed25519PrivateKey.generate()
+        raw = self.key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        self.fingerprint = "z" + base58.b58encode(b"\xed\x01" + raw).decode()
+        self.did = f"did:key:{self.fingerprint}"
+        self.method = f"{self.did}#{self.fingerprint}"
+
+    def did_auth(self, challenge, domain, *, created=None):
+        """A DID-authentication presentation as LCW signs it: VC 1.1 presentation, Ed25519Signature2020."""
+        presentation = {
+            "@context": ["https://www.w3.org/2018/credentials/v1", "https://w3id.org/security/suites/ed25519-2020/v1"],
+            "type": ["VerifiablePresentation"],
+            "holder": self.did,
+        }
+        proof = {
+            "type": "Ed25519Signature2020",
+            "created": (created or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "verificationMethod": self.method,
+            "proofPurpose": "authentication",
+            "challenge": challenge,
+            "domain": domain,
+        }
+        data = _hash({**proof, "@context": presentation["@context"]}) + _hash(presentation)
+        signature = self.key.sign(data)
+        return {**presentation, "proof": {**proof, "proofValue": "z" + base58.b58encode(signature).decode()}}
+
+    def proof_jwt(self, audience, nonce, *, issued_at=None):
+        """OpenID4VCI's proof of possession: a JWT of type openid4vci-proof+jwt, kid the did:key method."""
+        claims = {"aud": audience, "iat": int((issued_at or datetime.now(UTC)).timestamp()), "nonce": nonce}
+        headers = {"typ": "openid4vci-proof+jwt", "kid": self.method}
+        return jwt.encode(claims, self.key, algorithm="EdDSA", headers=headers)
+
+
+def _loader(url, options=None):
+    document = json.loads((CONTEXTS_DIR / CONTEXT_FILES[url]).read_text())
+    return {"contextUrl": None, "documentUrl": url, "document": document}
+
+
+def _hash(document):
+    nquads = jsonld.normalize(
+        document, {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": _loader}
+    )
+    return hashlib.sha256(nquads.encode()).digest()
+
+
+def open_offer(certificate):
+    """The learner, signed in, presses "Add to wallet": the two links the page shows."""
+    client = Client()
+    client.force_login(get_user_model().objects.get(pk=certificate.user_id))
+    response = client.post(f"/credentials/certificates/{certificate.uuid}/wallet/")
+    assert response.status_code == 200, response.content[:500]
+    html = response.content.decode()
+    links = [unescape(link) for link in re.findall(r'href="([^"]+)"', html)]
+    lcw = next(link for link in links if link.startswith("https://lcw.app/request?"))
+    oid4vci = next(link for link in links if link.startswith("openid-credential-offer://"))
+    return lcw, oid4vci
+
+
+def lcw_exchange_url(lcw_link):
+    request = json.loads(parse_qs(urlsplit(lcw_link).query)["request"][0])
+    return request["protocols"]["vcapi"]
+
+
+def oid4vci_offer(link):
+    return json.loads(unquote(link.split("credential_offer=", 1)[1]))
+
+
+def vc_api_receive(exchange_url, wallet, *, challenge=None, domain=None):
+    """LCW's exchange loop: POST {}, answer the DIDAuthentication request at its service endpoint."""
+    request = requests.post(exchange_url, json={}, timeout=TIMEOUT)
+    assert request.status_code == 200, request.text
+    vpr = request.json()["verifiablePresentationRequest"]
+    assert vpr["query"][0]["type"] == "DIDAuthentication"
+    presentation = wallet.did_auth(challenge or vpr["challenge"], domain or vpr["domain"])
+    endpoint = vpr["interact"]["service"][0]["serviceEndpoint"]
+    return (
+        endpoint,
+        presentation,
+        requests.post(endpoint, json={"verifiablePresentation": presentation}, timeout=TIMEOUT),
+    )
+
+
+def verified_independently(live_server, document):
+    did = requests.get(f"{live_server.url}/.well-known/did.json", timeout=TIMEOUT).json()
+    method = document["proof"]["verificationMethod"]
+    key = next(m["publicKeyMultibase"] for m in did["verificationMethod"] if m["id"] == method)
+    return independently_verify(document, key, CONTEXTS_DIR)
+
+
+def status_bit(document):
+    """The copy's revocation bit, read as any verifier does: fetch the status list, decode, index."""
+    entry = document["credentialStatus"]
+    encoded = requests.get(entry["statusListCredential"], timeout=TIMEOUT).json()["credentialSubject"]["encodedList"]
+    bits = gzip.decompress(base64.urlsafe_b64decode(encoded[1:] + "=" * (-len(encoded[1:]) % 4)))
+    index = int(entry["statusListIndex"])
+    return (bits[index // 8] >> (7 - index % 8)) & 1
+
+
+# --- End to end, per protocol -----------------------------------------------------------------
+
+
+def test_the_learner_credential_wallet_receives_a_bound_credential_that_revocation_reaches(live_server, certificate):
+    own_credential = requests.get(
+        f"{live_server.url}/credentials/certificates/{certificate.uuid}/credential.json", timeout=TIMEOUT
+    ).json()
+    lcw_link, _ = open_offer(certificate)
+    wallet = Wallet()
+
+    _endpoint, _presentation, response = vc_api_receive(lcw_exchange_url(lcw_link), wallet)
+
+    assert response.status_code == 200, response.text
+    received = response.json()["verifiablePresentation"]["verifiableCredential"][0]
+    assert received["credentialSubject"]["id"] == wallet.did
+    assert (
+        received["credentialSubject"]["achievement"]["name"]
+        == own_credential["credentialSubject"]["achievement"]["name"]
+    )
+    assert received["id"] != own_credential["id"]
+    assert received["credentialStatus"]["id"] != own_credential["credentialStatus"]["id"]  # a bit of its own
+    assert verified_independently(live_server, received)
+    assert status_bit(received) == 0
+    # The certificate's own credential is still the one its page serves.
+    again = requests.get(
+        f"{live_server.url}/credentials/certificates/{certificate.uuid}/credential.json", timeout=TIMEOUT
+    ).json()
+    assert again["id"] == own_credential["id"]
+    audit = AuditRecord.objects.get(action=AuditAction.WALLET_ISSUED)
+    assert (
+        audit.certificate.uuid == certificate.uuid
+        and wallet.did in audit.reason
+        and audit.actor_id == certificate.user_id
+    )
+
+    api.revoke_certificate(certificate.uuid, reason="Academic misconduct")
+
+    assert status_bit(received) == 1
+
+
+def test_an_openid4vci_wallet_receives_a_bound_credential_that_revocation_reaches(live_server, certificate):
+    _, link = open_offer(certificate)
+    offer = oid4vci_offer(link)
+    wallet = Wallet()
+    issuer = offer["credential_issuer"]
+    metadata = requests.get(f"{issuer}/.well-known/openid-credential-issuer", timeout=TIMEOUT).json()
+    configuration = offer["credential_configuration_ids"][0]
+    assert metadata["credential_configurations_supported"][configuration]["format"] == "ldp_vc"
+    server = requests.get(f"{issuer}/.well-known/oauth-authorization-server", timeout=TIMEOUT).json()
+    code = offer["grants"]["urn:ietf:params:oauth:grant-type:pre-authorized_code"]["pre-authorized_code"]
+
+    token = requests.post(
+        server["token_endpoint"],
+        data={"grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code", "pre-authorized_code": code},
+        timeout=TIMEOUT,
+    )
+    assert token.status_code == 200, token.text
+    token = token.json()
+    response = requests.post(
+        metadata["credential_endpoint"],
+        json={
+            "credential_configuration_id": configuration,
+            "proof": {"proof_type": "jwt", "jwt": wallet.proof_jwt(metadata["credential_issuer"], token["c_nonce"])},
+        },
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+        timeout=TIMEOUT,
+    )
+
+    assert response.status_code == 200, response.text
+    received = response.json()["credential"]
+    assert received["credentialSubject"]["id"] == wallet.did
+    assert verified_independently(live_server, received)
+    assert status_bit(received) == 0
+    assert WalletOffer.objects.get().signed_credential.holder_did == wallet.did
+
+    api.revoke_certificate(certificate.uuid, reason="Issued in error")
+
+    assert status_bit(received) == 1
+
+
+# --- Refusals, with reasons -------------------------------------------------------------------
+
+
+def test_a_replayed_presentation_is_refused_and_issues_nothing_more(live_server, certificate):
+    lcw_link, _ = open_offer(certificate)
+    endpoint, presentation, first = vc_api_receive(lcw_exchange_url(lcw_link), Wallet())
+    assert first.status_code == 200
+
+    replay = requests.post(endpoint, json={"verifiablePresentation": presentation}, timeout=TIMEOUT)
+
+    assert replay.status_code == 400
+    assert "already used" in replay.json()["error_description"]
+    assert SignedCredential.objects.exclude(holder_did="").count() == 1
+
+
+def test_a_foreign_challenge_or_domain_is_refused_and_the_offer_stays_usable(live_server, certificate):
+    lcw_link, _ = open_offer(certificate)
+    wallet = Wallet()
+
+    _e, _p, foreign = vc_api_receive(lcw_exchange_url(lcw_link), wallet, challenge="someone-elses-challenge")
+    assert foreign.status_code == 400
+    assert "challenge" in foreign.json()["error_description"]
+    _e, _p, elsewhere = vc_api_receive(lcw_exchange_url(lcw_link), wallet, domain="evil.example")
+    assert elsewhere.status_code == 400
+    assert "domain" in elsewhere.json()["error_description"]
+    assert not SignedCredential.objects.exclude(holder_did="").exists()
+
+    _e, _p, honest = vc_api_receive(lcw_exchange_url(lcw_link), wallet)
+    assert honest.status_code == 200
+
+
+def test_a_tampered_or_stale_presentation_is_refused(live_server, certificate):
+    lcw_link, _ = open_offer(certificate)
+    url = lcw_exchange_url(lcw_link)
+    vpr = requests.post(url, json={}, timeout=TIMEOUT).json()["verifiablePresentationRequest"]
+    wallet, impostor = Wallet(), Wallet()
+
+    tampered = wallet.did_auth(vpr["challenge"], vpr["domain"])
+    tampered["holder"] = impostor.did
+    response = requests.post(url, json={"verifiablePresentation": tampered}, timeout=TIMEOUT)
+    assert response.status_code == 400 and "holder" in response.json()["error_description"]
+
+    forged = wallet.did_auth(vpr["challenge"], vpr["domain"])
+    forged["proof"]["verificationMethod"] = impostor.method
+    forged["holder"] = impostor.did
+    response = requests.post(url, json={"verifiablePresentation": forged}, timeout=TIMEOUT)
+    assert response.status_code == 400 and "signature" in response.json()["error_description"]
+
+    stale = wallet.did_auth(vpr["challenge"], vpr["domain"], created=datetime.now(UTC) - timedelta(hours=1))
+    response = requests.post(url, json={"verifiablePresentation": stale}, timeout=TIMEOUT)
+    assert response.status_code == 400 and "too old" in response.json()["error_description"]
+
+
+def test_an_expired_offer_is_refused(live_server, certificate):
+    lcw_link, oid4vci_link = open_offer(certificate)
+    WalletOffer.objects.update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+
+    response = requests.post(lcw_exchange_url(lcw_link), json={}, timeout=TIMEOUT)
+    assert response.status_code == 400 and "expired" in response.json()["error_description"]
+    code = oid4vci_offer(oid4vci_link)["grants"]["urn:ietf:params:oauth:grant-type:pre-authorized_code"]
+    token = requests.post(
+        f"{live_server.url}/credentials/wallet/oid4vci/token",
+        data={"grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code", **code},
+        timeout=TIMEOUT,
+    )
+    assert token.status_code == 400 and token.json()["error"] == "invalid_grant"
+
+
+def test_openid4vci_refuses_a_replayed_code_a_foreign_nonce_and_a_reused_token(live_server, certificate):
+    _, link = open_offer(certificate)
+    offer = oid4vci_offer(link)
+    code = offer["grants"]["urn:ietf:params:oauth:grant-type:pre-authorized_code"]
+    token_url = f"{live_server.url}/credentials/wallet/oid4vci/token"
+    grant = {"grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code", **code}
+    token = requests.post(token_url, data=grant, timeout=TIMEOUT).json()
+
+    replayed = requests.post(token_url, data=grant, timeout=TIMEOUT)
+    assert replayed.status_code == 400 and "already used" in replayed.json()["error_description"]
+
+    wallet = Wallet()
+    credential_url = f"{live_server.url}/credentials/wallet/oid4vci/credential"
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+
+    def ask(proof_jwt):
+        body = {"credential_configuration_id": "OpenBadgeCredential_ldp_vc", "proofs": {"jwt": [proof_jwt]}}
+        return requests.post(credential_url, json=body, headers=headers, timeout=TIMEOUT)
+
+    foreign_nonce = ask(wallet.proof_jwt(offer["credential_issuer"], "not-the-c-nonce"))
+    assert foreign_nonce.status_code == 400 and "c_nonce" in foreign_nonce.json()["error_description"]
+    other_issuer = ask(wallet.proof_jwt("https://other.example", token["c_nonce"]))
+    assert other_issuer.status_code == 400 and other_issuer.json()["error"] == "invalid_proof"
+    assert ask(wallet.proof_jwt(offer["credential_issuer"], token["c_nonce"])).status_code == 200
+
+    reused = ask(wallet.proof_jwt(offer["credential_issuer"], token["c_nonce"]))
+    assert reused.status_code == 401 and "already used" in reused.json()["error_description"]
+    assert SignedCredential.objects.exclude(holder_did="").count() == 1
+
+
+def test_only_the_certificates_learner_can_open_an_offer(live_server, certificate, make_learner, clock):
+    someone_else = make_learner("mallory", time=clock.tick())
+    client = Client()
+    client.force_login(someone_else)
+
+    response = client.post(f"/credentials/certificates/{certificate.uuid}/wallet/")
+
+    assert response.status_code == 403
+    assert "Only the certificate's learner" in unescape(response.content.decode())
+    assert Client().post(f"/credentials/certificates/{certificate.uuid}/wallet/").status_code == 403
+    assert not WalletOffer.objects.exists()
+
+
+def test_a_revoked_certificate_cannot_be_offered(live_server, certificate):
+    api.revoke_certificate(certificate.uuid, reason="Issued in error")
+    client = Client()
+    client.force_login(get_user_model().objects.get(pk=certificate.user_id))
+
+    response = client.post(f"/credentials/certificates/{certificate.uuid}/wallet/")
+
+    assert response.status_code == 410
+    assert not WalletOffer.objects.exists()
+
+
+# --- Baked badges -----------------------------------------------------------------------------
+
+
+def test_the_baked_png_and_svg_carry_a_credential_that_verifies(live_server, certificate):
+    base = f"{live_server.url}/credentials/certificates/{certificate.uuid}"
+
+    png = requests.get(f"{base}/badge.png", timeout=TIMEOUT)
+    svg = requests.get(f"{base}/badge.svg", timeout=TIMEOUT)
+
+    assert png.headers["Content-Type"] == "image/png" and svg.headers["Content-Type"] == "image/svg+xml"
+    with Image.open(io.BytesIO(png.content)) as image:
+        from_png = json.loads(image.text["openbadgecredential"])  # Pillow reads the iTXt chunk
+        assert image.size == (512, 512)
+    assert png.content.count(b"iTXtopenbadgecredential\x00\x00") == 1  # one chunk, compression flag 0
+    root = ElementTree.fromstring(svg.content)
+    element = root.find("{https://purl.imsglobal.org/ob/v3p0}credential")
+    from_svg = json.loads(element.text)
+    own = requests.get(f"{base}/credential.json", timeout=TIMEOUT).json()
+    assert from_png == own == from_svg
+    assert verified_independently(live_server, from_png)
+    assert verified_independently(live_server, from_svg)
