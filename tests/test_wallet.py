@@ -18,7 +18,6 @@ import re
 from datetime import UTC, datetime, timedelta
 from html import unescape
 from urllib.parse import parse_qs, unquote, urlsplit
-from defusedxml import ElementTree
 
 import base58
 import jwt
@@ -26,6 +25,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from defusedxml import ElementTree
 from django.contrib.auth import get_user_model
 from django.test import Client
 from PIL import Image
