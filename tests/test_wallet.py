@@ -403,3 +403,23 @@ def test_the_baked_png_and_svg_carry_a_credential_that_verifies(live_server, cer
     assert from_png == own == from_svg
     assert verified_independently(live_server, from_png)
     assert verified_independently(live_server, from_svg)
+
+
+def test_wallet_copies_are_listed_on_the_record_and_the_staff_learner_page(live_server, certificate):
+    lcw_link, _ = open_offer(certificate)
+    wallet = Wallet()
+    assert vc_api_receive(lcw_exchange_url(lcw_link), wallet)[2].status_code == 200
+    learner = Client()
+    learner.force_login(get_user_model().objects.get(pk=certificate.user_id))
+    staff = Client()
+    staff.force_login(get_user_model().objects.create_user("root", "root@example.com", "pw", is_staff=True))
+
+    record = learner.get("/credentials/records/").content.decode()
+    staff_page = staff.get(f"/credentials/courses/{COURSE}/learners/{certificate.user_id}/").content.decode()
+
+    for html in (record, staff_page):
+        assert wallet.did in html and "VC-API exchange" in html
+        assert "Valid" in html
+    api.revoke_certificate(certificate.uuid, reason="Issued in error")
+    wallet_section = learner.get("/credentials/records/").content.decode().split('id="wallet-copies-title"')[1]
+    assert 'state state-revoked">Revoked' in wallet_section

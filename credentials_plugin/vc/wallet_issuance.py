@@ -121,13 +121,46 @@ def redeem_with_proof_jwt(access_token, proof_jwt, *, audience) -> SignedCredent
     return _issue_once(offer, holder, WalletOffer.Protocol.OID4VCI)
 
 
-def wallet_copies(certificate_ids) -> dict[int, list[SignedCredential]]:
-    """The wallet copies of each certificate (newest first), for the record and the staff pages."""
-    copies = {}
-    rows = SignedCredential.objects.filter(certificate_id__in=list(certificate_ids)).exclude(holder_did="")
-    for credential in rows.order_by("-id"):
-        copies.setdefault(credential.certificate_id, []).append(credential)
-    return copies
+@dataclass(frozen=True)
+class WalletCopy:
+    """One copy of a certificate's credential held by a wallet, as the record and staff pages list it."""
+
+    course_name: str
+    certificate_uuid: str
+    holder_did: str
+    added: object  # datetime
+    protocol: str
+    revoked: bool
+
+
+def wallet_copies(*, user_id=None, certificate=None) -> list[WalletCopy]:
+    """The wallet copies of a learner's certificates (USER_ID) or of one CERTIFICATE, newest first."""
+    selected = {"certificate": certificate} if certificate is not None else {"certificate__user_id": user_id}
+    rows = (
+        SignedCredential.objects.filter(**selected)
+        .exclude(holder_did="")
+        .select_related("certificate", "wallet_offer")
+        .order_by("-id")
+    )
+    labels = dict(WalletOffer.Protocol.choices)
+    return [
+        WalletCopy(
+            course_name=credential.certificate.course_name,
+            certificate_uuid=str(credential.certificate.uuid),
+            holder_did=credential.holder_did,
+            added=credential.signed_at or credential.created,
+            protocol=labels.get(getattr(_offer_of(credential), "protocol", ""), ""),
+            revoked=credential.revoked,
+        )
+        for credential in rows
+    ]
+
+
+def _offer_of(credential):
+    try:
+        return credential.wallet_offer
+    except WalletOffer.DoesNotExist:
+        return None
 
 
 def _offer(secret):

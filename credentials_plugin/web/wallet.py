@@ -18,7 +18,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.middleware.csrf import get_token
 from django.urls import reverse
-from django.utils import translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -127,6 +127,22 @@ def offer_links(secret) -> dict:
         "oid4vci_link": oid4vci_link,
         "oid4vci_qr": qr_code_svg(oid4vci_link).decode(),
     }
+
+
+def wallet_copy_rows(copies) -> list[dict]:
+    """Plain rows of wallet copies (``vc.wallet_issuance.wallet_copies``) for the record and staff pages."""
+    return [
+        {
+            "course_name": copy.course_name,
+            "certificate_url": reverse("credentials_plugin:certificate", args=[copy.certificate_uuid]),
+            "holder_did": copy.holder_did,
+            "holder_short": f"{copy.holder_did[:20]}…{copy.holder_did[-6:]}",
+            "added": formats.date_format(timezone.localtime(copy.added), "DATETIME_FORMAT"),
+            "protocol": copy.protocol,
+            "revoked": copy.revoked,
+        }
+        for copy in copies
+    ]
 
 
 # ---------------------------------------------------------------------------
