@@ -15,8 +15,11 @@ import hashlib
 import io
 import json
 import re
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
 from html import unescape
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import base58
@@ -423,3 +426,39 @@ def test_wallet_copies_are_listed_on_the_record_and_the_staff_learner_page(live_
     api.revoke_certificate(certificate.uuid, reason="Issued in error")
     wallet_section = learner.get("/credentials/records/").content.decode().split('id="wallet-copies-title"')[1]
     assert 'state state-revoked">Revoked' in wallet_section
+
+
+# --- With the Learner Credential Wallet's own libraries ---------------------------------------
+
+WALLET_JS = Path(__file__).parent / "wallet_js"
+NODE = shutil.which("node")
+
+
+@pytest.mark.skipif(
+    NODE is None or not (WALLET_JS / "node_modules").is_dir(),
+    reason="needs Node.js and the wallet's libraries: npm ci --prefix tests/wallet_js",
+)
+def test_the_wallets_own_libraries_complete_the_exchange(live_server, certificate):
+    """
+    LCW's DID authentication made by the very packages LCW signs it with (@digitalcredentials/vc
+    signPresentation, Ed25519Signature2020, a did:key), in Node, against the live server.
+    """
+    lcw_link, _ = open_offer(certificate)
+
+    run = subprocess.run(  # noqa: S603 (our own script, a URL of the live server)
+        [NODE, str(WALLET_JS / "lcw_exchange.mjs"), lcw_exchange_url(lcw_link)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    outcome = json.loads(run.stdout)
+    assert outcome["status"] == 200, outcome["body"]
+    assert outcome["presentation"]["proof"]["type"] == "Ed25519Signature2020"
+    received = outcome["body"]["verifiablePresentation"]["verifiableCredential"][0]
+    assert received["credentialSubject"]["id"] == outcome["did"]
+    assert verified_independently(live_server, received)
+    api.revoke_certificate(certificate.uuid, reason="Issued in error")
+    assert status_bit(received) == 1
