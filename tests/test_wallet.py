@@ -11,7 +11,6 @@ Then the refusals, and the baked badges.
 
 import base64
 import gzip
-import hashlib
 import io
 import json
 import re
@@ -22,33 +21,26 @@ from html import unescape
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import base58
-import jwt
 import pytest
 import requests
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from defusedxml import ElementTree
 from django.contrib.auth import get_user_model
 from django.test import Client
 from PIL import Image
-from pyld import jsonld
 from pytest_django.live_server_helper import LiveServer
 
 from credentials_plugin import api
 from credentials_plugin.models import AuditRecord, Organization, SignedCredential, WalletOffer
 from credentials_plugin.statuses import AuditAction
 from credentials_plugin.vc import contexts
+from credentials_plugin.vc.verification import verify_credential
 from tests.conftest import COURSE, send_grade, send_passing
 from tests.independent_verifier import independently_verify
+from tests.wallet_harness import Wallet
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("wallet")]
 
 CONTEXTS_DIR = contexts.PACKAGED_CONTEXTS_DIR
-CONTEXT_FILES = {
-    "https://www.w3.org/2018/credentials/v1": "credentials-v1.jsonld",
-    "https://w3id.org/security/suites/ed25519-2020/v1": "security-ed25519-2020-v1.jsonld",
-}
 TIMEOUT = 20
 
 
@@ -80,54 +72,6 @@ def certificate(make_learner, clock):
 
 
 # --- The wallet's side ------------------------------------------------------------------------
-
-
-class Wallet:
-    """A holder key as a did:key (Ed25519: multicodec 0xed01, base58btc), and what a wallet sends."""
-
-    def __init__(self):
-        self.key = Ed25519PrivateKey.generate()
-        raw = self.key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-        self.fingerprint = "z" + base58.b58encode(b"\xed\x01" + raw).decode()
-        self.did = f"did:key:{self.fingerprint}"
-        self.method = f"{self.did}#{self.fingerprint}"
-
-    def did_auth(self, challenge, domain, *, created=None):
-        """A DID-authentication presentation as LCW signs it: VC 1.1 presentation, Ed25519Signature2020."""
-        presentation = {
-            "@context": ["https://www.w3.org/2018/credentials/v1", "https://w3id.org/security/suites/ed25519-2020/v1"],
-            "type": ["VerifiablePresentation"],
-            "holder": self.did,
-        }
-        proof = {
-            "type": "Ed25519Signature2020",
-            "created": (created or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "verificationMethod": self.method,
-            "proofPurpose": "authentication",
-            "challenge": challenge,
-            "domain": domain,
-        }
-        data = _hash({**proof, "@context": presentation["@context"]}) + _hash(presentation)
-        signature = self.key.sign(data)
-        return {**presentation, "proof": {**proof, "proofValue": "z" + base58.b58encode(signature).decode()}}
-
-    def proof_jwt(self, audience, nonce, *, issued_at=None):
-        """OpenID4VCI's proof of possession: a JWT of type openid4vci-proof+jwt, kid the did:key method."""
-        claims = {"aud": audience, "iat": int((issued_at or datetime.now(UTC)).timestamp()), "nonce": nonce}
-        headers = {"typ": "openid4vci-proof+jwt", "kid": self.method}
-        return jwt.encode(claims, self.key, algorithm="EdDSA", headers=headers)
-
-
-def _loader(url, options=None):
-    document = json.loads((CONTEXTS_DIR / CONTEXT_FILES[url]).read_text())
-    return {"contextUrl": None, "documentUrl": url, "document": document}
-
-
-def _hash(document):
-    nquads = jsonld.normalize(
-        document, {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": _loader}
-    )
-    return hashlib.sha256(nquads.encode()).digest()
 
 
 def open_offer(certificate):
@@ -218,9 +162,13 @@ def test_the_learner_credential_wallet_receives_a_bound_credential_that_revocati
         and audit.actor_id == certificate.user_id
     )
 
+    assert verify_credential(received).ok  # and by this site's own verifier (the verify page's)
+
     api.revoke_certificate(certificate.uuid, reason="Academic misconduct")
 
     assert status_bit(received) == 1
+    after = verify_credential(received)
+    assert after.revoked and not after.check("status").ok
 
 
 def test_an_openid4vci_wallet_receives_a_bound_credential_that_revocation_reaches(live_server, certificate):
