@@ -61,6 +61,10 @@ DEFAULTS = {
     # A tighter limit, counted as well, on verifying a pasted or uploaded credential (the costly
     # path: a canonicalization each time); same format; None: only VERIFY_RATE_LIMIT applies.
     "VERIFY_PASTED_RATE_LIMIT": "10/minute",
+    # Requests each client address may make to the wallet endpoints (the VC-API exchange and
+    # OpenID4VCI's token and credential endpoints, which wallets call without signing in); same
+    # format; None: unlimited.
+    "WALLET_RATE_LIMIT": "30/minute",
     # The reverse proxies in front of the LMS (IP addresses or networks, e.g. ["172.16.0.0/12"]).
     # A client's address is REMOTE_ADDR, unless that is one of these: then it is the right-most
     # X-Forwarded-For address that is not one of them. Empty: X-Forwarded-For is never read.

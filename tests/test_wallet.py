@@ -30,6 +30,7 @@ from PIL import Image
 from pytest_django.live_server_helper import LiveServer
 
 from credentials_plugin import api
+from credentials_plugin.core.limits import MAX_WALLET_REQUEST_BYTES
 from credentials_plugin.models import AuditRecord, Organization, SignedCredential, WalletOffer
 from credentials_plugin.statuses import AuditAction
 from credentials_plugin.vc import contexts
@@ -410,3 +411,44 @@ def test_the_wallets_own_libraries_complete_the_exchange(live_server, certificat
     assert verified_independently(live_server, received)
     api.revoke_certificate(certificate.uuid, reason="Issued in error")
     assert status_bit(received) == 1
+
+
+def test_the_anonymous_wallet_endpoints_have_a_budget_per_client(live_server, certificate, settings):
+    settings.CREDENTIALS_PLUGIN_WALLET_RATE_LIMIT = "2/minute"
+    lcw_link, _ = open_offer(certificate)
+    url = lcw_exchange_url(lcw_link)
+
+    answers = [requests.post(url, json={}, timeout=TIMEOUT) for _ in range(3)]
+    token = requests.post(f"{live_server.url}/credentials/wallet/oid4vci/token", data={}, timeout=TIMEOUT)
+
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    assert int(answers[2].headers["Retry-After"]) > 0 and answers[2].json()["error"] == "slow_down"
+    assert token.status_code == 429  # counted together
+
+
+def test_oversized_or_malformed_wallet_requests_are_refused_with_reasons(live_server, certificate):
+    lcw_link, _ = open_offer(certificate)
+    url = lcw_exchange_url(lcw_link)
+
+    too_large = requests.post(url, data=b"{" + b" " * (MAX_WALLET_REQUEST_BYTES + 1) + b"}", timeout=TIMEOUT)
+    not_json = requests.post(url, data=b"{not json", timeout=TIMEOUT)
+    unknown = requests.post(f"{live_server.url}/credentials/wallet/exchanges/{'x' * 43}/", json={}, timeout=TIMEOUT)
+    no_token = requests.post(
+        f"{live_server.url}/credentials/wallet/oid4vci/credential",
+        json={"credential_configuration_id": "OpenBadgeCredential_ldp_vc"},
+        timeout=TIMEOUT,
+    )
+    other_type = requests.post(
+        f"{live_server.url}/credentials/wallet/oid4vci/credential",
+        json={"credential_configuration_id": "mDL"},
+        timeout=TIMEOUT,
+    )
+
+    assert too_large.status_code == 413 and "too large" in too_large.json()["error_description"]
+    assert not_json.status_code == 400 and "not JSON" in not_json.json()["error_description"]
+    assert unknown.status_code == 404 and "not one this site made" in unknown.json()["error_description"]
+    assert no_token.status_code == 401 and no_token.json()["error"] == "invalid_token"
+    assert other_type.status_code == 400 and other_type.json()["error"] == "unsupported_credential_type"
+    assert requests.get(url, timeout=TIMEOUT).status_code == 405
+    # None of it used the offer: the wallet can still redeem it.
+    assert vc_api_receive(url, Wallet())[2].status_code == 200

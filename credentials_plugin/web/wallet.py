@@ -47,6 +47,7 @@ from credentials_plugin.vc.wallet_issuance import (
 )
 from credentials_plugin.web.presentation import page_language, qr_code_svg, text_direction
 from credentials_plugin.web.rendering import render
+from credentials_plugin.web.throttling import wallet_wait
 
 #: The Learner Credential Wallet's universal link for a request (its app opens it; a browser
 #: without the app lands on lcw.app, which explains how to install it).
@@ -160,7 +161,7 @@ def wallet_exchange(request, secret):
     """
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    body = _json_body(request)
+    body = _over_budget(request) or _json_body(request)
     if isinstance(body, JsonResponse):
         return body
     presentation = body.get("verifiablePresentation") if isinstance(body, dict) else None
@@ -244,6 +245,8 @@ def authorization_server_metadata(request):
 @require_POST
 def oid4vci_token(request):
     """The token endpoint: a pre-authorized code (used once) for an access token and a c_nonce."""
+    if over := _over_budget(request):
+        return over
     if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_WALLET_REQUEST_BYTES:
         return JsonResponse({"error": "invalid_request", "error_description": "The request is too large."}, status=413)
     if request.POST.get("grant_type") != PRE_AUTHORIZED_GRANT:
@@ -274,7 +277,7 @@ def oid4vci_token(request):
 def oid4vci_credential(request):
     """The credential endpoint: the proof of possession's DID becomes the credential's subject."""
     scheme, _separator, access_token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-    body = _json_body(request)
+    body = _over_budget(request) or _json_body(request)
     if isinstance(body, JsonResponse):
         return body
     if not isinstance(body, dict):
@@ -347,6 +350,16 @@ def _download(content, content_type, extension):
 
 
 # ---------------------------------------------------------------------------
+
+
+def _over_budget(request):
+    """A 429 response when REQUEST's client has used its budget of wallet requests (``WALLET_RATE_LIMIT``)."""
+    wait = wallet_wait(request)
+    if wait is None:
+        return None
+    response = _refusal(WalletRefused(_("Too many requests: try again later."), "slow_down", 429))
+    response["Retry-After"] = str(wait)
+    return response
 
 
 def _json_body(request):
