@@ -25,6 +25,7 @@ import pytest
 import requests
 from defusedxml import ElementTree
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.test import Client
 from PIL import Image
 from pytest_django.live_server_helper import LiveServer
@@ -452,3 +453,21 @@ def test_oversized_or_malformed_wallet_requests_are_refused_with_reasons(live_se
     assert requests.get(url, timeout=TIMEOUT).status_code == 405
     # None of it used the offer: the wallet can still redeem it.
     assert vc_api_receive(url, Wallet())[2].status_code == 200
+
+
+def test_retiring_the_learner_forgets_their_wallets(live_server, certificate):
+    lcw_link, _ = open_offer(certificate)
+    wallet = Wallet()
+    received = vc_api_receive(lcw_exchange_url(lcw_link), wallet)[2].json()["verifiablePresentation"]
+    open_offer(certificate)  # one more, never redeemed
+
+    call_command("retire_learner", str(certificate.user_id))
+
+    assert not WalletOffer.objects.exists()
+    copy = SignedCredential.objects.exclude(holder_did="").get()
+    assert copy.holder_did == "retired" and copy.document == "" and copy.revoked
+    assert status_bit(received["verifiableCredential"][0]) == 1
+    assert not AuditRecord.objects.filter(reason__contains=wallet.did).exists()
+    # The certificate's own credential is not confused with the copy: nothing is served.
+    url = f"{live_server.url}/credentials/certificates/{certificate.uuid}/credential.json"
+    assert requests.get(url, timeout=TIMEOUT).status_code in (404, 410)

@@ -2,6 +2,7 @@
 Offers to add a certificate to a wallet: single-use, short-lived, tied to the learner who asked.
 
 Only the SHA-256 of an offer's secret is stored: a database dump cannot redeem an offer.
+Retiring the learner deletes their offers (``integrations/retirement.py``).
 """
 
 import uuid
@@ -21,7 +22,9 @@ class WalletOffer(models.Model):
     Learner Credential Wallet's VC-API exchange or OpenID4VCI's pre-authorized code flow, and gets
     a copy of the credential bound to the DID it proved it controls (``signed_credential``).
 
-    .. no_pii: Holds a user id, hashes of random secrets and the holder's DID (a public key).
+    .. pii: The holder's DID: a public key of the learner's wallet, an identifier that can follow them across sites.
+    .. pii_types: other
+    .. pii_retirement: local_api
     """
 
     class Protocol(models.TextChoices):
