@@ -45,6 +45,7 @@ urlpatterns = [
     path("credentials/certificates/<uuid:certificate_uuid>/badge.png", wallet.badge_png, name="certificate_badge_png"),
     path("credentials/certificates/<uuid:certificate_uuid>/badge.svg", wallet.badge_svg, name="certificate_badge_svg"),
     path("credentials/wallet/exchanges/<str:secret>/", wallet.wallet_exchange, name="wallet_exchange"),
+    path("credentials/wallet/oid4vci/offers/<str:secret>/", wallet.oid4vci_offer, name="oid4vci_offer"),
     path("credentials/wallet/oid4vci/token", wallet.oid4vci_token, name="oid4vci_token"),
     path("credentials/wallet/oid4vci/credential", wallet.oid4vci_credential, name="oid4vci_credential"),
     path(".well-known/openid-credential-issuer", wallet.credential_issuer_metadata, name="oid4vci_metadata"),

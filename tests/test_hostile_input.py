@@ -105,6 +105,7 @@ CASES = {
     "certificate_badge_png": {"certificate_uuid": "awarded"},
     "certificate_badge_svg": {"certificate_uuid": "awarded"},
     "wallet_exchange": "/credentials/wallet/exchanges/{}/",
+    "oid4vci_offer": "/credentials/wallet/oid4vci/offers/{}/",
     "oid4vci_token": {},
     "oid4vci_credential": {},
     "oid4vci_metadata": {},

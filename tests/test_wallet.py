@@ -19,7 +19,7 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 from html import unescape
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -95,7 +95,12 @@ def lcw_exchange_url(lcw_link):
 
 
 def oid4vci_offer(link):
-    return json.loads(unquote(link.split("credential_offer=", 1)[1]))
+    """The credential offer, fetched from the link's credential_offer_uri as a wallet does."""
+    query = parse_qs(urlsplit(link).query)
+    assert set(query) == {"credential_offer_uri"}
+    response = requests.get(query["credential_offer_uri"][0], timeout=TIMEOUT)
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 def vc_api_receive(exchange_url, wallet, *, challenge=None, domain=None):
@@ -268,11 +273,13 @@ def test_a_tampered_or_stale_presentation_is_refused(live_server, certificate):
 
 def test_an_expired_offer_is_refused(live_server, certificate):
     lcw_link, oid4vci_link = open_offer(certificate)
+    code = oid4vci_offer(oid4vci_link)["grants"]["urn:ietf:params:oauth:grant-type:pre-authorized_code"]
     WalletOffer.objects.update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
 
     response = requests.post(lcw_exchange_url(lcw_link), json={}, timeout=TIMEOUT)
     assert response.status_code == 400 and "expired" in response.json()["error_description"]
-    code = oid4vci_offer(oid4vci_link)["grants"]["urn:ietf:params:oauth:grant-type:pre-authorized_code"]
+    offer_uri = parse_qs(urlsplit(oid4vci_link).query)["credential_offer_uri"][0]
+    assert "expired" in requests.get(offer_uri, timeout=TIMEOUT).json()["error_description"]
     token = requests.post(
         f"{live_server.url}/credentials/wallet/oid4vci/token",
         data={"grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code", **code},

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.middleware.csrf import get_token
@@ -115,12 +115,9 @@ def offer_links(secret) -> dict:
     exchange_url = absolute_url(reverse("credentials_plugin:wallet_exchange", args=[secret]))
     request = {"credentialRequestOrigin": absolute_url("/").rstrip("/"), "protocols": {"vcapi": exchange_url}}
     lcw_link = f"{LCW_REQUEST_LINK}?{urlencode({'request': json.dumps(request, separators=(',', ':'))})}"
-    offer = {
-        "credential_issuer": credential_issuer(),
-        "credential_configuration_ids": [CREDENTIAL_CONFIGURATION],
-        "grants": {PRE_AUTHORIZED_GRANT: {"pre-authorized_code": secret}},
-    }
-    oid4vci_link = f"{OID4VCI_OFFER_SCHEME}?credential_offer={quote(json.dumps(offer, separators=(',', ':')))}"
+    # By reference (credential_offer_uri): a shorter link, so a QR code a phone reads from a screen.
+    offer_uri = absolute_url(reverse("credentials_plugin:oid4vci_offer", args=[secret]))
+    oid4vci_link = f"{OID4VCI_OFFER_SCHEME}?{urlencode({'credential_offer_uri': offer_uri})}"
     return {
         "exchange_url": exchange_url,
         "lcw_link": lcw_link,
@@ -198,6 +195,28 @@ def wallet_exchange(request, secret):
 # ---------------------------------------------------------------------------
 # OpenID4VCI, pre-authorized code flow
 # ---------------------------------------------------------------------------
+
+
+def credential_offer(secret) -> dict:
+    """The OpenID4VCI credential offer of an offer's SECRET (its pre-authorized code)."""
+    return {
+        "credential_issuer": credential_issuer(),
+        "credential_configuration_ids": [CREDENTIAL_CONFIGURATION],
+        "grants": {PRE_AUTHORIZED_GRANT: {"pre-authorized_code": secret}},
+    }
+
+
+@never_cache
+@require_safe
+def oid4vci_offer(request, secret):
+    """The credential offer a ``credential_offer_uri`` names, while the offer can be redeemed."""
+    if over := _over_budget(request):
+        return over
+    try:
+        open_offer_by_secret(secret)
+    except WalletRefused as refused:
+        return _refusal(refused)
+    return JsonResponse(credential_offer(secret))
 
 
 @require_safe
