@@ -214,8 +214,6 @@ def _issue_once(offer, holder_did, protocol) -> SignedCredential:
             user_id=certificate.user_id,
             course_key=certificate.course_key,
             certificate=certificate,
-            old_status=certificate.status,
-            new_status=certificate.status,
         ).save()
         return credential
 
