@@ -137,7 +137,9 @@ def test_a_proof_jwt_for_another_issuer_nonce_or_time_is_refused(wallet):
 def test_a_proof_jwt_of_another_type_algorithm_or_key_is_refused(wallet):
     claims = {"aud": ISSUER, "iat": int(datetime.now(UTC).timestamp()), "nonce": NONCE}
     untyped = jwt.encode(claims, wallet.key, algorithm="EdDSA", headers={"kid": wallet.method})
-    hmac = jwt.encode(claims, "a shared secret", algorithm="HS256", headers={"typ": "openid4vci-proof+jwt"})
+    hmac = jwt.encode(
+        claims, "a shared secret of thirty-two bytes", algorithm="HS256", headers={"typ": "openid4vci-proof+jwt"}
+    )
     web_key = jwt.encode(
         claims, wallet.key, algorithm="EdDSA", headers={"typ": "openid4vci-proof+jwt", "kid": "did:web:x#k"}
     )
