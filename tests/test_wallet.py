@@ -478,3 +478,23 @@ def test_retiring_the_learner_forgets_their_wallets(live_server, certificate):
     # The certificate's own credential is not confused with the copy: nothing is served.
     url = f"{live_server.url}/credentials/certificates/{certificate.uuid}/credential.json"
     assert requests.get(url, timeout=TIMEOUT).status_code in (404, 410)
+
+
+def test_wallets_in_a_browser_may_call_the_wallet_endpoints_without_cookies(live_server, certificate):
+    origin = {"Origin": "https://wallet.example"}
+    metadata = requests.get(f"{live_server.url}/.well-known/openid-credential-issuer", headers=origin, timeout=TIMEOUT)
+    preflight = requests.options(
+        f"{live_server.url}/credentials/wallet/oid4vci/credential",
+        headers={**origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"},
+        timeout=TIMEOUT,
+    )
+
+    assert metadata.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in metadata.headers
+    assert preflight.status_code == 204
+    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    # The learner's own page is not opened to other origins.
+    page = requests.get(
+        f"{live_server.url}/credentials/certificates/{certificate.uuid}/wallet/", headers=origin, timeout=TIMEOUT
+    )
+    assert "Access-Control-Allow-Origin" not in page.headers

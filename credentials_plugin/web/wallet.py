@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import json
+from functools import wraps
 from urllib.parse import urlencode, urlsplit
 
 from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
@@ -22,7 +23,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from credentials_plugin.certificates.looks import course_look
 from credentials_plugin.core.limits import (
@@ -67,6 +68,28 @@ def credential_issuer() -> str:
 def did_auth_domain() -> str:
     """The ``domain`` a DID-authentication proof must name: our host."""
     return urlsplit(absolute_url("/")).netloc
+
+
+def open_to_wallets(view):
+    """
+    CORS for a wallet endpoint: wallets that run in a browser call them from their own origin.
+    Any origin may, without cookies (``Access-Control-Allow-Origin: *`` never carries them): the
+    secret in the URL, the code or the bearer token is what authorizes. A preflight is answered here.
+    """
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=204)
+            response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+            response["Access-Control-Max-Age"] = "600"
+        else:
+            response = view(request, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    return csrf_exempt(wrapped)
 
 
 # ---------------------------------------------------------------------------
@@ -148,7 +171,7 @@ def wallet_copy_rows(copies) -> list[dict]:
 # ---------------------------------------------------------------------------
 
 
-@csrf_exempt
+@open_to_wallets
 @never_cache
 def wallet_exchange(request, secret):
     """
@@ -206,6 +229,7 @@ def credential_offer(secret) -> dict:
     }
 
 
+@open_to_wallets
 @never_cache
 @require_safe
 def oid4vci_offer(request, secret):
@@ -219,6 +243,7 @@ def oid4vci_offer(request, secret):
     return JsonResponse(credential_offer(secret))
 
 
+@open_to_wallets
 @require_safe
 def credential_issuer_metadata(request):
     """``/.well-known/openid-credential-issuer``: what we issue, where, and the proofs we accept."""
@@ -246,6 +271,7 @@ def credential_issuer_metadata(request):
     )
 
 
+@open_to_wallets
 @require_safe
 def authorization_server_metadata(request):
     """``/.well-known/oauth-authorization-server`` (RFC 8414): the token endpoint of the pre-authorized code grant."""
@@ -259,9 +285,9 @@ def authorization_server_metadata(request):
     )
 
 
-@csrf_exempt
+@open_to_wallets
 @never_cache
-@require_POST
+@require_http_methods(["POST"])
 def oid4vci_token(request):
     """The token endpoint: a pre-authorized code (used once) for an access token and a c_nonce."""
     if over := _over_budget(request):
@@ -290,9 +316,9 @@ def oid4vci_token(request):
     return response
 
 
-@csrf_exempt
+@open_to_wallets
 @never_cache
-@require_POST
+@require_http_methods(["POST"])
 def oid4vci_credential(request):
     """The credential endpoint: the proof of possession's DID becomes the credential's subject."""
     scheme, _separator, access_token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
