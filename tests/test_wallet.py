@@ -498,3 +498,24 @@ def test_wallets_in_a_browser_may_call_the_wallet_endpoints_without_cookies(live
         f"{live_server.url}/credentials/certificates/{certificate.uuid}/wallet/", headers=origin, timeout=TIMEOUT
     )
     assert "Access-Control-Allow-Origin" not in page.headers
+
+
+@pytest.mark.skipif(
+    NODE is None or not (WALLET_JS / "node_modules" / "@sphereon").is_dir(),
+    reason="needs Node.js and the wallet libraries: npm ci --prefix tests/wallet_js",
+)
+def test_an_openid4vci_client_library_receives_the_credential(live_server, certificate):
+    """Sphereon's OpenID4VCI client (used by wallets built on it) follows our offer end to end."""
+    _, link = open_offer(certificate)
+
+    run = subprocess.run(  # noqa: S603 (our own script, an offer of the live server)
+        [NODE, str(WALLET_JS / "oid4vci_wallet.mjs"), link], capture_output=True, text=True, timeout=120, check=False
+    )
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    outcome = json.loads(run.stdout)
+    received = outcome["response"]["credential"]
+    assert received["credentialSubject"]["id"] == outcome["did"]
+    assert verified_independently(live_server, received)
+    api.revoke_certificate(certificate.uuid, reason="Issued in error")
+    assert status_bit(received) == 1
