@@ -327,7 +327,8 @@ def test_only_the_certificates_learner_can_open_an_offer(live_server, certificat
 
     assert response.status_code == 403
     assert "Only the certificate's learner" in unescape(response.content.decode())
-    assert Client().post(f"/credentials/certificates/{certificate.uuid}/wallet/").status_code == 403
+    anonymous = Client().post(f"/credentials/certificates/{certificate.uuid}/wallet/")
+    assert anonymous.status_code == 302 and "login" in anonymous["Location"]
     assert not WalletOffer.objects.exists()
 
 

@@ -16,6 +16,8 @@ import json
 from functools import wraps
 from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.middleware.csrf import get_token
 from django.urls import reverse
@@ -101,6 +103,8 @@ def open_to_wallets(view):
 @require_http_methods(["GET", "HEAD", "POST"])
 def wallet_page(request, certificate_uuid):
     """GET: what adding to a wallet does; POST (the learner's button): a new offer, as QR codes and links."""
+    if not request.user.is_authenticated:  # the learner signs in first, and comes back here
+        return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
     certificate = CourseCertificate.objects.filter(uuid=certificate_uuid, retired_at__isnull=True).first()
     if certificate is None:
         return HttpResponse(status=404)
@@ -127,7 +131,7 @@ def wallet_page(request, certificate_uuid):
                 context["error"], status = refused.reason, refused.status
             else:
                 context.update(offer_links(opened.secret))
-        elif not request.user.is_authenticated or request.user.pk != certificate.user_id:
+        elif request.user.pk != certificate.user_id:
             context["error"], status = _("Only the certificate's learner can add it to a wallet."), 403
         html = render(["credentials_plugin/wallet.html"], context)
     return HttpResponse(html, status=status)
@@ -293,10 +297,13 @@ def oid4vci_token(request):
     if over := _over_budget(request):
         return over
     if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_WALLET_REQUEST_BYTES:
-        return JsonResponse({"error": "invalid_request", "error_description": "The request is too large."}, status=413)
+        return _refusal(WalletRefused(_("The request is too large."), status=413))
     if request.POST.get("grant_type") != PRE_AUTHORIZED_GRANT:
         return JsonResponse(
-            {"error": "unsupported_grant_type", "error_description": f"Only {PRE_AUTHORIZED_GRANT} is supported."},
+            {
+                "error": "unsupported_grant_type",
+                "error_description": _("Only {grant} is supported.").format(grant=PRE_AUTHORIZED_GRANT),
+            },
             status=400,
         )
     try:
@@ -326,14 +333,17 @@ def oid4vci_credential(request):
     if isinstance(body, JsonResponse):
         return body
     if not isinstance(body, dict):
-        return _refusal(WalletRefused("The request is not a JSON object."))
+        return _refusal(WalletRefused(_("The request is not a JSON object.")))
     configuration = body.get(
         "credential_configuration_id", CREDENTIAL_CONFIGURATION if body.get("format") == LDP_VC else None
     )
     if configuration != CREDENTIAL_CONFIGURATION:
         return _refusal(
             WalletRefused(
-                f"Only {CREDENTIAL_CONFIGURATION} (format {LDP_VC}) is issued here.", "unsupported_credential_type"
+                _("Only {configuration} (format {format}) is issued here.").format(
+                    configuration=CREDENTIAL_CONFIGURATION, format=LDP_VC
+                ),
+                "unsupported_credential_type",
             )
         )
     try:
@@ -410,18 +420,18 @@ def _over_budget(request):
 def _json_body(request):
     """The request's JSON body (an empty body is {}), bounded; a 4xx JsonResponse saying why otherwise."""
     if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_WALLET_REQUEST_BYTES:
-        return _refusal(WalletRefused("The request is too large.", status=413))
+        return _refusal(WalletRefused(_("The request is too large."), status=413))
     raw = request.read(MAX_WALLET_REQUEST_BYTES + 1)
     if len(raw) > MAX_WALLET_REQUEST_BYTES:
-        return _refusal(WalletRefused("The request is too large.", status=413))
+        return _refusal(WalletRefused(_("The request is too large."), status=413))
     if not raw.strip():
         return {}
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        return _refusal(WalletRefused("The request is not JSON."))
+        return _refusal(WalletRefused(_("The request is not JSON.")))
     if json_depth_problem(body):
-        return _refusal(WalletRefused("The request is nested too deeply."))
+        return _refusal(WalletRefused(_("The request is nested too deeply.")))
     return body
 
 
