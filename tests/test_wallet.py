@@ -31,7 +31,7 @@ from PIL import Image
 from pytest_django.live_server_helper import LiveServer
 
 from credentials_plugin import api
-from credentials_plugin.core.limits import MAX_WALLET_REQUEST_BYTES
+from credentials_plugin.core.limits import MAX_WALLET_REQUEST_BYTES, WALLET_OFFERS_PER_HOUR
 from credentials_plugin.models import AuditRecord, Organization, SignedCredential, WalletOffer
 from credentials_plugin.statuses import AuditAction
 from credentials_plugin.vc import contexts
@@ -520,3 +520,20 @@ def test_an_openid4vci_client_library_receives_the_credential(live_server, certi
     assert verified_independently(live_server, received)
     api.revoke_certificate(certificate.uuid, reason="Issued in error")
     assert status_bit(received) == 1
+
+
+def test_a_learner_opens_a_bounded_number_of_offers_and_stale_ones_are_dropped(live_server, certificate, settings):
+    learner = Client()
+    learner.force_login(get_user_model().objects.get(pk=certificate.user_id))
+    url = f"/credentials/certificates/{certificate.uuid}/wallet/"
+    for _ in range(WALLET_OFFERS_PER_HOUR):
+        assert learner.post(url).status_code == 200
+
+    refused = learner.post(url)
+
+    assert refused.status_code == 429 and "Too many wallet offers" in unescape(refused.content.decode())
+    assert WalletOffer.objects.count() == WALLET_OFFERS_PER_HOUR
+    two_hours_ago = datetime.now(UTC) - timedelta(hours=2)
+    WalletOffer.objects.update(created=two_hours_ago, expires_at=two_hours_ago)
+    assert learner.post(url).status_code == 200
+    assert WalletOffer.objects.count() == 1  # the stale ones went

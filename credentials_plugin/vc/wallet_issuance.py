@@ -61,6 +61,8 @@ def open_offer(certificate: CourseCertificate, user) -> OpenedOffer:
         raise WalletRefused(_("Only the certificate's learner can add it to a wallet."), "access_denied", 403)
     _require_issuable(certificate)
     an_hour_ago = timezone.now() - timedelta(hours=1)
+    # The learner's offers that expired unused an hour ago or more are of no use to anyone: dropped.
+    WalletOffer.objects.filter(user=user, consumed_at__isnull=True, expires_at__lt=an_hour_ago).delete()
     if WalletOffer.objects.filter(user=user, created__gte=an_hour_ago).count() >= WALLET_OFFERS_PER_HOUR:
         raise WalletRefused(_("Too many wallet offers in the last hour: try again later."), "slow_down", 429)
     secret = secrets.token_urlsafe(32)
