@@ -171,7 +171,14 @@ def test_the_learner_credential_wallet_receives_a_bound_credential_that_revocati
 
     assert verify_credential(received).ok  # and by this site's own verifier (the verify page's)
 
-    api.revoke_certificate(certificate.uuid, reason="Academic misconduct")
+    # Staff revoke the certificate on the staff learner page.
+    staff = Client()
+    staff.force_login(get_user_model().objects.create_user("root", "root@example.com", "pw", is_staff=True))
+    revoked = staff.post(
+        f"/credentials/courses/{COURSE}/learners/{certificate.user_id}/revoke/",
+        {"revoke-reason": "Academic misconduct"},
+    )
+    assert revoked.status_code == 302
 
     assert status_bit(received) == 1
     after = verify_credential(received)
