@@ -170,8 +170,15 @@ class RecordShareLinkAdmin(ReadOnlyAdmin):
 
 @admin.register(models.SignedCredential)
 class SignedCredentialAdmin(ReadOnlyAdmin):
-    list_display = ("uuid", "certificate", "program_credential", "status_list", "status_index", "revoked")
+    list_display = ("uuid", "certificate", "program_credential", "holder_did", "status_list", "status_index", "revoked")
     list_filter = ("revoked", "needs_signing")
+
+
+@admin.register(models.WalletOffer)
+class WalletOfferAdmin(ReadOnlyAdmin):
+    list_display = ("uuid", "certificate", "user", "created", "expires_at", "consumed_at", "protocol", "holder_did")
+    list_filter = ("protocol",)
+    exclude = ("token_hash", "access_token_hash", "challenge")
 
 
 @admin.register(models.StatusList)

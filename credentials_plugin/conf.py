@@ -71,6 +71,10 @@ DEFAULTS = {
     "CREDENTIALS_SERVICE_CLIENT_ID": "",
     "CREDENTIALS_SERVICE_CLIENT_SECRET": "",  # nosec B105  # (empty: unset)
     "CREDENTIALS_SERVICE_TIMEOUT_SECONDS": 30,
+    # Requests each client address may make to the wallet endpoints (the VC-API exchange and
+    # OpenID4VCI's token and credential endpoints, which wallets call without signing in); same
+    # format; None: unlimited.
+    "WALLET_RATE_LIMIT": "30/minute",
     # The reverse proxies in front of the LMS (IP addresses or networks, e.g. ["172.16.0.0/12"]).
     # A client's address is REMOTE_ADDR, unless that is one of these: then it is the right-most
     # X-Forwarded-For address that is not one of them. Empty: X-Forwarded-For is never read.

@@ -64,6 +64,7 @@ class AuditAction(models.TextChoices):
     CONFIGURED = "configured", _("Configuration changed")
     LEARNER_RETIRED = "learner_retired", _("Learner retired")
     IMPORTED = "imported", _("Imported")
+    WALLET_ISSUED = "wallet_issued", _("Added to a wallet")
 
 
 class CauseKind(models.TextChoices):

@@ -9,6 +9,7 @@ from credentials_plugin.web import (
     program_pages,
     record_pages,
     staff_pages,
+    wallet,
 )
 from credentials_plugin.web.converters import CourseKeyConverter, HexUuidConverter
 
@@ -53,6 +54,16 @@ urlpatterns = [
         credential_pages.program_credential,
         name="program_credential_json",
     ),
+    # "Add to wallet" and baked badges (web/wallet.py, ADR 0015).
+    path("credentials/certificates/<uuid:certificate_uuid>/wallet/", wallet.wallet_page, name="certificate_wallet"),
+    path("credentials/certificates/<uuid:certificate_uuid>/badge.png", wallet.badge_png, name="certificate_badge_png"),
+    path("credentials/certificates/<uuid:certificate_uuid>/badge.svg", wallet.badge_svg, name="certificate_badge_svg"),
+    path("credentials/wallet/exchanges/<str:secret>/", wallet.wallet_exchange, name="wallet_exchange"),
+    path("credentials/wallet/oid4vci/offers/<str:secret>/", wallet.oid4vci_offer, name="oid4vci_offer"),
+    path("credentials/wallet/oid4vci/token", wallet.oid4vci_token, name="oid4vci_token"),
+    path("credentials/wallet/oid4vci/credential", wallet.oid4vci_credential, name="oid4vci_credential"),
+    path(".well-known/openid-credential-issuer", wallet.credential_issuer_metadata, name="oid4vci_metadata"),
+    path(".well-known/oauth-authorization-server", wallet.authorization_server_metadata, name="oauth_metadata"),
     path("credentials/status/<int:list_id>/", credential_pages.status_list, name="status_list"),
     path("credentials/verify/", credential_pages.verify_page, name="verify"),
     # The issuer's did:web document (web/did_document.py): at the host's root, where did:web resolvers look.

@@ -267,7 +267,8 @@ def assert_prints_on_one_page(page, paper):
     width, height = (round((mm - 2 * PRINT_MARGIN_MM) * 96 / 25.4) for mm in PAPERS[paper])
     page.set_viewport_size({"width": width, "height": height})
     page.emulate_media(media="print")
-    assert page.locator(".actions").is_hidden()
+    # Every action section (share and verify; the owner's "Keep it in a wallet") stays off paper.
+    assert all(section.is_hidden() for section in page.locator(".actions").all())
     assert page.locator(".banner").count() == 0 or page.locator(".banner").is_hidden()
     assert page.locator("article.certificate").is_visible()
     assert page.locator("article.certificate").evaluate(OVERFLOWING) == [], f"{paper}: content outside the frame"
@@ -610,3 +611,36 @@ def test_the_pages_around_a_certificate_fit_the_screen(tab, certificate, learner
     reason = page.locator("td.reason").first.bounding_box()
     assert reason["x"] + reason["width"] <= width
     tab.screenshot(f"history-{width}")
+# --- Add to wallet ---------------------------------------------------------------------------
+
+
+def test_the_learner_adds_to_a_wallet_from_the_certificate_page(tab, certificate, learner, live_server):
+    """The learner's way in: the certificate page's "Add to wallet", the offer's two codes, under a strict CSP."""
+
+    def add_csp(route):
+        response = route.fetch()
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
+
+    tab.page.route(f"{live_server.url}/**", add_csp)
+    tab.page.add_init_script(
+        "window.__csp = []; document.addEventListener('securitypolicyviolation',"
+        " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    signed_in(tab, learner, live_server)
+    page = tab.open(certificate.public_url)
+    page.get_by_role("link", name="Add to wallet").click()
+    page.wait_for_load_state("networkidle")
+    page.get_by_role("button", name="Add to wallet").click()
+    page.wait_for_load_state("networkidle")
+
+    assert page.get_by_role("heading", level=1).inner_text() == "Add your certificate to a wallet"
+    assert page.get_by_role("img", name="QR code for the Learner Credential Wallet").locator("svg").count() == 1
+    assert page.get_by_role("img", name="QR code for wallets that support OpenID4VCI").locator("svg").count() == 1
+    lcw = page.get_by_role("link", name="Open in the Learner Credential Wallet").get_attribute("href")
+    assert lcw.startswith("https://lcw.app/request?request=")
+    oid4vci = page.get_by_role("link", name="Open in my wallet app").get_attribute("href")
+    assert oid4vci.startswith("openid-credential-offer://?credential_offer_uri=")
+    assert page.evaluate("window.__csp") == []
+    tab.screenshot("wallet-offer")
+    axe_check(tab, "wallet")
+    tab.assert_clean()

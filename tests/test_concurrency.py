@@ -145,6 +145,14 @@ def _send(action, learner, arg):
         from credentials_plugin.vc.signing import signed_credential_for_certificate
 
         signed_credential_for_certificate(CourseCertificate.objects.get(user_id=learner.id, course_key=COURSE))
+    elif action == "redeem_offer":  # a wallet answering an offer's DID authentication ("Add to wallet")
+        from credentials_plugin.vc.wallet_issuance import WalletRefused, redeem_with_presentation
+
+        secret, presentation, domain = arg
+        try:
+            redeem_with_presentation(secret, presentation, domain=domain)
+        except WalletRefused as refused:  # another worker's wallet was first: the one expected refusal
+            assert "already used" in refused.reason, refused.reason
     else:  # pragma: no cover
         raise ValueError(action)
 
@@ -500,4 +508,49 @@ def test_first_requests_of_a_credential_at_once_sign_one_credential_per_certific
             f"\nconcurrency[first credential requests x4]: {run.events} requests from {len(run.exit_codes)} workers "
             f"on {len(learners)} certificates -> {credentials.count()} signed credentials, 0 duplicates, "
             f"{len(set(indices))} distinct status bits, {run.row_lock_waits} row-lock waits, {run.retries} retries"
+        )
+
+
+def test_wallets_racing_for_the_same_offers_get_one_credential_per_offer(make_learner, capsys):
+    """Four workers redeem the same "Add to wallet" offers at once, each with its own wallet's DID."""
+    from django.contrib.auth import get_user_model
+
+    from credentials_plugin import api
+    from credentials_plugin.models import AuditRecord, CourseCertificate, SignedCredential, WalletOffer
+    from credentials_plugin.vc.wallet_issuance import open_offer
+    from credentials_plugin.web.wallet import did_auth_domain
+    from tests.wallet_harness import Wallet
+
+    api.configure_course(COURSE, enabled=True)
+    users = [make_learner() for _ in range(LEARNERS // 5)]
+    for user in users:
+        send_passing(user)
+    offers = []
+    for user in users:
+        certificate = CourseCertificate.objects.get(user_id=user.id, course_key=COURSE)
+        opened = open_offer(certificate, get_user_model().objects.get(pk=user.id))
+        offers.append((LearnerRef.of(user), opened.secret, opened.offer.challenge))
+    domain = did_auth_domain()
+    plans = [
+        [
+            ("redeem_offer", learner, (secret, Wallet().did_auth(challenge, domain), domain))
+            for learner, secret, challenge in offers
+        ]
+        for _ in range(4)
+    ]
+
+    run = run_workers(plans)
+
+    assert run.problems() == []
+    copies = SignedCredential.objects.exclude(holder_did="")
+    assert copies.count() == len(offers)
+    assert set(copies.values_list("certificate__user_id", flat=True)) == {learner.id for learner, _, _ in offers}
+    assert WalletOffer.objects.filter(consumed_at__isnull=False, signed_credential__isnull=False).count() == len(offers)
+    assert AuditRecord.objects.filter(action="wallet_issued").count() == len(offers)
+    indices = list(copies.values_list("status_list_id", "status_index"))
+    assert len(set(indices)) == len(indices)
+    with capsys.disabled():
+        print(
+            f"\nconcurrency[wallet offers x4]: {run.events} redemptions from {len(run.exit_codes)} workers "
+            f"on {len(offers)} offers -> {copies.count()} wallet copies, {run.retries} retries"
         )

@@ -135,3 +135,17 @@ def too_deep_message():
 PREVIEW_CARD_TEXT_CHARS = 300
 # ... and how long a drawn card stays in the cache (its key changes whenever what it shows does).
 PREVIEW_CARD_CACHE_SECONDS = 30 * 24 * 3600
+#: Seconds an "Add to wallet" offer can be redeemed after the learner asked for it.
+WALLET_OFFER_SECONDS = 600
+#: Seconds an OpenID4VCI access token (and its c_nonce) stays usable.
+WALLET_ACCESS_TOKEN_SECONDS = 300
+#: How old a wallet's proof (its ``created`` or ``iat``) may be, and how far ahead of our clock, in seconds.
+WALLET_PROOF_MAX_AGE_SECONDS = 300
+WALLET_PROOF_CLOCK_SKEW_SECONDS = 60
+#: Size of a request a wallet sends (a DID-auth presentation, a token or credential request), in bytes.
+MAX_WALLET_REQUEST_BYTES = 64 * 1024
+#: Characters of a proof JWT, and of a holder's DID.
+MAX_PROOF_JWT = 8_000
+MAX_HOLDER_DID = 255
+#: "Add to wallet" offers one learner may open per hour (each is a database row and a QR code).
+WALLET_OFFERS_PER_HOUR = 30

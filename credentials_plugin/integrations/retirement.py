@@ -41,6 +41,7 @@ from credentials_plugin.models import (
     RecordShareLink,
     SignedCredential,
     StaffRevocation,
+    WalletOffer,
 )
 from credentials_plugin.statuses import AuditAction, CauseKind
 from credentials_plugin.vc.status_lists import revoke_credentials_of
@@ -49,6 +50,8 @@ log = logging.getLogger(__name__)
 
 #: What a retired learner's name snapshots become.
 RETIRED_NAME = ""
+#: What the DID of a retired learner's wallet copy becomes (non-blank: it stays a wallet copy).
+RETIRED_HOLDER = "retired"
 #: What replaces a retired learner's names, username or email in staff's free text.
 REDACTED = "[redacted]"
 #: Identity strings shorter than this are not redacted (they would match inside ordinary words).
@@ -99,6 +102,7 @@ def retire_learner(user_id, *, cause: Cause) -> RetirementResult:
         certificates = _retire_holders(CourseCertificate, user_id, redact, now)
         program_credentials = _retire_holders(ProgramCredential, user_id, redact, now)
         signed = _withdraw_signed_credentials(user_id)
+        _forget_wallets(user_id)
         share_links = RecordShareLink.objects.filter(user_id=user_id, revoked_at__isnull=True).update(revoked_at=now)
         redacted = _redact_staff_text(user_id, redact)
         learner_facts, _ = LearnerFacts.objects.filter(user_id=user_id).delete()
@@ -143,6 +147,12 @@ def _identities(user_id):
         "full_name", "verified_name"
     ):
         names.update((full_name, verified_name))
+    # Their wallets' DIDs (named in the audit trail of each wallet issuance).
+    names.update(
+        SignedCredential.objects.filter(certificate__user_id=user_id)
+        .exclude(holder_did="")
+        .values_list("holder_did", flat=True)
+    )
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is not None:
         names.update((user.get_username(), getattr(user, "email", ""), user.get_full_name()))
@@ -186,6 +196,13 @@ def _withdraw_signed_credentials(user_id):
     for credential in ProgramCredential.objects.filter(user_id=user_id, signed_credentials__revoked=False).distinct():
         revoke_credentials_of(program_credential=credential)
     return SignedCredential.objects.filter(owned).exclude(document="").update(document="", needs_signing=False)
+
+
+def _forget_wallets(user_id):
+    """Delete the learner's wallet offers, and the DIDs their wallet copies named (a marker stays)."""
+    WalletOffer.objects.filter(user_id=user_id).delete()
+    copies = SignedCredential.objects.filter(certificate__user_id=user_id).exclude(holder_did="")
+    copies.update(holder_did=RETIRED_HOLDER)
 
 
 def _redact_staff_text(user_id, redact):

@@ -28,6 +28,7 @@ from credentials_plugin.models.program_credentials import (
     RecordShareLink,
 )
 from credentials_plugin.models.verifiable import STATUS_LIST_SIZE, SignedCredential, StatusList
+from credentials_plugin.models.wallet import WalletOffer
 
 __all__ = [
     "DEFAULT_ACCENT_COLOUR",
@@ -57,4 +58,5 @@ __all__ = [
     "StaffRevocation",
     "StatusList",
     "TimeStamped",
+    "WalletOffer",
 ]

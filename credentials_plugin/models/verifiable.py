@@ -45,8 +45,8 @@ class SignedCredential(TimeStamped):
     served as stored. A certificate revoked and reinstated gets a new one (revocation bits are
     never cleared, as the status list spec requires); a regenerated one is re-signed in place.
 
-    .. pii: The signed document holds the learner's name and a salted hash of their email.
-    .. pii_types: name, email_address
+    .. pii: The document holds the learner's name and a salted hash of their email; a wallet copy, a DID.
+    .. pii_types: name, email_address, other
     .. pii_retirement: local_api
     """
 
@@ -71,6 +71,10 @@ class SignedCredential(TimeStamped):
     signed_at = models.DateTimeField(null=True, blank=True)
     # Set when the credential's data changed (a regenerate): re-signed lazily or by a task.
     needs_signing = models.BooleanField(default=True)
+    # A wallet copy (vc/wallet_issuance.py): the DID its credentialSubject names, proven by the
+    # holder's wallet ("retired" once its learner is). Blank for the certificate's own credential,
+    # the one the pages serve.
+    holder_did = models.CharField(max_length=255, blank=True, default="")
 
     class Meta:
         constraints = [

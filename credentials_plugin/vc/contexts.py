@@ -26,6 +26,9 @@ from credentials_plugin.conf import plugin_settings
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 CREDENTIALS_EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
 OPEN_BADGES_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+# What a Learner Credential Wallet's DID-authentication presentation names (vc/holder_binding.py).
+CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
+ED25519_2020 = "https://w3id.org/security/suites/ed25519-2020/v1"
 # The copies that ship with the package.
 PACKAGED_CONTEXTS_DIR = Path(__file__).with_name("jsonld")
 # The largest context file read (the largest pinned one is about 15 kB).
@@ -57,6 +60,12 @@ PINNED_CONTEXTS = {
     ),
     OPEN_BADGES_V3: PinnedContext(
         "ob-context-3.0.3.json", "ef2fa9c7846dce233cc166b43639027278be4ee44f00bb1d45c75de2dd0cd761"
+    ),
+    CREDENTIALS_V1: PinnedContext(
+        "credentials-v1.jsonld", "00d7dd6d3ad8b920e3e550dd3a3d9090bffcac84cdbf943da6924b3e0a5c8bb8"
+    ),
+    ED25519_2020: PinnedContext(
+        "security-ed25519-2020-v1.jsonld", "b9e1ab971fd8bf2c7553e0c4a9438e0b9450afde1ea1ca5b2492368b9f549588"
     ),
 }
 

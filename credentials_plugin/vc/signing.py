@@ -163,19 +163,22 @@ def _stored_sql(vendor):
         for model, names in _STORED_COLUMNS
         for name in names
     )
-    return "SELECT {} FROM {} s INNER JOIN {} c ON s.{} = c.{} WHERE c.{} = %s ORDER BY s.{} DESC LIMIT 1".format(  # noqa: S608  # nosec B608  # (our own tables and columns)
+    # Wallet copies (a holder DID) are never the certificate's own credential.
+    sql = "SELECT {} FROM {} s INNER JOIN {} c ON s.{} = c.{} WHERE c.{} = %s AND s.{} = '' ORDER BY s.{} DESC LIMIT 1"
+    return sql.format(  # nosec B608  # (our own tables and columns)
         selected,
         quote(credential.db_table),
         quote(certificate.db_table),
         column(credential, "certificate"),
         column(certificate, "id"),
         column(certificate, "uuid"),
+        column(credential, "holder_did"),
         column(credential, "id"),
     )
 
 
 def current_credential(**owner) -> SignedCredential | None:
-    """The newest signed credential of OWNER (``certificate=`` or ``program_credential=``), if any."""
+    """The newest signed credential of OWNER (``certificate=`` or ``program_credential=``), never a wallet copy."""
     ((kind, holder),) = owner.items()
     found = _NEWEST_CREDENTIAL[kind].rows(owner_id=holder.pk)
     return found[0] if found else None
@@ -185,12 +188,12 @@ def current_credential(**owner) -> SignedCredential | None:
 _NEWEST_CREDENTIAL = {
     "certificate": PreparedQuery(
         SignedCredential,
-        lambda owner_id: SignedCredential.objects.filter(certificate_id=owner_id).order_by("-id")[:1],
+        lambda owner_id: SignedCredential.objects.filter(certificate_id=owner_id, holder_did="").order_by("-id")[:1],
         owner_id=-7_654_331,
     ),
     "program_credential": PreparedQuery(
         SignedCredential,
-        lambda owner_id: SignedCredential.objects.filter(program_credential_id=owner_id).order_by("-id")[:1],
+        lambda owner_id: SignedCredential.objects.filter(program_credential_id=owner_id, holder_did="").order_by("-id")[:1],
         owner_id=-7_654_332,
     ),
 }
@@ -206,7 +209,7 @@ def mark_for_resigning(certificate_ids, certificate_uuids=None) -> int:
     more for the certificates' UUIDs when CERTIFICATE_UUIDS does not give them and some were marked).
     """
     marked = SignedCredential.objects.filter(
-        certificate_id__in=certificate_ids, revoked=False, needs_signing=False
+        certificate_id__in=certificate_ids, revoked=False, needs_signing=False, holder_did=""
     ).update(needs_signing=True)
     if marked:
         if certificate_uuids is None:
@@ -253,7 +256,7 @@ def sign_now(model_name, pk) -> bool:
 
 def sign_pending(limit=None) -> int:
     """Re-sign credentials marked for re-signing (the task's work). Returns how many were signed."""
-    pending = SignedCredential.objects.filter(needs_signing=True, revoked=False).order_by("id")
+    pending = SignedCredential.objects.filter(needs_signing=True, revoked=False, holder_did="").order_by("id")
     rows = pending.values_list("certificate_id", "program_credential_id")
     signed = 0
     for certificate_id, program_credential_id in rows[:limit] if limit else rows:

@@ -21,8 +21,10 @@ from credentials_plugin.core.links import absolute_url
 from credentials_plugin.core.types import Cause
 from credentials_plugin.records import learner_record
 from credentials_plugin.statuses import CauseKind
+from credentials_plugin.vc.wallet_issuance import wallet_copies
 from credentials_plugin.web.presentation import text_direction
 from credentials_plugin.web.rendering import render
+from credentials_plugin.web.wallet import wallet_copy_rows
 
 SOURCE = "credentials_plugin.record_page"
 
@@ -49,16 +51,23 @@ def _page(template, context, status=200):
 @_signed_in
 def record_page(request):
     """Everything the learner holds, in every status, with their share links."""
+    record = learner_record.learner_record(request.user.pk)
     return _page(
         "record.html",
         {
-            "record": learner_record.learner_record(request.user.pk),
+            "record": record,
+            "wallet_offer_links": [
+                {"url": f"{row.url}wallet/", "title": row.title}
+                for row in record.certificates
+                if row.state == "awarded"
+            ],
             "share_links": [_share_link(link) for link in learner_record.active_share_links(request.user.pk)],
             "messages": list(messages.get_messages(request)),
             "csrf_token": get_token(request),
             "csv_url": reverse("credentials_plugin:record_csv"),
             "json_url": reverse("credentials_plugin:record_json"),
             "create_url": reverse("credentials_plugin:record_share_create"),
+            "wallet_copies": wallet_copy_rows(wallet_copies(user_id=request.user.pk)),
         },
     )
 

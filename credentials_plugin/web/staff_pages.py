@@ -47,6 +47,7 @@ from credentials_plugin.models import (
 )
 from credentials_plugin.programs import awarding
 from credentials_plugin.statuses import Availability, CauseKind, CertificateStatus, GradeDropPolicy
+from credentials_plugin.vc.wallet_issuance import wallet_copies
 from credentials_plugin.web import staff_rows
 from credentials_plugin.web.certificate_pages import render_certificate
 from credentials_plugin.web.permissions import OPERATIONS, can
@@ -66,6 +67,7 @@ from credentials_plugin.web.staff_forms import (
     ReasonForm,
     mode_choices,
 )
+from credentials_plugin.web.wallet import wallet_copy_rows
 
 LEARNER_HISTORY_SIZE = 100
 RECENT_RUNS = 25
@@ -464,6 +466,7 @@ def _learner_page(request, course_key, user, *, forms=None, status=200):
         "history": history,
         "actions_labels": AUDIT_ACTIONS,
         "program_credentials": _learner_program_credentials(course_key, user),
+        "wallet_copies": wallet_copy_rows(wallet_copies(certificate=certificate)) if certificate else [],
     }
     return _page(request, course_key, "learner.html", context, active="certificates", status=status)
 

@@ -63,6 +63,22 @@ class PastedVerifyRateThrottle(VerifyRateThrottle):
     setting = "VERIFY_PASTED_RATE_LIMIT"
 
 
+class WalletRateThrottle(VerifyRateThrottle):
+    """The budget of the anonymous wallet endpoints (web/wallet.py), by client address."""
+
+    scope = "credentials_plugin_wallet"
+    setting = "WALLET_RATE_LIMIT"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def wallet_wait(request):
+    """Count one wallet request by REQUEST's client: None when it may go ahead, else the seconds to wait."""
+    throttle = WalletRateThrottle()
+    return None if throttle.allow_request(request, view=None) else math.ceil(throttle.wait() or throttle.duration)
+
+
 def verification_wait(request, *, pasted=False):
     """
     Count one verification by REQUEST's client (a PASTED one against both limits): None when it
