@@ -69,6 +69,13 @@ DEFAULTS = {
     # inline script or style, frame-ancestors 'none'; web/security_headers.py); a string replaces
     # it (a theme with inline styles needs one); None sends none.
     "CONTENT_SECURITY_POLICY": "",
+    # How learner messages leave: "auto" (edx-ace when it is an installed app with ACE_ENABLED_CHANNELS,
+    # as in the LMS; else Django's email backend), "ace", "django", or "off" (none is queued or sent).
+    "MESSAGE_DELIVERY": "auto",
+    # The From address of messages sent through Django's email backend; empty: DEFAULT_FROM_EMAIL.
+    "MESSAGE_FROM_EMAIL": "",
+    # Count page views, share clicks, downloads and verifications per certificate per day (never who).
+    "COUNT_ENGAGEMENT": True,
 }
 
 

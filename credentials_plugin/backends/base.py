@@ -43,6 +43,15 @@ class Grade:
     passed: bool
 
 
+@dataclass(frozen=True)
+class MessagePreferences:
+    """Where and how a learner hears from us: their address, language ("" unknown) and opt-out."""
+
+    email: str
+    language: str
+    opted_out: bool
+
+
 class Backend(ABC):
     """The facts the plugin reads from the LMS. Every method may be called inside a transaction."""
 
@@ -93,6 +102,13 @@ class Backend(ABC):
     @abstractmethod
     def enrolled_among(self, course_key: CourseKey, user_ids: list[int]) -> set[int]:
         """Which of USER_IDS are actively enrolled in the course."""
+
+    @abstractmethod
+    def message_preferences(self, user_id: int, course_key: CourseKey | None) -> MessagePreferences | None:
+        """
+        The learner's address, language and email opt-out for messages about COURSE_KEY (None: a
+        program's), or None when there is no such learner. Fails closed: opted out when unsure.
+        """
 
     def program_definitions(self) -> list[dict] | None:
         """

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from credentials_plugin.core.links import absolute_url
 from credentials_plugin.core.types import Cause
+from credentials_plugin.engagement import reading
 from credentials_plugin.records import learner_record
 from credentials_plugin.statuses import CauseKind
 from credentials_plugin.web.presentation import text_direction
@@ -49,10 +50,13 @@ def _page(template, context, status=200):
 @_signed_in
 def record_page(request):
     """Everything the learner holds, in every status, with their share links."""
+    record = learner_record.learner_record(request.user.pk)
     return _page(
         "record.html",
         {
-            "record": learner_record.learner_record(request.user.pk),
+            "record": record,
+            # The owner's own counts ("viewed 12 times, verified 3 times"); a shared record shows none.
+            "engagement": reading.totals_by_uuid([row.certificate_uuid for row in record.certificates]),
             "share_links": [_share_link(link) for link in learner_record.active_share_links(request.user.pk)],
             "messages": list(messages.get_messages(request)),
             "csrf_token": get_token(request),

@@ -183,6 +183,18 @@ class ReasonForm(forms.Form):
         return reason
 
 
+class RevokeForm(ReasonForm):
+    """A revocation: the reason for the audit trail, and what the learner's message may say."""
+
+    learner_reason = forms.CharField(
+        label=_("Reason to tell the learner (optional)"),
+        required=False,
+        max_length=MAX_REASON,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Sent to the learner in the message that tells them; never shown on the public page."),
+    )
+
+
 class NoteForm(forms.Form):
     """A change where a note is optional (issue, regenerate)."""
 
@@ -242,6 +254,11 @@ class BulkRunForm(forms.Form):
         required=False,
         choices=CertificateStatus.choices,
         widget=forms.CheckboxSelectMultiple,
+    )
+    notify_learners = forms.BooleanField(
+        label=_("Email each learner whose certificate this run awards or changes"),
+        required=False,
+        help_text=_("Off: the run sends no message. On: messages go out in batches after the run."),
     )
 
     def clean(self):
