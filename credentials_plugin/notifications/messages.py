@@ -23,7 +23,7 @@ from credentials_plugin.core.links import absolute_url, certificate_url
 from credentials_plugin.core.packaging import packaged_templates_dir
 
 APP_LABEL = "credentials_plugin"
-PARTS = ("subject.txt", "head.html", "body.html", "body.txt")
+PARTS = ("subject.txt", "head.html", "body.html", "body.txt")  # and from_name.txt, which edx-ace reads
 
 HTML_DOCUMENT = (
     "\n".join(
@@ -155,6 +155,7 @@ def compose(kind, facts):
     )
     words["record_label"] = _("Open your learner record")
     words["record_url"] = facts.get("record_url", "")
+    words["platform_name"] = getattr(settings, "PLATFORM_NAME", "") or "Open edX"
     words["opt_out"] = _("To stop these emails, turn off course emails in your account settings.")
     return words
 

@@ -176,10 +176,11 @@ def send_message(kind, certificate_id, program_credential_id, change_key):
         send_one(pk)
 
 
-def send_pending(*, source=None, batch_size=MESSAGE_BATCH_SIZE, progress=None):
+def send_pending(*, source=None, batch_size=MESSAGE_BATCH_SIZE, progress=None, now=None):
     """
     Send every pending message (of SOURCE: a bulk run's, "expiry"), in batches of BATCH_SIZE,
-    calling PROGRESS(sent_so_far) after each. Returns the number of messages handled.
+    calling PROGRESS(sent_so_far) after each. NOW: the time the messages are judged at (tests).
+    Returns the number of messages handled.
     """
     pending = LearnerMessage.objects.filter(state=State.PENDING)
     if source is not None:
@@ -187,7 +188,7 @@ def send_pending(*, source=None, batch_size=MESSAGE_BATCH_SIZE, progress=None):
     handled, after = 0, 0
     while page := list(pending.filter(id__gt=after).order_by("id").values_list("id", flat=True)[:batch_size]):
         for pk in page:
-            send_one(pk)
+            send_one(pk, now=now)
         handled += len(page)
         after = page[-1]
         if progress is not None:
@@ -200,12 +201,12 @@ def send_run_messages(source):
     send_pending(source=source, progress=lambda done: log.info("Messages of %s: %d handled.", source, done))
 
 
-def send_one(pk):
+def send_one(pk, *, now=None):
     """
     Claim message PK (pending → sent, one UPDATE: a second worker or a retry finds nothing to claim),
     then decide and deliver it. A message is sent at most once; a failure is recorded, not retried.
     """
-    now = timezone.now()
+    now = now or timezone.now()
     if not LearnerMessage.objects.filter(pk=pk, state=State.PENDING).update(state=State.SENT, sent_at=now):
         return
     message = LearnerMessage.objects.select_related("certificate", "program_credential__program").get(pk=pk)
