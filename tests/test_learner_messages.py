@@ -6,7 +6,6 @@ learner's language; replays and regenerates send none; opt-outs, course settings
 from datetime import timedelta
 
 import pytest
-from django.core import mail
 from django.utils import timezone
 
 from credentials_plugin import api
