@@ -195,3 +195,15 @@ def api_pk(certificate):
     from credentials_plugin.models import CourseCertificate
 
     return CourseCertificate.objects.get(uuid=certificate.uuid).pk
+
+
+def test_the_flush_command_moves_the_counts(client, certificate):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    client.get(certificate.public_url, HTTP_USER_AGENT=BROWSER)
+    out = StringIO()
+    call_command("flush_engagement_counts", stdout=out)
+    assert out.getvalue().strip() == "Moved 1 counts to the database."
+    assert counts_of(certificate) == {Kind.VIEW: 1}

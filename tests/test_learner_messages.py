@@ -328,3 +328,24 @@ def test_through_edx_ace_an_opt_out_holds(through_ace, make_learner, clock):
 
     assert list(through_ace.iterdir()) == []
     assert LearnerMessage.objects.get().outcome == "opted_out"
+
+
+@pytest.mark.django_db
+def test_the_command_sends_the_expiry_messages_once(make_learner, mailoutbox, clock):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    api.configure_course(COURSE, enabled=True, validity_days=20)
+    learner = make_learner(time=clock.tick())
+    send_passing(learner, time=clock.tick())
+    mailoutbox.clear()
+
+    out = StringIO()
+    call_command("send_credential_messages", stdout=out)
+    call_command("send_credential_messages", stdout=out)
+
+    assert [message.subject for message in mailoutbox] == [mailoutbox[0].subject] and mailoutbox[0].subject.startswith(
+        "Your certificate for Certificates 101 expires on "
+    )
+    assert "Queued 1 expiry messages; handled 1 waiting messages." in out.getvalue()
