@@ -24,6 +24,8 @@ MODEL_MODULES = (
     "common.djangoapps.student.models",
     "lms.djangoapps.grades.models",
     "lms.djangoapps.verify_student.models",
+    "lms.djangoapps.bulk_email.models",
+    "openedx.core.djangoapps.user_api.models",
     "openedx.core.djangoapps.content.course_overviews.models",
     "openedx.core.djangoapps.catalog.models",
     "openedx.core.djangoapps.site_configuration.models",
@@ -71,7 +73,16 @@ def _platform_twin_tables(django_db_setup, django_db_blocker):
 
     _install()
     try:
-        labels = ("student", "grades", "verify_student", "course_overviews", "catalog", "site_configuration")
+        labels = (
+            "student",
+            "grades",
+            "verify_student",
+            "course_overviews",
+            "catalog",
+            "site_configuration",
+            "bulk_email",
+            "user_api",
+        )
         models = [model for label in (*labels, "edx_name_affirmation") for model in apps.all_models[label].values()]
         with django_db_blocker.unblock(), connection.schema_editor() as editor:
             existing = set(connection.introspection.table_names())
@@ -120,6 +131,20 @@ def enroll(user, course_key, *, mode="verified", is_active=True):
         user=user, course_id=course_key, defaults={"mode": mode, "is_active": is_active}
     )
     return enrollment
+
+
+def opt_out(user, course_key):
+    """The learner opts out of the course's emails (``bulk_email.Optout``, as its opt-out view saves it)."""
+    from lms.djangoapps.bulk_email.models import Optout
+
+    return Optout.objects.get_or_create(user=user, course_id=course_key)[0]
+
+
+def prefer_language(user, language):
+    """The learner's language preference (``pref-lang``), as the account settings save it."""
+    from openedx.core.djangoapps.user_api.models import UserPreference
+
+    return UserPreference.objects.update_or_create(user=user, key="pref-lang", defaults={"value": language})[0]
 
 
 def profile(user, name):

@@ -14,6 +14,7 @@ from credentials_plugin import api, tasks
 from credentials_plugin.certificates import configuration, looks
 from credentials_plugin.core import hooks
 from credentials_plugin.models import CourseConfiguration
+from credentials_plugin.notifications import outbox
 from credentials_plugin.programs import awarding
 from credentials_plugin.vc import signing
 from tests.conftest import COURSE
@@ -97,7 +98,9 @@ def test_ready_connected_the_domain_hooks_once():
     assert hooks.certificate_status_changed.receivers == (
         signing.on_certificate_status_changed,
         awarding.on_certificate_status_changed,
+        outbox.on_certificate_status_changed,
     )
+    assert hooks.program_credential_status_changed.receivers == (outbox.on_program_credential_status_changed,)
     assert hooks.certificate_data_changed.receivers == (signing.on_certificate_data_changed,)
     assert hooks.background_work_requested.receivers == (tasks.submit,)
 
