@@ -1,8 +1,8 @@
 """
 Counting without tracking, off the request path.
 
-A request that counts does one or two cache operations (``cache.incr``; ``cache.add`` the first
-time a certificate is counted that day) and writes nothing to the database. ``flush`` (a Celery
+A request that counts does one cache operation (``cache.incr``; the first count of a certificate
+on a day also adds the counter and a slot naming it) and writes nothing to the database. ``flush`` (a Celery
 beat task, or ``manage.py flush_engagement_counts``) moves the counters into ``EngagementCount``,
 one row per certificate, day and kind. What is kept: a UUID, a day, a kind and a number. Never
 an address, a cookie, a user agent or a referrer; requests from crawlers (crawlerdetect's list,
@@ -17,7 +17,7 @@ from functools import lru_cache
 from uuid import UUID
 
 from crawlerdetect import CrawlerDetect
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -28,6 +28,7 @@ from credentials_plugin.models import CourseCertificate, EngagementCount, Signed
 log = logging.getLogger(__name__)
 
 Kind = EngagementCount.Kind
+KINDS = frozenset(Kind.values)  # (TextChoices.values builds a new list each time it is read)
 PREFIX = "credentials_plugin.engagement"
 #: Days a counter lives in the cache unflushed (the flush walks as many days back).
 KEPT_DAYS = 3
@@ -55,18 +56,19 @@ def count(subject_uuid, kind, *, user_agent):
     Count one KIND for the certificate (or its signed credential) SUBJECT_UUID today, in the cache.
     The user agent is looked at to drop crawlers, and then forgotten.
     """
-    if not plugin_settings.COUNT_ENGAGEMENT or kind not in Kind.values or is_bot(user_agent):
+    if kind not in KINDS or not plugin_settings.COUNT_ENGAGEMENT or is_bot(user_agent):
         return
     day = timezone.now().date()
     key = _counter_key(day, subject_uuid, kind)
+    cache = caches[DEFAULT_CACHE_ALIAS]  # once (each read of the ``cache`` proxy looks the connection up)
     try:
-        if cache.add(key, 1, _TIMEOUT):  # the first count of the day: remember the counter in a slot
-            slot = _next_slot(day)
-            cache.set(_slot_key(day, slot), (str(subject_uuid), kind), _TIMEOUT)
-        else:
-            cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, _TIMEOUT)
+        try:
+            cache.incr(key)  # the usual case: one cache operation
+        except ValueError:  # the first count of the day: the counter, and a slot that names it for the flush
+            if cache.add(key, 1, _TIMEOUT):
+                cache.set(_slot_key(day, _next_slot(cache, day)), (str(subject_uuid), kind), _TIMEOUT)
+            else:  # another request added it meanwhile
+                cache.incr(key)
     except Exception:  # a cache that is down never fails the page
         log.warning("Could not count %s of %s.", kind, subject_uuid, exc_info=True)
 
@@ -81,6 +83,7 @@ def flush(today=None):
 
 
 def _flush_day(day):
+    cache = caches[DEFAULT_CACHE_ALIAS]
     slots = cache.get(_slots_key(day)) or 0
     if not slots:
         return 0
@@ -135,19 +138,19 @@ def _add(certificate, day, kind, value):
         match.update(count=F("count") + value)
 
 
-def _next_slot(day):
+def _next_slot(cache, day):
     key = _slots_key(day)
     cache.add(key, 0, _TIMEOUT)
     return cache.incr(key)
 
 
 def _counter_key(day: date, subject_uuid, kind):
-    return f"{PREFIX}.{day:%Y%m%d}.{subject_uuid}.{kind}"
+    return f"{PREFIX}.{day.isoformat()}.{subject_uuid}.{kind}"
 
 
 def _slots_key(day: date):
-    return f"{PREFIX}.{day:%Y%m%d}.slots"
+    return f"{PREFIX}.{day.isoformat()}.slots"
 
 
 def _slot_key(day: date, slot):
-    return f"{PREFIX}.{day:%Y%m%d}.slot.{slot}"
+    return f"{PREFIX}.{day.isoformat()}.slot.{slot}"
