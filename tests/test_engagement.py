@@ -158,7 +158,8 @@ def test_course_staff_see_totals_and_a_chart(client, certificate, clock):
     assert page.status_code == 200
     assert '<svg viewBox="0 0 640 200"' in body and 'role="img"' in body
     assert body.count("<rect x=") == 60  # 30 days x (views, verifications)
-    assert "<dd>7</dd>" in body and "<dd>2</dd>" in body
+    assert '<span class="stat-count">7</span><span class="stat-label">Page views</span>' in body
+    assert '<span class="stat-count">2</span><span class="stat-label">Verifications</span>' in body
     assert "<script" not in body
 
 

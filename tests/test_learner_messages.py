@@ -349,3 +349,26 @@ def test_the_command_sends_the_expiry_messages_once(make_learner, mailoutbox, cl
         "Your certificate for Certificates 101 expires on "
     )
     assert "Queued 1 expiry messages; handled 1 waiting messages." in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_message_adds_one_insert_to_the_issuance_and_four_queries_after_it(make_learner, clock, mailoutbox):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from credentials_plugin.programs import awarding
+
+    api.configure_course(COURSE, enabled=True)
+    learner = make_learner(time=clock.tick())
+    send_passing(learner, is_passing=False, time=clock.tick())
+    awarding.programs_containing(COURSE)  # cached, as in the issuance budget's test
+    with CaptureQueriesContext(connection) as queries:
+        send_passing(learner, time=clock.tick())
+    statements = [query["sql"] for query in queries.captured_queries]
+    end = next(number for number, sql in enumerate(statements) if sql.startswith("RELEASE SAVEPOINT"))
+    in_transaction, after_commit = statements[: end + 1], statements[end + 1 :]
+    assert len(in_transaction) == 7, "\n".join(in_transaction)  # the issuance's six, and the queued message
+    assert sum("learnermessage" in sql for sql in in_transaction) == 1
+    # Without workers the message is sent after the commit: claim, read it, the learner's address and preferences.
+    assert len(after_commit) <= 4, "\n".join(after_commit)
+    assert len(mailoutbox) == 1

@@ -161,19 +161,19 @@ def queue_expiry_notices(now=None):
 
 def send_message(kind, certificate_id, program_credential_id, change_key):
     """Send one queued message (the task of a single change); a message already claimed is left alone."""
-    pk = (
-        LearnerMessage.objects.filter(
-            kind=kind,
-            certificate_id=certificate_id,
-            program_credential_id=program_credential_id,
-            change_key=change_key,
-            state=State.PENDING,
+    now = timezone.now()
+    claimed = LearnerMessage.objects.filter(
+        kind=kind,
+        certificate_id=certificate_id,
+        program_credential_id=program_credential_id,
+        change_key=change_key,
+        state=State.PENDING,
+    ).update(state=State.SENT, sent_at=now)
+    if claimed:
+        message = _claimed(
+            kind=kind, certificate_id=certificate_id, program_credential_id=program_credential_id, change_key=change_key
         )
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if pk is not None:
-        send_one(pk)
+        _deliver(message, now)
 
 
 def send_pending(*, source=None, batch_size=MESSAGE_BATCH_SIZE, progress=None, now=None):
@@ -207,9 +207,16 @@ def send_one(pk, *, now=None):
     then decide and deliver it. A message is sent at most once; a failure is recorded, not retried.
     """
     now = now or timezone.now()
-    if not LearnerMessage.objects.filter(pk=pk, state=State.PENDING).update(state=State.SENT, sent_at=now):
-        return
-    message = LearnerMessage.objects.select_related("certificate", "program_credential__program").get(pk=pk)
+    if LearnerMessage.objects.filter(pk=pk, state=State.PENDING).update(state=State.SENT, sent_at=now):
+        _deliver(_claimed(pk=pk), now)
+
+
+def _claimed(**lookup):
+    return LearnerMessage.objects.select_related("certificate", "program_credential__program").get(**lookup)
+
+
+def _deliver(message, now):
+    """Check MESSAGE once more (course setting, opt-out, still true) and hand it to the channel."""
     skip, context, course_key = _prepare(message, now)
     preferences = None
     if not skip:
@@ -221,21 +228,20 @@ def send_one(pk, *, now=None):
         elif not preferences.email:
             skip = "no_address"
     if skip:
-        LearnerMessage.objects.filter(pk=pk).update(state=State.SKIPPED, outcome=skip, sent_at=None)
+        LearnerMessage.objects.filter(pk=message.pk).update(state=State.SKIPPED, outcome=skip, sent_at=None)
         return
-    language = _language(preferences.language, course_key)
     try:
         messages.deliver(
             message.kind,
             context,
             user_id=message.user_id,
             email=preferences.email,
-            language=language,
+            language=_language(preferences.language, course_key),
             course_key=course_key,
         )
     except Exception as error:  # the channel's failure is recorded; the message is not sent twice
-        log.exception("Learner message %s could not be sent.", pk)
-        LearnerMessage.objects.filter(pk=pk).update(state=State.FAILED, outcome=type(error).__name__[:64])
+        log.exception("Learner message %s could not be sent.", message.pk)
+        LearnerMessage.objects.filter(pk=message.pk).update(state=State.FAILED, outcome=type(error).__name__[:64])
 
 
 def _prepare(message, now):
