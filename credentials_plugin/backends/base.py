@@ -103,12 +103,13 @@ class Backend(ABC):
     def enrolled_among(self, course_key: CourseKey, user_ids: list[int]) -> set[int]:
         """Which of USER_IDS are actively enrolled in the course."""
 
-    @abstractmethod
     def message_preferences(self, user_id: int, course_key: CourseKey | None) -> MessagePreferences | None:
         """
         The learner's address, language and email opt-out for messages about COURSE_KEY (None: a
-        program's), or None when there is no such learner. Fails closed: opted out when unsure.
+        program's), or None when there is no such learner or the backend cannot tell (then nothing
+        is sent: it fails closed).
         """
+        return None
 
     def program_definitions(self) -> list[dict] | None:
         """

@@ -212,7 +212,8 @@ def send_one(pk, *, now=None):
 
 
 def _claimed(**lookup):
-    return LearnerMessage.objects.select_related("certificate", "program_credential__program").get(**lookup)
+    """The claimed message with its certificate (a program credential's message reads its program when needed)."""
+    return LearnerMessage.objects.select_related("certificate").get(**lookup)
 
 
 def _deliver(message, now):
