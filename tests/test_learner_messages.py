@@ -372,3 +372,37 @@ def test_the_message_adds_one_insert_to_the_issuance_and_four_queries_after_it(m
     # Without workers the message is sent after the commit: claim, read it, the learner's address and preferences.
     assert len(after_commit) <= 4, "\n".join(after_commit)
     assert len(mailoutbox) == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("through", ["staff page", "rest api"])
+def test_staff_give_the_learner_a_reason_where_they_revoke(through, make_learner, mailoutbox, clock, client):
+    from credentials_plugin.models import StaffRevocation
+    from tests.test_rest_api import grant, make_user
+
+    api.configure_course(COURSE, enabled=True)
+    learner = make_learner(time=clock.tick())
+    send_passing(learner, time=clock.tick())
+    certificate = api.get_course_certificate(learner.id, COURSE)
+    instructor = make_user("teacher")
+    grant(instructor, "instructor")
+    client.force_login(instructor)
+
+    if through == "staff page":
+        response = client.post(
+            f"/credentials/courses/{COURSE}/learners/{learner.id}/revoke/",
+            {"revoke-reason": "Case 12 (internal)", "revoke-learner_reason": "Work submitted was not yours."},
+        )
+        assert response.status_code == 302
+    else:
+        response = client.post(
+            f"/api/credentials_plugin/v1/certificates/{certificate.uuid}/revoke/",
+            {"reason": "Case 12 (internal)", "learner_reason": "Work submitted was not yours."},
+            content_type="application/json",
+        )
+        assert response.status_code == 200
+
+    assert StaffRevocation.objects.get().learner_reason == "Work submitted was not yours."
+    revoked = mailoutbox[-1]
+    assert "Work submitted was not yours." in revoked.body and "Case 12" not in revoked.body
+    assert len(mailoutbox) == 2
