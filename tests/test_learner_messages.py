@@ -195,6 +195,12 @@ def test_a_bulk_run_that_asks_tells_each_learner_once(make_learner, mailoutbox, 
     assert run.changed == 3
     assert sorted(message.to[0] for message in mailoutbox) == sorted(learner.email for learner in learners)
     assert set(LearnerMessage.objects.values_list("source", "state")) == {(f"bulk_run:{run.pk}", State.SENT)}
+    from django.test import Client
+
+    staff = Client()
+    staff.force_login(admin_user)
+    page = staff.get(f"/credentials/courses/{COURSE}/bulk/").content.decode()
+    assert "Emails: 3 sent, 0 waiting, 0 not sent" in page
 
 
 @pytest.mark.django_db

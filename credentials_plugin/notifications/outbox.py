@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import get_supported_language_variant
 
@@ -194,6 +195,20 @@ def send_pending(*, source=None, batch_size=MESSAGE_BATCH_SIZE, progress=None, n
         if progress is not None:
             progress(handled)
     return handled
+
+
+def progress(sources):
+    """``{source: {state: count}}`` of the messages of SOURCES (bulk runs' "bulk_run:<id>"), in one query."""
+    rows = (
+        LearnerMessage.objects.filter(source__in=list(sources))
+        .values("source", "state")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    found = {}
+    for row in rows:
+        found.setdefault(row["source"], {})[row["state"]] = row["count"]
+    return found
 
 
 def send_run_messages(source):

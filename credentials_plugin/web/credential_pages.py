@@ -159,7 +159,8 @@ def verify_page(request):
             pasted = request.POST.get("credential", "")
             document = _posted_credential(request, pasted)
             result = verification.verify_credential(document)
-            count_request(request, document.get("id") if isinstance(document, dict) else "", VERIFY_PAGE)
+            if result.check("issuer") is None:  # one of ours (another issuer's is refused at once): count it
+                count_request(request, document.get("id") if isinstance(document, dict) else "", VERIFY_PAGE)
         elif query:
             result = verification.verify_certificate_id(query)
             if result is None:

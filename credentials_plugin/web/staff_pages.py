@@ -44,6 +44,7 @@ from credentials_plugin.models import (
     LearnerCourseFacts,
     ProgramCredential,
 )
+from credentials_plugin.notifications import outbox
 from credentials_plugin.programs import awarding
 from credentials_plugin.statuses import CauseKind, CertificateStatus
 from credentials_plugin.web import engagement_pages, staff_rows
@@ -663,10 +664,15 @@ def allowlist_upload(request, course_key):
 
 
 def _bulk_page(request, course_key, *, form=None, status=200):
-    runs = staff_rows.bulk_run_rows(queries.bulk_runs(course_key)[:RECENT_RUNS])
+    recent = list(queries.bulk_runs(course_key)[:RECENT_RUNS])
+    runs = staff_rows.bulk_run_rows(recent)
     active = any(run.state in ACTIVE_RUN_STATES for run in runs)
+    sources = [f"{outbox.BULK_SOURCE_PREFIX}{run.pk}" for run in recent]
+    emails = outbox.progress(sources)
     context = {
         "runs": runs,
+        # The learner emails each run asked for, by state (aligned with runs; None: the run sent none).
+        "run_emails": [emails.get(source) for source in sources],
         "active_run": active,
         "regenerate_form": form or BulkRunForm(initial={"kind": BulkRun.Kind.REGENERATE}),
         "issue_kind": BulkRun.Kind.ISSUE_ELIGIBLE,

@@ -119,7 +119,8 @@ class VerifyView(ApiView):
             else:
                 self._count_a_pasted_verification(request)
                 result = verify_credential(body)
-                asked = body.get("id") if isinstance(body.get("id"), str) else ""
+                ours = result.check("issuer") is None  # another issuer's credential is refused at once
+                asked = body.get("id") if ours and isinstance(body.get("id"), str) else ""
             count_request(request, asked, EngagementCount.Kind.VERIFY_API)
         except SigningKeyMissing:
             return Response({"detail": "This site does not sign credentials yet."}, status=503)
