@@ -412,3 +412,22 @@ def test_staff_give_the_learner_a_reason_where_they_revoke(through, make_learner
     revoked = mailoutbox[-1]
     assert "Work submitted was not yours." in revoked.body and "Case 12" not in revoked.body
     assert len(mailoutbox) == 2
+
+
+@pytest.mark.django_db
+def test_a_command_emails_learners_only_when_asked(make_learner, mailoutbox, clock):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    first, second = make_learner(time=clock.tick()), make_learner(time=clock.tick())
+    for learner in (first, second):
+        send_passing(learner, time=clock.tick())  # before certificates were configured
+    api.configure_course(COURSE, enabled=True)
+
+    call_command("issue_certificates", str(COURSE), "--user", first.username, stdout=StringIO())
+    assert api.get_course_certificate(first.id, COURSE).status == "awarded"
+    assert mailoutbox == []
+
+    call_command("issue_certificates", str(COURSE), "--user", second.username, "--notify-learners", stdout=StringIO())
+    assert [message.to for message in mailoutbox] == [[second.email]]
