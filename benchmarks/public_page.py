@@ -44,6 +44,10 @@ Scenario:
   requests): the same certificates (warm cache) and 475 never-requested ones (first view). The
   20% targets compare the big table with these controls, measured in the same minutes; the
   comparison with the first measurement (minutes earlier) is printed too, drift and all.
+* engagement counting (issue #18), in the same run: at the small size, a third comparison of
+  cached pages with ``CREDENTIALS_PLUGIN_COUNT_ENGAGEMENT`` off and on, the arms taking turns
+  request by request (the benchmark's user agent is not a crawler's, so each request counts:
+  a ``cache.incr`` of its certificate's counter for the day, nothing written to the database).
 * queries per page view: ``CaptureQueriesContext`` around a few page views of certificates not
   requested before: first view, the same again (cached), and again with the cache cleared
   before each (cold), at both sizes.
@@ -110,6 +114,10 @@ PAGE = "public page"
 PAGE_SAME = "public page, same certificates"
 PAGE_SPREAD = "public page, spread over the table"
 PAGE_CONTROL = "public page, 1,000-row copy (control)"
+COUNTING = "warm cache, engagement counting off and on"
+PAGE_COUNTING_OFF = "public page, counting off"
+PAGE_COUNTING_ON = "public page, counting on (cache counter)"
+TARGET_COUNTING = 0.10  # counting on within 10% of off, median page time: no change beyond this host's noise
 
 
 def parse_args(argv=None):
@@ -269,6 +277,7 @@ class Arm:
     paths: list
     database: str | None = None
     times: list = field(default_factory=list)
+    counting: bool | None = None  # CREDENTIALS_PLUGIN_COUNT_ENGAGEMENT for this arm's requests (None: as set)
 
 
 @dataclass
@@ -288,6 +297,8 @@ def run_comparison(client, comparison):
     second to the next). When the comparison is of cached pages, each page is requested once,
     untimed, first.
     """
+    from django.conf import settings
+
     for arm in comparison.arms:
         if arm.database:
             use_database(arm.database)
@@ -301,6 +312,8 @@ def run_comparison(client, comparison):
         for arm in arms if number % 2 == 0 else reversed(arms):
             if arm.database:
                 use_database(arm.database)
+            if arm.counting is not None:
+                settings.CREDENTIALS_PLUGIN_COUNT_ENGAGEMENT = arm.counting
             arm.times.append(client.timed(arm.paths[number]))
     comparison.stats = {arm.label: stats(arm.times) for arm in arms}
 
@@ -514,6 +527,15 @@ def main(argv=None):  # noqa: PLR0915
             comparisons=[
                 Comparison(FIRST_VIEW, [Arm(TRIVIAL, small_rows, trivial), Arm(PAGE, small_rows, paths)], False),
                 Comparison(CACHED, [Arm(TRIVIAL, small_rows, trivial), Arm(PAGE, small_rows, paths)], True),
+                Comparison(
+                    COUNTING,
+                    [
+                        Arm(TRIVIAL, small_rows, trivial),
+                        Arm(PAGE_COUNTING_OFF, small_rows, paths, counting=False),
+                        Arm(PAGE_COUNTING_ON, small_rows, paths, counting=True),
+                    ],
+                    True,
+                ),
             ],
             problems=problems,
         )
@@ -567,7 +589,10 @@ def main(argv=None):  # noqa: PLR0915
         problems[:0] = client.problems()
         sqlite_version, journal, synchronous = sqlite_settings()
 
-        small_first, small_cached = small.comparisons
+        small_first, small_cached, small_counting = small.comparisons
+        counting_off = small_counting.stats[PAGE_COUNTING_OFF]["median"]
+        counting_on = small_counting.stats[PAGE_COUNTING_ON]["median"]
+        counting_change = counting_on / counting_off - 1
         big_first, big_cached = big.comparisons
         query_max = max(max(m.queries[state]) for m in (small, big) for state in ("first view", "cached", "cold"))
         cached_growth = growth(big_cached, PAGE_SPREAD, PAGE_CONTROL)
@@ -634,6 +659,11 @@ def main(argv=None):  # noqa: PLR0915
                 f"{big_rows:,} rows within {TARGET_GROWTH:.0%} of {small_rows:,} rows, first view, median page time "
                 f"({first_growth[0]:.3f} ms -> {first_growth[1]:.3f} ms, {first_growth[2]:+.1%})",
                 abs(first_growth[2]) <= TARGET_GROWTH,
+            ),
+            (
+                f"engagement counting on within {TARGET_COUNTING:.0%} of off, warm cache, median page time "
+                f"({counting_off:.3f} ms -> {counting_on:.3f} ms, {counting_change:+.1%})",
+                abs(counting_change) <= TARGET_COUNTING,
             ),
             (
                 f"queries per page view <= {TARGET_QUERIES}, first view, cached and cold, both sizes (max {query_max})",

@@ -244,3 +244,23 @@ class ProgramRequirementAdmin(admin.ModelAdmin):
         requirement = form.instance
         what = f"requirement {requirement.position} changed in the admin"
         definitions.audit_change(requirement.program, cause=_admin_cause(request), what=what)
+
+
+@admin.register(models.LearnerMessage)
+class LearnerMessageAdmin(ReadOnlyAdmin):
+    """What was sent to whom about which credential, and when (never the content): written by the outbox."""
+
+    list_display = ("created", "kind", "user", "certificate", "program_credential", "state", "outcome", "sent_at")
+    list_filter = ("kind", "state", "outcome")
+    search_fields = ("user__username", "certificate__uuid", "source")
+    raw_id_fields = ("user", "certificate", "program_credential")
+
+
+@admin.register(models.EngagementCount)
+class EngagementCountAdmin(ReadOnlyAdmin):
+    """Counts per certificate per day, written by the flush."""
+
+    list_display = ("day", "course_key", "certificate", "kind", "count")
+    list_filter = ("kind", "day")
+    search_fields = ("course_key", "certificate__uuid")
+    raw_id_fields = ("certificate",)

@@ -129,9 +129,13 @@ def get_certificate_by_lms_id(verify_uuid):
     return CourseCertificateData.from_model(certificate) if certificate else None
 
 
-def revoke_certificate(certificate_uuid, *, reason, actor=None):
-    """Revoke a certificate (REASON required); ACTOR is the staff user, if any. Returns it."""
-    return issuance.revoke(certificate_uuid, reason=reason, cause=_api_cause(actor)).certificate
+def revoke_certificate(certificate_uuid, *, reason, actor=None, learner_reason=""):
+    """
+    Revoke a certificate (REASON required); ACTOR is the staff user, if any; LEARNER_REASON is
+    what the learner's message says of it (empty: no reason is given). Returns it.
+    """
+    outcome = issuance.revoke(certificate_uuid, reason=reason, cause=_api_cause(actor), learner_reason=learner_reason)
+    return outcome.certificate
 
 
 def reinstate_certificate(certificate_uuid, *, reason, actor=None):

@@ -41,6 +41,7 @@ class CredentialsPluginConfig(AppConfig):
         from credentials_plugin.core import hooks
         from credentials_plugin.integrations import event_receivers, lms_mirror, retirement
         from credentials_plugin.management import system_checks
+        from credentials_plugin.notifications import outbox
         from credentials_plugin.programs import awarding
         from credentials_plugin.vc import signing
 
@@ -50,6 +51,8 @@ class CredentialsPluginConfig(AppConfig):
         hooks.certificate_status_changed.connect(signing.on_certificate_status_changed)
         hooks.certificate_status_changed.connect(awarding.on_certificate_status_changed)
         hooks.certificate_status_changed.connect(lms_mirror.on_certificate_status_changed)
+        hooks.certificate_status_changed.connect(outbox.on_certificate_status_changed)
+        hooks.program_credential_status_changed.connect(outbox.on_program_credential_status_changed)
         hooks.certificate_data_changed.connect(signing.on_certificate_data_changed)
         hooks.certificate_data_changed.connect(lms_mirror.on_certificate_data_changed)
         hooks.background_work_requested.connect(tasks.submit)

@@ -89,6 +89,13 @@ DEFAULTS = {
     # mirrors ours, pointing at our page, so the learner dashboard, progress page, profile and mobile
     # app show it. Empty: the plugin owns no course (the LMS's app keeps working beside it).
     "TAKEOVER_COURSES": [],
+    # How learner messages leave: "auto" (edx-ace when it is an installed app with ACE_ENABLED_CHANNELS,
+    # as in the LMS; else Django's email backend), "ace", "django", or "off" (none is queued or sent).
+    "MESSAGE_DELIVERY": "auto",
+    # The From address of messages sent through Django's email backend; empty: DEFAULT_FROM_EMAIL.
+    "MESSAGE_FROM_EMAIL": "",
+    # Count page views, share clicks, downloads and verifications per certificate per day (never who).
+    "COUNT_ENGAGEMENT": True,
 }
 
 

@@ -26,6 +26,7 @@ class CourseConfigurationData:
     title_override: str
     language: str
     validity_days: int | None
+    muted_messages: tuple[str, ...] = ()  # the learner messages (LearnerMessage kinds) the course does not send
 
     @classmethod
     def from_model(cls, config):
@@ -42,6 +43,7 @@ class CourseConfigurationData:
             title_override=config.title_override,
             language=config.language,
             validity_days=config.validity_days,
+            muted_messages=tuple(config.muted_messages or ()),
         )
 
 

@@ -8,7 +8,9 @@ from celery import shared_task
 from django.conf import settings
 
 from credentials_plugin.certificates import bulk
+from credentials_plugin.engagement import counting
 from credentials_plugin.models import BulkRun
+from credentials_plugin.notifications import outbox
 from credentials_plugin.vc import signing
 
 
@@ -59,11 +61,53 @@ def _has_workers():
     return bool(getattr(settings, "CELERY_BROKER_URL", "")) and not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
 
 
+@shared_task(name="credentials_plugin.send_learner_message", ignore_result=True)
+def send_learner_message(kind, certificate_id, program_credential_id, change_key):
+    """Send one queued learner message (claimed first: a retry or a second worker sends nothing)."""
+    outbox.send_message(kind, certificate_id, program_credential_id, change_key)
+
+
+@shared_task(name="credentials_plugin.send_run_messages", ignore_result=True)
+def send_run_messages(source):
+    """Send the messages a bulk run queued, in batches."""
+    outbox.send_run_messages(source)
+
+
+@shared_task(name="credentials_plugin.send_expiry_notices", ignore_result=True)
+def send_expiry_notices():
+    """Periodic (celery beat, daily): queue and send the "expires in 30 days" and "expired" messages."""
+    outbox.queue_expiry_notices()
+    outbox.send_pending(source="expiry")
+
+
+@shared_task(name="credentials_plugin.flush_engagement_counts", ignore_result=True)
+def flush_engagement_counts():
+    """Periodic (celery beat, every few minutes): move the cache's engagement counters to the database."""
+    counting.flush()
+
+
+def enqueue_learner_message(kind, certificate_id, program_credential_id, change_key):
+    """Queue the sending on the workers; without a broker, send it in this process (after the commit)."""
+    if _has_workers():
+        send_learner_message.apply_async(args=[kind, certificate_id, program_credential_id, change_key])
+    else:
+        outbox.send_message(kind, certificate_id, program_credential_id, change_key)
+
+
+def enqueue_run_messages(source):
+    if _has_workers():
+        send_run_messages.apply_async(args=[source])
+    else:
+        outbox.send_run_messages(source)
+
+
 #: The jobs the domain core may ask for, by name, and how each is handed to the workers.
 JOBS = {
     "bulk_run": enqueue_bulk_run,
     "sign": enqueue_signing_of,
     "sign_pending": enqueue_signing,
+    "send_message": enqueue_learner_message,
+    "send_run_messages": enqueue_run_messages,
 }
 
 

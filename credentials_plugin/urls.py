@@ -6,6 +6,7 @@ from credentials_plugin.web import (
     certificate_pages,
     credential_pages,
     did_document,
+    engagement_pages,
     program_pages,
     record_pages,
     staff_pages,
@@ -37,6 +38,12 @@ urlpatterns = [
         "credentials/certificates/<uuid:certificate_uuid>/qr.svg",
         certificate_pages.certificate_qr,
         name="certificate_qr",
+    ),
+    # A counted share click (web/engagement_pages.py): counts the network, then redirects to it.
+    path(
+        "credentials/certificates/<uuid:certificate_uuid>/share/<slug:network>/",
+        engagement_pages.certificate_share,
+        name="certificate_share",
     ),
     # Verifiable credentials (web/credential_pages.py): signed credentials, status lists, verifying.
     path(
@@ -115,6 +122,7 @@ urlpatterns = [
     path(f"{STAFF}bulk/start/", staff_pages.bulk_start, name="staff_bulk_start"),
     path(f"{STAFF}history/", staff_pages.history, name="staff_history"),
     path(f"{STAFF}programs/", staff_pages.programs, name="staff_programs"),
+    path(f"{STAFF}engagement/", staff_pages.engagement, name="staff_engagement"),
     path(
         f"{STAFF}programs/credentials/<uuid:credential_uuid>/<slug:action>/",
         staff_pages.program_credential_action,

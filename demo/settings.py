@@ -89,3 +89,8 @@ LOGGING = {
 
 # What the LMS does: let each plugin add its own settings.
 add_plugins(__name__, "lms.djangoapp", "common")
+
+# Learner messages print to the console (runserver's output); engagement counters live in a cache
+# every demo process shares, so `manage.py flush_engagement_counts` sees the server's counts.
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": BASE_DIR / "cache"}}

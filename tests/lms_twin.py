@@ -25,6 +25,8 @@ MODEL_MODULES = (
     "lms.djangoapps.grades.models",
     "lms.djangoapps.verify_student.models",
     "lms.djangoapps.certificates.models",
+    "lms.djangoapps.bulk_email.models",
+    "openedx.core.djangoapps.user_api.models",
     "openedx.core.djangoapps.content.course_overviews.models",
     "openedx.core.djangoapps.catalog.models",
     "openedx.core.djangoapps.site_configuration.models",
@@ -84,6 +86,8 @@ def _platform_twin_tables(django_db_setup, django_db_blocker):
             "course_overviews",
             "catalog",
             "site_configuration",
+            "bulk_email",
+            "user_api",
         )
         models = [model for label in (*labels, "edx_name_affirmation") for model in apps.all_models[label].values()]
         with django_db_blocker.unblock(), connection.schema_editor() as editor:
@@ -133,6 +137,20 @@ def enroll(user, course_key, *, mode="verified", is_active=True):
         user=user, course_id=course_key, defaults={"mode": mode, "is_active": is_active}
     )
     return enrollment
+
+
+def opt_out(user, course_key):
+    """The learner opts out of the course's emails (``bulk_email.Optout``, as its opt-out view saves it)."""
+    from lms.djangoapps.bulk_email.models import Optout
+
+    return Optout.objects.get_or_create(user=user, course_id=course_key)[0]
+
+
+def prefer_language(user, language):
+    """The learner's language preference (``pref-lang``), as the account settings save it."""
+    from openedx.core.djangoapps.user_api.models import UserPreference
+
+    return UserPreference.objects.update_or_create(user=user, key="pref-lang", defaults={"value": language})[0]
 
 
 def profile(user, name):

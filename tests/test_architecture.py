@@ -15,6 +15,7 @@ from credentials_plugin.certificates import configuration, looks
 from credentials_plugin.core import hooks
 from credentials_plugin.integrations import lms_mirror
 from credentials_plugin.models import CourseConfiguration
+from credentials_plugin.notifications import outbox
 from credentials_plugin.programs import awarding
 from credentials_plugin.vc import signing
 from tests.conftest import COURSE
@@ -99,7 +100,9 @@ def test_ready_connected_the_domain_hooks_once():
         signing.on_certificate_status_changed,
         awarding.on_certificate_status_changed,
         lms_mirror.on_certificate_status_changed,
+        outbox.on_certificate_status_changed,
     )
+    assert hooks.program_credential_status_changed.receivers == (outbox.on_program_credential_status_changed,)
     assert hooks.certificate_data_changed.receivers == (
         signing.on_certificate_data_changed,
         lms_mirror.on_certificate_data_changed,

@@ -12,6 +12,7 @@ import io
 import os
 import re
 import warnings
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -204,9 +205,16 @@ def test_the_awarded_page_renders_with_no_console_error_and_no_failed_request(ta
     tab.assert_clean()
 
 
+def share_destination(page, selector):
+    """Where a share button leads: its counted link (the plugin's share endpoint) redirects there."""
+    response = page.request.get(page.locator(selector).get_attribute("href"), max_redirects=0)
+    assert response.status == 302, response
+    return response.headers["location"]
+
+
 def test_the_share_links_carry_the_right_parameters(tab, certificate):
     page = tab.open(certificate.public_url)
-    linkedin = urlsplit(page.locator("a.share-linkedin").get_attribute("href"))
+    linkedin = urlsplit(share_destination(page, "a.share-linkedin"))
     assert (linkedin.scheme, linkedin.netloc, linkedin.path) == ("https", "www.linkedin.com", "/profile/add")
     query = {key: values[0] for key, values in parse_qs(linkedin.query, strict_parsing=True).items()}
     issued = timezone.localtime(certificate.issued_at)
@@ -220,10 +228,10 @@ def test_the_share_links_carry_the_right_parameters(tab, certificate):
         "certId": str(certificate.uuid),
     }
     for selector, host, key in (("a.share-x", "x.com", "url"), ("a.share-facebook", "www.facebook.com", "u")):
-        parts = urlsplit(page.locator(selector).get_attribute("href"))
+        parts = urlsplit(share_destination(page, selector))
         assert parts.netloc == host
         assert parse_qs(parts.query)[key] == [certificate.public_url]
-    mail = urlsplit(page.locator("a.share-email").get_attribute("href"))
+    mail = urlsplit(share_destination(page, "a.share-email"))
     assert mail.scheme == "mailto"
     assert certificate.public_url in parse_qs(mail.query)["body"][0]
     verify = page.locator("a.share-verify").get_attribute("href")
@@ -643,4 +651,50 @@ def test_the_learner_adds_to_a_wallet_from_the_certificate_page(tab, certificate
     assert page.evaluate("window.__csp") == []
     tab.screenshot("wallet-offer")
     axe_check(tab, "wallet")
+# --- Learner messages and the staff engagement chart (issue #18) ------------------------------
+
+MESSAGE_FACTS = {
+    "learner_name": "Zoë Ångström-Hopper",
+    "course_name": "Certificates 101",
+    "program_title": "Cloud Foundations",
+    "page_url": "http://testserver/credentials/certificates/x/",
+    "linkedin_url": "http://testserver/credentials/certificates/x/share/linkedin/",
+    "record_url": "http://testserver/credentials/records/",
+    "learner_reason": "The final project was not the learner's own work.",
+    "since": datetime(2026, 11, 2, tzinfo=UTC),
+    "expires_at": datetime(2026, 12, 2, tzinfo=UTC),
+}
+
+
+@pytest.mark.parametrize("kind", ["certificate_awarded", "program_awarded", "certificate_revoked", "expiring_soon"])
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_axe_finds_no_serious_violation_in_a_learner_message(tab, kind, language):
+    from credentials_plugin.notifications import messages
+
+    tab.page.set_content(messages.render(kind, MESSAGE_FACTS, language).html)
+    assert tab.page.locator("h1").count() == 1
+    assert tab.page.locator("html").get_attribute("dir") == ("rtl" if language == "ar" else "ltr")
+    tab.screenshot(f"message-{kind}-{language}")
+    axe_check(tab, f"{kind} message ({language})")
+
+
+def test_the_staff_engagement_chart_renders_without_script_and_passes_axe(tab, certificate, live_server):
+    from credentials_plugin.models import CourseCertificate, EngagementCount
+    from tests.test_rest_api import grant, make_user
+
+    row = CourseCertificate.objects.get(uuid=certificate.uuid)
+    today = timezone.now().date()
+    for back, views in enumerate([5, 0, 9, 3]):
+        EngagementCount.objects.create(
+            certificate=row, course_key=COURSE, day=today - timedelta(days=back), kind="view", count=views
+        )
+    staff = make_user("chart_staff")
+    grant(staff, "staff")
+    signed_in(tab, staff, live_server)
+    page = tab.open(f"/credentials/courses/{COURSE}/engagement/")
+    chart = page.get_by_role("img", name="Views and verifications per day")
+    assert chart.count() == 1 and chart.bounding_box()["width"] > 600
+    assert page.locator("main script").count() == 0  # the chart is SVG drawn by the server
+    tab.screenshot("staff-engagement")
+    axe_check(tab, "staff engagement")
     tab.assert_clean()

@@ -102,6 +102,7 @@ CASES = {
     "certificate_card": {"certificate_uuid": "awarded"},
     "certificate_qr": {"certificate_uuid": "awarded"},
     "certificate_credential": {"certificate_uuid": "awarded"},
+    "certificate_share": {"certificate_uuid": "awarded", "network": "share_network"},
     "certificate_credential_qr": {"certificate_uuid": "awarded"},
     "program_credential_json": {"credential_uuid": "program_credential"},
     "status_list": {"list_id": "status_list"},
@@ -143,6 +144,7 @@ CASES = {
     "staff_bulk_start": {"course_key": "course"},
     "staff_history": {"course_key": "course"},
     "staff_programs": {"course_key": "course"},
+    "staff_engagement": {"course_key": "course"},
     "staff_program_credential_action": {
         "course_key": "course",
         "credential_uuid": "program_credential",
@@ -164,6 +166,8 @@ CASES = {
     "api-v1-course-bulk-runs": {"course_key": "course"},
     "api-v1-course-bulk-run": {"course_key": "course", "run_id": "bulk_run"},
     "api-v1-course-history": {"course_key": "course"},
+    "api-v1-course-engagement": {"course_key": "course"},
+    "api-v1-certificate-engagement": {"uuid": "awarded"},
     "api-v1-verify": {},
     "api-v1-programs": {},
     "api-v1-program": {"program_uuid": "program"},
@@ -236,6 +240,7 @@ def seeded(db, django_capture_on_commit_callbacks, clock):
         "learner": learners[0].username,
         "learner_action": "revoke",
         "credential_action": "revoke",
+        "share_network": "linkedin",
         "bulk_run": BulkRun.objects.create(course_key=COURSE, kind=BulkRun.Kind.ISSUE_ELIGIBLE).pk,
     }
     return values, {

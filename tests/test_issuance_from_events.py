@@ -326,7 +326,8 @@ def test_in_process_handling_can_be_left_to_an_event_bus_consumer(course, make_l
 
 
 @pytest.mark.django_db
-def test_an_issuance_takes_at_most_six_queries(course, make_learner, clock):
+def test_an_issuance_takes_at_most_six_queries(course, make_learner, clock, settings):
+    settings.CREDENTIALS_PLUGIN_MESSAGE_DELIVERY = "off"  # the learner's message: test_learner_messages.py
     learner = make_learner(time=clock.tick())
     send_passing(learner, is_passing=False, time=clock.tick())
     awarding.programs_containing(COURSE)  # the course's programs (none) are cached: one query per cache period

@@ -28,7 +28,7 @@ from opaque_keys.edx.keys import CourseKey
 
 from credentials_plugin import api
 from credentials_plugin.backends import LMS_BACKEND, STANDALONE_BACKEND, edx_platform_is_importable, get_backend
-from credentials_plugin.backends.base import CourseInfo, Enrollment, Grade
+from credentials_plugin.backends.base import CourseInfo, Enrollment, Grade, MessagePreferences
 from credentials_plugin.backends.lms import EdxPlatformBackend, connect_retirement_signals, is_importable
 from credentials_plugin.models import LearnerCourseFacts
 from tests.conftest import COURSE, send_enrollment, send_passing
@@ -40,7 +40,9 @@ from tests.lms_twin import (
     enroll,
     grade,
     grant,
+    opt_out,
     platform_twin,  # noqa: F401 (the fixture)
+    prefer_language,
     profile,
     use_verified_name_for_certs,
     verified_name,
@@ -322,6 +324,21 @@ class TestTheBackendInsideTheLms:
             "Learn to issue certificates.",
             "3 hours a week",
         )
+
+    def test_messages_follow_the_learners_language_and_course_email_opt_out(self, backend, users):
+        learner = users("ada")
+        assert backend.message_preferences(learner.id, COURSE) == MessagePreferences("ada@example.com", "", False)
+        prefer_language(learner, "es-419")
+        opt_out(learner, OTHER_ORG_COURSE)
+        assert backend.message_preferences(learner.id, COURSE) == MessagePreferences("ada@example.com", "es-419", False)
+        assert backend.message_preferences(learner.id, OTHER_ORG_COURSE).opted_out
+        # A program's message (no course) is refused only when every course's emails are refused.
+        enroll(learner, COURSE)
+        enroll(learner, OTHER_ORG_COURSE)
+        assert not backend.message_preferences(learner.id, None).opted_out
+        opt_out(learner, COURSE)
+        assert backend.message_preferences(learner.id, None).opted_out
+        assert backend.message_preferences(987_654, COURSE) is None  # no such learner: nothing is sent
 
     def test_the_certificate_name_follows_the_learners_preference(self, backend, users):
         learner = users("ada")
@@ -642,3 +659,18 @@ def test_an_enrollment_event_for_a_learner_the_lms_does_not_know_changes_nothing
     send_enrollment(ghost, time=clock.tick())  # the LMS has no enrollment row for them
     send_passing(ghost, time=clock.tick())
     assert api.get_course_certificate(ghost.id, COURSE) is None
+
+
+def test_inside_the_lms_the_award_is_told_in_the_learners_language_unless_they_opted_out(
+    learner, clock, mailoutbox, make_learner
+):
+    prefer_language(learner, "es")
+    send_passing(learner, time=clock.tick())
+    assert [message.subject for message in mailoutbox] == ["Tu certificado de Certificates 101 está listo"]
+
+    other = make_learner(enroll=False)
+    enroll(other, COURSE)
+    opt_out(other, COURSE)  # the learner turned off this course's emails in the LMS
+    send_passing(other, time=clock.tick())
+    assert api.get_course_certificate(other.id, COURSE).status == "awarded"
+    assert len(mailoutbox) == 1

@@ -794,6 +794,8 @@ def test_the_openapi_schema_documents_every_endpoint(world):
         "/courses/{course_key}/bulk-runs/",
         "/courses/{course_key}/bulk-runs/{run_id}/",
         "/courses/{course_key}/history/",
+        "/courses/{course_key}/engagement/",
+        "/certificates/{uuid}/engagement/",
         "/verify/",
         "/programs/",
         "/programs/{program_uuid}/",

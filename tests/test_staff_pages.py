@@ -251,6 +251,7 @@ def test_instructors_save_the_configuration_through_the_api(people, holder):
         ({"validity_days": "0"}, "validity_days", "greater than or equal to 1"),
         ({"eligible_modes": ["audit"]}, "eligible_modes", "Select a valid choice"),
         ({"availability": "sometime"}, "availability", "Select a valid choice"),
+        ({"muted_messages": ["program_awarded"]}, "muted_messages", "Select a valid choice"),
     ],
 )
 def test_bad_configuration_shows_field_errors_and_changes_nothing(people, holder, changes, field, message):
@@ -848,3 +849,12 @@ def test_the_instructor_dashboard_app_gets_a_tab_for_course_staff(people, role):
 def test_the_pipeline_steps_are_named_in_the_module():
     assert pipeline.AddLegacyDashboardSection.__module__ == "credentials_plugin.pipeline"
     assert pipeline.AddInstructorDashboardTab.__module__ == "credentials_plugin.pipeline"
+
+
+def test_instructors_turn_learner_emails_off_per_course(people, holder):
+    client = client_as(people, "instructor")
+    data = configuration_form(client)
+    data.update(muted_messages=["certificate_awarded", "expired"])
+    assert client.post(BASE + "configuration/", data).status_code == 302
+    assert api.get_course_configuration(COURSE).muted_messages == ("certificate_awarded", "expired")
+    assert configuration_form(client)["muted_messages"] == ["certificate_awarded", "expired"]

@@ -86,6 +86,12 @@ class LmsCourseSettings:
     display_behavior: str
     available_date: datetime | None
     self_paced: bool
+class MessagePreferences:
+    """Where and how a learner hears from us: their address, language ("" unknown) and opt-out."""
+
+    email: str
+    language: str
+    opted_out: bool
 
 
 class Backend(ABC):
@@ -185,6 +191,14 @@ class Backend(ABC):
             if course is not None and course.name:
                 names[course_key] = course.name
         return names
+
+    def message_preferences(self, user_id: int, course_key: CourseKey | None) -> MessagePreferences | None:
+        """
+        The learner's address, language and email opt-out for messages about COURSE_KEY (None: a
+        program's), or None when there is no such learner or the backend cannot tell (then nothing
+        is sent: it fails closed).
+        """
+        return None
 
     def program_definitions(self) -> list[dict] | None:
         """

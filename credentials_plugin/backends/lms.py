@@ -26,6 +26,7 @@ from credentials_plugin.backends.base import (
     LmsAllowlistEntry,
     LmsCertificate,
     LmsCourseSettings,
+    MessagePreferences,
     as_grade_fraction,
 )
 
@@ -85,6 +86,34 @@ class EdxPlatformBackend(Backend):
         row = CourseEnrollment.objects.filter(user_id=user_id, course_id=course_key).values("mode", "is_active").first()
         return Enrollment(mode=row["mode"], is_active=row["is_active"]) if row else None
 
+    @fail_closed(None)
+    def message_preferences(self, user_id, course_key):
+        """
+        What the LMS honours for its own course emails: the "pref-lang" preference
+        (``UserPreference.get_value``, openedx/core/djangoapps/user_api/models.py; the key is
+        ``LANGUAGE_KEY`` of openedx/core/djangoapps/lang_pref/__init__.py) and the course's
+        ``Optout`` row (lms/djangoapps/bulk_email/models.py; ``force_optout_all`` in its signals.py
+        writes one for every enrolled course when a learner leaves all mailings). A message about a
+        program (no course) is refused when the learner opted out of every course email.
+        """
+        from lms.djangoapps.bulk_email.models import Optout
+        from openedx.core.djangoapps.user_api.models import UserPreference
+
+        user = _get_user(user_id)
+        if not user.is_active:
+            return None
+        opted_out = Optout.objects.filter(user_id=user_id)
+        if course_key is not None:
+            opted_out = opted_out.filter(course_id=course_key).exists()
+        else:
+            from common.djangoapps.student.models import CourseEnrollment
+
+            enrolled = CourseEnrollment.objects.filter(user_id=user_id).count()
+            opted_out = enrolled > 0 and opted_out.count() >= enrolled
+        language = UserPreference.get_value(user, "pref-lang") or ""
+        return MessagePreferences(email=user.email or "", language=language, opted_out=opted_out)
+
+    @fail_closed(None)
     def get_course(self, course_key):
         return self.get_courses([course_key]).get(course_key)
 

@@ -5,7 +5,9 @@ It serves the tests, the demo, and running outside the LMS. The facts are writte
 by ``credentials_plugin.backends.event_facts`` from the events' data.
 """
 
-from credentials_plugin.backends.base import Backend, CourseInfo, Enrollment, Grade
+from django.contrib.auth import get_user_model
+
+from credentials_plugin.backends.base import Backend, CourseInfo, Enrollment, Grade, MessagePreferences
 from credentials_plugin.models import CourseFacts, CourseRoleFacts, LearnerCourseFacts, LearnerFacts
 
 
@@ -93,3 +95,15 @@ class StandaloneBackend(Backend):
     def enrolled_user_ids(self, course_key, *, after, limit):
         rows = LearnerCourseFacts.objects.filter(course_key=course_key, enrollment_active=True, user_id__gt=after)
         return list(rows.order_by("user_id").values_list("user_id", flat=True)[:limit])
+
+    def message_preferences(self, user_id, course_key):
+        """The account's address; language and opt-out as the operator mirrored them in the learner's facts."""
+        user = get_user_model().objects.filter(pk=user_id, is_active=True).values("email").first()
+        if user is None:
+            return None
+        facts = LearnerFacts.objects.filter(user_id=user_id).values("language", "email_opted_out").first() or {}
+        return MessagePreferences(
+            email=user["email"] or "",
+            language=facts.get("language", ""),
+            opted_out=bool(facts.get("email_opted_out", False)),
+        )

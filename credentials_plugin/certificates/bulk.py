@@ -28,8 +28,11 @@ class BulkRunRefused(issuance.IssuanceError):
     """The run cannot start (another is active, or the request is invalid); nothing was changed."""
 
 
-def start(course_key, kind, *, actor=None, statuses=()):
-    """Record a run and queue it; raises BulkRunRefused when one is already active for the course."""
+def start(course_key, kind, *, actor=None, statuses=(), notify_learners=False):
+    """
+    Record a run and queue it; raises BulkRunRefused when one is already active for the course.
+    NOTIFY_LEARNERS: the learners whose certificates the run changes are told (after the run).
+    """
     statuses = list(statuses)
     if kind not in BulkRun.Kind.values:
         raise BulkRunRefused(f"Unknown bulk run kind {kind!r}.")
@@ -47,6 +50,7 @@ def start(course_key, kind, *, actor=None, statuses=()):
                 kind=kind,
                 statuses=statuses,
                 requested_by=actor if getattr(actor, "pk", None) else None,
+                notify_learners=notify_learners,
             )
     except IntegrityError as error:
         raise BulkRunRefused("A bulk run is already in progress for this course; wait for it to end.") from error
@@ -63,7 +67,12 @@ def execute(run_id):
         log.warning("Bulk run %s is not pending; not running it again.", run_id)
         return
     run = BulkRun.objects.get(pk=run_id)
-    cause = issuance.Cause(kind=CauseKind.TASK, actor_id=run.requested_by_id, source=f"bulk_run:{run.pk}")
+    cause = issuance.Cause(
+        kind=CauseKind.TASK,
+        actor_id=run.requested_by_id,
+        source=f"bulk_run:{run.pk}",
+        notify_learners=run.notify_learners,
+    )
     try:
         for outcome in _outcomes(run, cause):
             run.processed += 1
@@ -83,6 +92,8 @@ def execute(run_id):
     finally:
         run.finished, run.active_course_key = timezone.now(), None
         run.save()
+    if run.notify_learners:  # the messages it queued go out now, in batches
+        run_in_background("send_run_messages", cause.source)
 
 
 def _outcomes(run, cause):

@@ -212,11 +212,14 @@ def remove_from_allowlist(user_id, course_key, *, cause):
     return _change(Learner(user_id), course_key, cause, update_facts=update)
 
 
-def revoke(certificate_uuid, *, reason, cause):
-    """Revoke a certificate; it stays revoked, whatever the grades, until reinstated."""
+def revoke(certificate_uuid, *, reason, cause, learner_reason=""):
+    """
+    Revoke a certificate; it stays revoked, whatever the grades, until reinstated. LEARNER_REASON
+    is what staff chose to tell the learner (in the message only; REASON stays in the audit trail).
+    """
     if not (reason or "").strip():
         raise IssuanceError(gettext("A reason is required to revoke a certificate."))
-    if problem := reason_problem(reason):
+    if problem := reason_problem(reason) or reason_problem(learner_reason):
         raise IssuanceError(problem)
 
     def act(certificate, facts):
@@ -224,7 +227,11 @@ def revoke(certificate_uuid, *, reason, cause):
             return None, "Already revoked."
         now = timezone.now()
         StaffRevocation.objects.create(
-            certificate=certificate, reason=reason, revoked_by_id=cause.actor_id, revoked_at=now
+            certificate=certificate,
+            reason=reason,
+            learner_reason=(learner_reason or "").strip(),
+            revoked_by_id=cause.actor_id,
+            revoked_at=now,
         )
         return {"status": CertificateStatus.REVOKED, "revocation_reason": reason, "revoked_at": now}, reason
 

@@ -39,8 +39,12 @@ class Hook:
 
 
 #: A course certificate's status changed: ``certificate``, ``old_status`` (None when created),
-#: ``learner`` (or None) and ``cause`` (or None). Signing and programs connect here.
+#: ``learner`` (or None) and ``cause`` (or None). Signing, programs and learner messages connect here.
 certificate_status_changed = Hook("certificate_status_changed")
+
+#: A program credential's status changed: ``credential``, ``old_status`` (None when created) and
+#: ``cause``. Learner messages connect here.
+program_credential_status_changed = Hook("program_credential_status_changed")
 
 #: The data of awarded certificates changed without a status change (a regenerate):
 #: ``certificate_ids`` and ``certificate_uuids`` (of the same certificates). Signing connects here

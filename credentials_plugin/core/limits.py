@@ -12,6 +12,14 @@ from django.utils.translation import gettext as _
 
 #: Characters in a reason (revoke, reinstate, an optional note) recorded in the audit trail.
 MAX_REASON = 2_000
+#: Days before a certificate's expiry when the learner is reminded.
+EXPIRY_NOTICE_DAYS = 30
+#: Days after an expiry in which the "expired" message is still sent (older expiries stay silent).
+EXPIRED_NOTICE_WINDOW_DAYS = 7
+#: Messages sent per batch by a bulk run's or the expiry scan's sender (progress is saved between batches).
+MESSAGE_BATCH_SIZE = 200
+#: Days of engagement the staff chart and the API's daily series cover at most.
+MAX_ENGAGEMENT_DAYS = 366
 #: C0 control characters but tab, and DEL: refused in learner identifiers and notes.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 #: Characters in the notes of an allowlist entry.

@@ -63,6 +63,8 @@ class Cause:
     actor_id: int | None = None
     source: str = ""
     reason: str = ""
+    # A bulk run or a command tells learners of its changes only when staff asked for it on that run.
+    notify_learners: bool = False
 
     @classmethod
     def from_event(cls, metadata):

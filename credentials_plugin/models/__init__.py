@@ -18,6 +18,7 @@ from credentials_plugin.models.course_certificates import (
     StaffRevocation,
     TimeStamped,
 )
+from credentials_plugin.models.engagement import EngagementCount, LearnerMessage
 from credentials_plugin.models.lms_facts import CourseFacts, CourseRoleFacts, LearnerCourseFacts, LearnerFacts
 from credentials_plugin.models.program_credentials import (
     LearnerProgramLock,
@@ -42,8 +43,10 @@ __all__ = [
     "CourseConfiguration",
     "CourseFacts",
     "CourseRoleFacts",
+    "EngagementCount",
     "LearnerCourseFacts",
     "LearnerFacts",
+    "LearnerMessage",
     "LearnerProgramLock",
     "LmsImportCheckpoint",
     "Organization",

@@ -55,6 +55,8 @@ class CourseConfiguration(TimeStamped):
     validity_days = models.PositiveIntegerField(
         null=True, blank=True, help_text=_("Days after issue when a certificate expires; empty: never.")
     )
+    # The learner messages (LearnerMessage.Kind values) this course does not send.
+    muted_messages = models.JSONField(default=list, blank=True)
 
     def __str__(self):
         return f"{self.course_key} ({'enabled' if self.enabled else 'disabled'})"
@@ -149,6 +151,8 @@ class StaffRevocation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     revoked_at = models.DateTimeField()
+    # The part of the reason staff chose to tell the learner (in the message and nowhere public); may be empty.
+    learner_reason = models.TextField(blank=True)
     reinstate_reason = models.TextField(blank=True)
     reinstated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -282,6 +286,8 @@ class BulkRun(models.Model):
     changed = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True, help_text=_("The first errors, as text."))
+    # Staff asked, for this run, that learners be told of the changes it makes (else it sends nothing).
+    notify_learners = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created", "-id"]

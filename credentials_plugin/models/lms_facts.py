@@ -55,6 +55,10 @@ class LearnerFacts(models.Model):
     verified_name = models.CharField(max_length=255, blank=True)
     id_verified = models.BooleanField(default=False)
     id_verified_until = models.DateTimeField(null=True, blank=True)
+    # The standalone mirror of the LMS's preferences for messages (its "pref-lang" preference and
+    # bulk_email opt-out): set by the operator or the admin, as no openedx-event reports them.
+    language = models.CharField(max_length=16, blank=True)
+    email_opted_out = models.BooleanField(default=False)
     as_of = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -32,6 +32,7 @@ from opaque_keys.edx.keys import CourseKey
 
 from credentials_plugin.backends import get_backend
 from credentials_plugin.conf import plugin_settings
+from credentials_plugin.core import hooks
 from credentials_plugin.core.decision_log import log_decision
 from credentials_plugin.core.emitted_events import send_program_credential_event_on_commit
 from credentials_plugin.core.limits import reason_problem
@@ -353,6 +354,7 @@ def _change_status(change, credential, new_status, reason, action=AuditAction.ST
 def _announce(change, credential, old_status):
     """What follows a status change, inside its transaction: the event on commit, and the signed credential."""
     send_program_credential_event_on_commit(credential, change.program, change.learner)
+    hooks.program_credential_status_changed.send(credential=credential, old_status=old_status, cause=change.cause)
     if old_status == AWARDED:  # no longer valid: its signed credential's revocation bit is set
         status_lists.revoke_credentials_of(program_credential=credential)
     elif credential.status == AWARDED:

@@ -11,10 +11,17 @@ from openedx_filters.learning.filters import CertificateRenderStarted
 from credentials_plugin import api
 from credentials_plugin.certificates.looks import certificate_state, course_look
 from credentials_plugin.core.links import absolute_url
-from credentials_plugin.models import DEFAULT_ACCENT_COLOUR, DEFAULT_PRIMARY_COLOUR, CourseCertificate, Organization
+from credentials_plugin.models import (
+    DEFAULT_ACCENT_COLOUR,
+    DEFAULT_PRIMARY_COLOUR,
+    CourseCertificate,
+    EngagementCount,
+    Organization,
+)
 from credentials_plugin.statuses import CertificateStatus
 from credentials_plugin.vc.verification import verify_certificate_credential
 from credentials_plugin.web import page_cache
+from credentials_plugin.web.engagement_pages import counted
 from credentials_plugin.web.permissions import is_course_staff
 from credentials_plugin.web.presentation import (
     card_facts,
@@ -55,6 +62,7 @@ def lms_certificate_link(request, verify_uuid):
 
 
 @require_safe
+@counted(EngagementCount.Kind.VIEW)
 def certificate_page(request, certificate_uuid):
     """A course certificate, told honestly: valid, expired, not yet public, or no longer valid."""
     cache_key = page_cache.key_for(request, certificate_uuid)

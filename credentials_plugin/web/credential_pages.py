@@ -20,18 +20,20 @@ from pyld.jsonld import JsonLdError
 
 from credentials_plugin.core.limits import MAX_CREDENTIAL_BYTES
 from credentials_plugin.core.links import absolute_url
-from credentials_plugin.models import CourseCertificate, ProgramCredential, StatusList
+from credentials_plugin.models import CourseCertificate, EngagementCount, ProgramCredential, StatusList
 from credentials_plugin.statuses import CertificateStatus
 from credentials_plugin.vc import signing, verification
 from credentials_plugin.vc.contexts import ContextsUnavailable
 from credentials_plugin.vc.keys import SigningKeyMissing
 from credentials_plugin.vc.status_lists import status_list_document
 from credentials_plugin.vc.stored_cache import FRESH_SECONDS
+from credentials_plugin.web.engagement_pages import count_request, counted
 from credentials_plugin.web.presentation import qr_code_svg, text_direction
 from credentials_plugin.web.rendering import render
 from credentials_plugin.web.throttling import verification_wait
 
 log = logging.getLogger(__name__)
+VERIFY_PAGE = EngagementCount.Kind.VERIFY_PAGE
 
 CREDENTIAL_MEDIA_TYPE = "application/vc+ld+json"
 # Verifiers may keep a credential or a status list this long; revocations show within it.
@@ -49,6 +51,7 @@ def credential_url(certificate_uuid):
 
 
 @require_safe
+@counted(EngagementCount.Kind.DOWNLOAD)
 def certificate_credential(request, certificate_uuid):
     """A course certificate's signed credential, as stored (signed on its first request)."""
     if (served := signing.served_credential(certificate_uuid)) is not None:
@@ -160,11 +163,16 @@ def verify_page(request):
             error = _("Too many verifications from you; try again in %(seconds)s seconds.") % {"seconds": wait}
             status = 429
         elif document_given or (posted and not query):
-            result = verification.verify_credential(_posted_credential(request, pasted))
+            document = _posted_credential(request, pasted)
+            result = verification.verify_credential(document)
+            if result.check("issuer") is None:  # one of ours (another issuer's is refused at once): count it
+                count_request(request, document.get("id") if isinstance(document, dict) else "", VERIFY_PAGE)
         elif query:
             result = verification.verify_certificate_id(query)
             if result is None:
                 error, status = _("No certificate has this ID."), 404
+            else:
+                count_request(request, query, VERIFY_PAGE)
     except InvalidCredentialInput as invalid:
         error, status = str(invalid), invalid.status
     except SigningKeyMissing as missing:

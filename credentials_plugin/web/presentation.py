@@ -66,6 +66,31 @@ def qr_code_svg(url):
     return svg
 
 
+SHARE_NETWORKS = ("linkedin", "x", "facebook", "email")
+
+
+def counted_share_urls(certificate_uuid):
+    """The share buttons' links: the plugin's share endpoint, which counts the click and redirects."""
+    return {
+        network: reverse("credentials_plugin:certificate_share", args=[certificate_uuid, network])
+        for network in SHARE_NETWORKS
+    }
+
+
+def certificate_share_links(certificate, look):
+    """Where each share button leads (LinkedIn's Add-to-profile, X, Facebook, email), by network."""
+    config = look.config
+    title = (config.title_override if config else "") or certificate.course_name
+    return share_links(
+        title=title,
+        organization_name=look.branding.display_name,
+        linkedin_organization_id=look.branding.linkedin_organization_id,
+        issued_on=certificate.date_override or timezone.localtime(certificate.issued_at).date(),
+        page_url=absolute_url(reverse("credentials_plugin:certificate", args=[certificate.uuid])),
+        certificate_id=str(certificate.uuid),
+    )
+
+
 def certificate_context(certificate, look, *, language, state, is_owner, request=None, verification=None):
     """
     The template context of a certificate page (``certificate`` may be a sample for previews).
@@ -118,14 +143,7 @@ def certificate_context(certificate, look, *, language, state, is_owner, request
         "site_name": site_name(),
         "site_url": site_url(),
         "record_url": reverse("credentials_plugin:record") if is_owner else "",
-        "share": share_links(
-            title=title,
-            organization_name=look.branding.display_name,
-            linkedin_organization_id=look.branding.linkedin_organization_id,
-            issued_on=issued_on,
-            page_url=page_url,
-            certificate_id=str(certificate.uuid),
-        ),
+        "share": counted_share_urls(certificate.uuid),
         "state": state.kind,
         "state_since": localized_date(state.since) if state.since else "",
         "is_owner": is_owner,

@@ -1,7 +1,6 @@
 """The plugin's own Jinja2 environment: autoescaped, translated with Django's gettext."""
 
 from functools import lru_cache
-from pathlib import Path
 
 import jinja2
 from django.conf import settings
@@ -12,19 +11,7 @@ from django.utils import translation
 from credentials_plugin.conf import plugin_settings
 from credentials_plugin.core.dates import localized_date, localized_datetime
 from credentials_plugin.core.links import site_name, site_url
-
-PACKAGE_DIR = Path(__file__).resolve().parent.parent  # credentials_plugin/
-
-
-def packaged_templates_dir():
-    """
-    The templates shipped with the plugin.
-
-    In an installed wheel they sit inside the package (setup.py maps the top-level
-    ``templates/`` there); in a source checkout they are the top-level folder itself.
-    """
-    installed = PACKAGE_DIR / "templates"
-    return installed if installed.is_dir() else PACKAGE_DIR.parent / "templates"
+from credentials_plugin.core.packaging import packaged_templates_dir
 
 
 @lru_cache(maxsize=8)

@@ -24,7 +24,7 @@ from credentials_plugin.core.limits import (
     MAX_USER_ID,
 )
 from credentials_plugin.core.validation import validate_configuration
-from credentials_plugin.models import BulkRun
+from credentials_plugin.models import BulkRun, LearnerMessage
 from credentials_plugin.statuses import AuditAction, Availability, CertificateStatus, GradeDropPolicy
 
 #: The kinds of change the audit trail records (the ``action`` column), for the history filter.
@@ -81,6 +81,15 @@ class CourseConfigurationForm(forms.Form):
         min_value=1,
         help_text=_("Empty: certificates never expire."),
     )
+    muted_messages = forms.MultipleChoiceField(
+        label=_("Emails this course does not send to learners"),
+        required=False,
+        choices=[
+            (kind.value, kind.label) for kind in LearnerMessage.Kind if kind != LearnerMessage.Kind.PROGRAM_AWARDED
+        ],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None checked: learners are told of every change to their certificate."),
+    )
 
     def __init__(self, *args, current_modes=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -111,6 +120,7 @@ class CourseConfigurationForm(forms.Form):
             "title_override": config.title_override,
             "language": config.language,
             "validity_days": config.validity_days,
+            "muted_messages": list(config.muted_messages),
         }
 
     def clean(self):
@@ -183,6 +193,18 @@ class ReasonForm(forms.Form):
         return reason
 
 
+class RevokeForm(ReasonForm):
+    """A revocation: the reason for the audit trail, and what the learner's message may say."""
+
+    learner_reason = forms.CharField(
+        label=_("Reason to tell the learner (optional)"),
+        required=False,
+        max_length=MAX_REASON,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Sent to the learner in the message that tells them; never shown on the public page."),
+    )
+
+
 class NoteForm(forms.Form):
     """A change where a note is optional (issue, regenerate)."""
 
@@ -242,6 +264,11 @@ class BulkRunForm(forms.Form):
         required=False,
         choices=CertificateStatus.choices,
         widget=forms.CheckboxSelectMultiple,
+    )
+    notify_learners = forms.BooleanField(
+        label=_("Email each learner whose certificate this run awards or changes"),
+        required=False,
+        help_text=_("Off: the run sends no message. On: messages go out in batches after the run."),
     )
 
     def clean(self):

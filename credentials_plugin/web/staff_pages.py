@@ -45,10 +45,11 @@ from credentials_plugin.models import (
     LearnerCourseFacts,
     ProgramCredential,
 )
+from credentials_plugin.notifications import outbox
 from credentials_plugin.programs import awarding
 from credentials_plugin.statuses import Availability, CauseKind, CertificateStatus, GradeDropPolicy
 from credentials_plugin.vc.wallet_issuance import wallet_copies
-from credentials_plugin.web import staff_rows
+from credentials_plugin.web import engagement_pages, staff_rows
 from credentials_plugin.web.certificate_pages import render_certificate
 from credentials_plugin.web.permissions import OPERATIONS, can
 from credentials_plugin.web.presentation import certificate_context, page_language, text_direction, theme_template_names
@@ -65,6 +66,7 @@ from credentials_plugin.web.staff_forms import (
     LearnerLookupForm,
     NoteForm,
     ReasonForm,
+    RevokeForm,
     mode_choices,
 )
 from credentials_plugin.web.wallet import wallet_copy_rows
@@ -459,7 +461,7 @@ def _learner_page(request, course_key, user, *, forms=None, status=200):
         "actions": actions,
         "forms": {
             "issue": forms.get("issue") or NoteForm(prefix="issue"),
-            "revoke": forms.get("revoke") or ReasonForm(prefix="revoke"),
+            "revoke": forms.get("revoke") or RevokeForm(prefix="revoke"),
             "reinstate": forms.get("reinstate") or ReasonForm(prefix="reinstate"),
             "regenerate": forms.get("regenerate") or NoteForm(prefix="regenerate"),
         },
@@ -487,7 +489,7 @@ def learner(request, course_key, identifier):
     return _learner_page(request, course_key, user)
 
 
-LEARNER_ACTIONS = {"issue": NoteForm, "revoke": ReasonForm, "reinstate": ReasonForm, "regenerate": NoteForm}
+LEARNER_ACTIONS = {"issue": NoteForm, "revoke": RevokeForm, "reinstate": ReasonForm, "regenerate": NoteForm}
 
 
 @require_POST
@@ -509,7 +511,8 @@ def learner_action(request, course_key, identifier, action):
         if action == "issue":
             _issue(request, course_key, user, reason)
         else:
-            _act_on_certificate(request, course_key, user, action, reason)
+            learner_reason = form.cleaned_data.get("learner_reason", "")
+            _act_on_certificate(request, course_key, user, action, reason, learner_reason=learner_reason)
     except issuance.IssuanceError as error:
         messages.error(request, _("Nothing was changed: %s") % error)
     return _redirect("staff_learner", course_key, user.pk)
@@ -536,7 +539,7 @@ def _issue(request, course_key, user, reason):
         messages.warning(request, _("Nothing was changed: %s") % outcome.reason)
 
 
-def _act_on_certificate(request, course_key, user, action, reason):
+def _act_on_certificate(request, course_key, user, action, reason, *, learner_reason=""):
     name = user.get_full_name() or user.username
     certificate = CourseCertificate.objects.filter(user=user, course_key=course_key).first()
     if certificate is None:
@@ -544,7 +547,7 @@ def _act_on_certificate(request, course_key, user, action, reason):
         return
     cause = _cause(request, reason)
     if action == "revoke":
-        outcome = issuance.revoke(certificate.uuid, reason=reason, cause=cause)
+        outcome = issuance.revoke(certificate.uuid, reason=reason, cause=cause, learner_reason=learner_reason)
         done = _("%s's certificate is revoked.")
     elif action == "reinstate":
         outcome = issuance.reinstate(certificate.uuid, reason=reason, cause=cause)
@@ -667,10 +670,15 @@ def allowlist_upload(request, course_key):
 
 
 def _bulk_page(request, course_key, *, form=None, status=200):
-    runs = staff_rows.bulk_run_rows(queries.bulk_runs(course_key)[:RECENT_RUNS])
+    recent = list(queries.bulk_runs(course_key)[:RECENT_RUNS])
+    runs = staff_rows.bulk_run_rows(recent)
     active = any(run.state in ACTIVE_RUN_STATES for run in runs)
+    sources = [f"{outbox.BULK_SOURCE_PREFIX}{run.pk}" for run in recent]
+    emails = outbox.progress(sources)
     context = {
         "runs": runs,
+        # The learner emails each run asked for, by state (aligned with runs; None: the run sent none).
+        "run_emails": [emails.get(source) for source in sources],
         "active_run": active,
         "regenerate_form": form or BulkRunForm(initial={"kind": BulkRun.Kind.REGENERATE}),
         "issue_kind": BulkRun.Kind.ISSUE_ELIGIBLE,
@@ -700,7 +708,13 @@ def bulk_start(request, course_key):
         return _bulk_page(request, course_key, form=form, status=400)
     kind = form.cleaned_data["kind"]
     try:
-        run = bulk.start(course_key, kind, actor=request.user, statuses=form.cleaned_data["statuses"])
+        run = bulk.start(
+            course_key,
+            kind,
+            actor=request.user,
+            statuses=form.cleaned_data["statuses"],
+            notify_learners=form.cleaned_data["notify_learners"],
+        )
     except bulk.BulkRunRefused as error:
         messages.error(request, _("Nothing was started: %s") % error)
         return _redirect("staff_bulk", course_key)
@@ -741,6 +755,22 @@ def history(request, course_key):
         "filtered": any(request.GET.get(name) for name in ("learner", "actor", "action")),
     }
     return _page(request, course_key, "history.html", context, active="history")
+
+
+ENGAGEMENT_PERIODS = (30, 90, 365)
+
+
+@require_safe
+@staff_page("view")
+def engagement(request, course_key):
+    """How often the course's certificates were viewed, shared, downloaded and verified: totals and a chart."""
+    try:
+        days = int(request.GET.get("days", ENGAGEMENT_PERIODS[0]))
+    except ValueError:
+        days = ENGAGEMENT_PERIODS[0]
+    days = days if days in ENGAGEMENT_PERIODS else ENGAGEMENT_PERIODS[0]
+    context = {**engagement_pages.staff_engagement_context(course_key, days=days), "periods": ENGAGEMENT_PERIODS}
+    return _page(request, course_key, "engagement.html", context, active="engagement")
 
 
 # ---------------------------------------------------------------------------

@@ -18,6 +18,15 @@ class CourseCommand(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("course_id", help="Course run key, e.g. course-v1:Org+Course+Run")
         parser.add_argument("--dry-run", action="store_true", help="Report what would change; change nothing.")
+        parser.add_argument(
+            "--notify-learners",
+            action="store_true",
+            help="Email each learner whose certificate this run awards, revokes or invalidates (default: none).",
+        )
+
+    def execute(self, *args, **options):
+        self.notify_learners = bool(options.get("notify_learners"))
+        return super().execute(*args, **options)
 
     def course_key(self, course_id):
         try:
@@ -32,7 +41,12 @@ class CourseCommand(BaseCommand):
         return user.pk
 
     def cause(self, reason=""):
-        return issuance.Cause(kind=CauseKind.COMMAND, source=self.__module__.rsplit(".", 1)[-1], reason=reason)
+        return issuance.Cause(
+            kind=CauseKind.COMMAND,
+            source=self.__module__.rsplit(".", 1)[-1],
+            reason=reason,
+            notify_learners=getattr(self, "notify_learners", False),
+        )
 
     @contextmanager
     def maybe_rolled_back(self, dry_run):

@@ -9,7 +9,7 @@ from django.urls import path, re_path, register_converter
 from django.urls.converters import get_converters
 
 from credentials_plugin.web.converters import CourseKeyConverter
-from credentials_plugin.web.rest_api.v1 import program_views, views
+from credentials_plugin.web.rest_api.v1 import engagement_views, program_views, views
 from credentials_plugin.web.rest_api.v1.verify_views import VerifyView
 
 if "course_key" not in get_converters():  # normally registered by credentials_plugin.urls
@@ -34,6 +34,12 @@ urlpatterns = [
     path(COURSE + "bulk-runs/", views.BulkRunsView.as_view(), name="api-v1-course-bulk-runs"),
     path(COURSE + "bulk-runs/<int:run_id>/", views.BulkRunView.as_view(), name="api-v1-course-bulk-run"),
     path(COURSE + "history/", views.HistoryView.as_view(), name="api-v1-course-history"),
+    path(COURSE + "engagement/", engagement_views.CourseEngagementView.as_view(), name="api-v1-course-engagement"),
+    path(
+        "certificates/<uuid:uuid>/engagement/",
+        engagement_views.CertificateEngagementView.as_view(),
+        name="api-v1-certificate-engagement",
+    ),
     path("verify/", VerifyView.as_view(), name="api-v1-verify"),
     # Programs, program credentials and the learner record (programs.py).
     path("programs/", program_views.ProgramsView.as_view(), name="api-v1-programs"),

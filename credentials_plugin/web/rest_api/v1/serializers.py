@@ -297,6 +297,12 @@ class ReasonSerializer(serializers.Serializer):
     reason = reason_field(help_text="Why; recorded in the audit trail.")
 
 
+class RevokeSerializer(ReasonSerializer):
+    learner_reason = reason_field(
+        required=False, help_text="What the learner's message says of it (optional); never shown publicly."
+    )
+
+
 class OptionalReasonSerializer(serializers.Serializer):
     reason = reason_field(required=False, help_text="Why (optional); recorded in the audit trail.")
 

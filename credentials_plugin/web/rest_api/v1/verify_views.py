@@ -12,10 +12,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from credentials_plugin.core.limits import MAX_CERTIFICATE_ADDRESS, MAX_CREDENTIAL_BYTES
+from credentials_plugin.models import EngagementCount
 from credentials_plugin.vc.contexts import ContextsUnavailable
 from credentials_plugin.vc.keys import SigningKeyMissing
 from credentials_plugin.vc.verification import verify_certificate_id, verify_credential
 from credentials_plugin.web.credential_pages import CANNOT_CHECK_NOW
+from credentials_plugin.web.engagement_pages import count_request
 from credentials_plugin.web.rest_api.v1.serializers import ErrorSerializer
 from credentials_plugin.web.rest_api.v1.views import ApiView
 from credentials_plugin.web.throttling import PastedVerifyRateThrottle, VerifyRateThrottle
@@ -110,12 +112,16 @@ class VerifyView(ApiView):
             raise exceptions.ParseError('Send a JSON object: a credential, or {"certificate": "<ID or address>"}.')
         try:
             if "certificate" in body:
-                result = verify_certificate_id(self.validated(VerifyRequestSerializer, body)["certificate"])
+                asked = self.validated(VerifyRequestSerializer, body)["certificate"]
+                result = verify_certificate_id(asked)
                 if result is None:
                     raise exceptions.NotFound("No certificate has this ID.")
             else:
                 self._count_a_pasted_verification(request)
                 result = verify_credential(body)
+                ours = result.check("issuer") is None  # another issuer's credential is refused at once
+                asked = body.get("id") if ours and isinstance(body.get("id"), str) else ""
+            count_request(request, asked, EngagementCount.Kind.VERIFY_API)
         except SigningKeyMissing:
             return Response({"detail": "This site does not sign credentials yet."}, status=503)
         except ContextsUnavailable as error:

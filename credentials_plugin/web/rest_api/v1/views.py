@@ -346,15 +346,18 @@ class RevokeView(CertificateView):
     """Revoke (a reason is required). It stays revoked, whatever the grades, until reinstated."""
 
     openapi = {
-        "post": {"summary": "Revoke a certificate", "request": s.ReasonSerializer, "responses": s.OutcomeSerializer}
+        "post": {"summary": "Revoke a certificate", "request": s.RevokeSerializer, "responses": s.OutcomeSerializer}
     }
 
     operations = {"POST": "revoke"}
 
     def post(self, request, uuid):
         certificate = self.get_certificate()
-        reason = self.validated(s.ReasonSerializer, request.data)["reason"]
-        outcome = issuance.revoke(certificate.uuid, reason=reason, cause=self.cause(reason))
+        data = self.validated(s.RevokeSerializer, request.data)
+        reason, learner_reason = data["reason"], data.get("learner_reason", "")
+        outcome = issuance.revoke(
+            certificate.uuid, reason=reason, cause=self.cause(reason), learner_reason=learner_reason
+        )
         return Response(outcome_body(outcome))
 
 
