@@ -593,6 +593,8 @@ def test_the_preview_card_is_a_full_non_blank_image_at_both_widths(tab, certific
     shown = tab.page.locator("img").bounding_box()
     assert shown["width"] <= width + 1 and abs(shown["width"] / shown["height"] - 1200 / 630) < 0.02
     tab.screenshot(f"card-{width}")
+
+
 # --- Nothing runs off the screen (issue #16) -----------------------------------------------------
 
 
@@ -619,6 +621,8 @@ def test_the_pages_around_a_certificate_fit_the_screen(tab, certificate, learner
     reason = page.locator("td.reason").first.bounding_box()
     assert reason["x"] + reason["width"] <= width
     tab.screenshot(f"history-{width}")
+
+
 # --- Add to wallet ---------------------------------------------------------------------------
 
 
@@ -651,6 +655,8 @@ def test_the_learner_adds_to_a_wallet_from_the_certificate_page(tab, certificate
     assert page.evaluate("window.__csp") == []
     tab.screenshot("wallet-offer")
     axe_check(tab, "wallet")
+
+
 # --- Learner messages and the staff engagement chart (issue #18) ------------------------------
 
 MESSAGE_FACTS = {

@@ -86,6 +86,8 @@ class LmsCourseSettings:
     display_behavior: str
     available_date: datetime | None
     self_paced: bool
+
+
 class MessagePreferences:
     """Where and how a learner hears from us: their address, language ("" unknown) and opt-out."""
 
@@ -180,6 +182,7 @@ class Backend(ABC):
         anything; False when there is no LMS.
         """
         return False
+
     def course_names(self, course_keys) -> dict[CourseKey, str]:
         """
         The catalog names of many course runs (missing: unknown). This default asks ``get_course``

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('credentials_plugin', '0008_signed_credential_etag_verified_key'),
+        ('credentials_plugin', '0010_program_credential_imported_uuid'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='auditrecord',
             name='action',
-            field=models.CharField(choices=[('created', 'Created'), ('status_changed', 'Status changed'), ('revoked', 'Revoked'), ('reinstated', 'Reinstated'), ('regenerated', 'Regenerated'), ('grade_recorded', 'Grade recorded'), ('creation_refused', 'Creation refused'), ('allowlisted', 'Allowlisted'), ('unallowlisted', 'Removed from the allowlist'), ('configured', 'Configuration changed'), ('learner_retired', 'Learner retired'), ('wallet_issued', 'Added to a wallet')], max_length=32),
+            field=models.CharField(choices=[('created', 'Created'), ('status_changed', 'Status changed'), ('revoked', 'Revoked'), ('reinstated', 'Reinstated'), ('regenerated', 'Regenerated'), ('grade_recorded', 'Grade recorded'), ('creation_refused', 'Creation refused'), ('allowlisted', 'Allowlisted'), ('unallowlisted', 'Removed from the allowlist'), ('configured', 'Configuration changed'), ('learner_retired', 'Learner retired'), ('imported', 'Imported'), ('wallet_issued', 'Added to a wallet')], max_length=32),
         ),
         migrations.CreateModel(
             name='WalletOffer',

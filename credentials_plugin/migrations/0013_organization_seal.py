@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('credentials_plugin', '0008_signed_credential_etag_verified_key'),
+        ('credentials_plugin', '0012_notifications_and_engagement'),
     ]
 
     operations = [

@@ -18,7 +18,7 @@ def first_entries(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('credentials_plugin', '0008_signed_credential_etag_verified_key'),
+        ('credentials_plugin', '0013_organization_seal'),
     ]
 
     operations = [

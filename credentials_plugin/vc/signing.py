@@ -193,7 +193,9 @@ _NEWEST_CREDENTIAL = {
     ),
     "program_credential": PreparedQuery(
         SignedCredential,
-        lambda owner_id: SignedCredential.objects.filter(program_credential_id=owner_id, holder_did="").order_by("-id")[:1],
+        lambda owner_id: SignedCredential.objects.filter(program_credential_id=owner_id, holder_did="").order_by("-id")[
+            :1
+        ],
         owner_id=-7_654_332,
     ),
 }

@@ -204,7 +204,7 @@ def _issue_once(offer, holder_did, protocol) -> SignedCredential:
             raise WalletRefused(
                 _("This offer was already used: open a new one from your certificate."), "invalid_grant"
             )
-        for _ in range(TRIES):
+        for _attempt in range(TRIES):
             credential = new_entry(certificate=certificate, holder_did=holder_did)
             _sign_bound(certificate, credential, holder_did)
             if insert_entry(credential):
