@@ -88,6 +88,7 @@ class LmsCourseSettings:
     self_paced: bool
 
 
+@dataclass(frozen=True)
 class MessagePreferences:
     """Where and how a learner hears from us: their address, language ("" unknown) and opt-out."""
 
