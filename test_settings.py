@@ -76,6 +76,9 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING_CONFIG = None
+# Learner messages go nowhere outside a test (pytest-django swaps in its outbox during one): the
+# processes the concurrency tests start send through this too, and no test reaches an SMTP server.
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 # Verifiable credentials: a signing key made for the tests alone (the JSON-LD contexts are the
 # package's own copies, read offline).
