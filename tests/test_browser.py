@@ -27,6 +27,7 @@ if not CHROMIUM.exists():
     )
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
+from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from PIL import Image  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
@@ -297,11 +298,25 @@ def test_print_gives_one_landscape_page_without_the_share_section(tab, certifica
     tab.assert_clean()
 
 
-def log_in(tab, client, user):
+def log_in(tab, user):
     """The browser gets the session of USER (made by Django's test client, stored in the database)."""
+    client = Client()
     client.force_login(user)
-    cookie = client.cookies["sessionid"]
-    tab.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": tab.origin}])
+    tab.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": tab.origin}])
+
+
+def enforce_strict_csp(tab, live_server):
+    """Every page of the live server comes with STRICT_CSP; ``window.__csp`` collects what it blocked."""
+
+    def add_csp(route):
+        response = route.fetch()
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
+
+    tab.page.route(f"{live_server.url}/**", add_csp)
+    tab.page.add_init_script(
+        "window.__csp = []; document.addEventListener('securitypolicyviolation',"
+        " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
 
 
 @pytest.mark.parametrize("paper", PAPERS)
@@ -319,7 +334,7 @@ def test_print_of_a_crowded_certificate_still_gives_one_whole_page(tab, client, 
         )
     title = "Advanced Topics in Distributed Systems: Consensus, Replication and Fault Tolerance at Scale"
     certificate = award(learner, clock, show_grade=True, title_override=title)
-    log_in(tab, client, learner)
+    log_in(tab, learner)
     page = tab.open(certificate.public_url)
     assert page.get_by_role("status").first.inner_text().startswith("Congratulations")
     tab.screenshot(f"crowded-{paper}-screen")
@@ -378,15 +393,7 @@ def test_axe_finds_no_serious_violation_on_the_verify_page(tab, certificate):
 
 
 def test_the_page_works_under_a_strict_content_security_policy(tab, certificate, live_server):
-    def add_csp(route):
-        response = route.fetch()
-        route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
-
-    tab.page.route(f"{live_server.url}/**", add_csp)
-    tab.page.add_init_script(
-        "window.__csp = []; document.addEventListener('securitypolicyviolation',"
-        " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
-    )
+    enforce_strict_csp(tab, live_server)
     page = tab.open(certificate.public_url)
     assert tab.document.headers["content-security-policy"] == STRICT_CSP
     page.get_by_role("button", name="Copy link").click()
@@ -436,17 +443,8 @@ def record_holder(make_learner, clock):
     return learner
 
 
-def signed_in(tab, user, live_server):
-    """The tab's context carries a real session of USER (as after signing in)."""
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    tab.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
-
-
 def test_the_record_page_renders_with_no_console_error_and_passes_axe(tab, record_holder, live_server):
-    signed_in(tab, record_holder, live_server)
+    log_in(tab, record_holder)
     page = tab.open("/credentials/records/")
     assert page.get_by_role("heading", level=1).inner_text() == "My learner record"
     assert "Cloud Foundations" in page.locator("#programs-title + article").inner_text()
@@ -460,7 +458,7 @@ def test_the_record_page_renders_with_no_console_error_and_passes_axe(tab, recor
 def test_a_share_link_opens_without_a_session_shows_no_private_detail_and_stops_when_revoked(
     tab, browser, record_holder, live_server
 ):
-    signed_in(tab, record_holder, live_server)
+    log_in(tab, record_holder)
     page = tab.open("/credentials/records/")
     page.get_by_role("button", name="Create a share link").click()
     page.wait_for_load_state("networkidle")
@@ -559,7 +557,7 @@ def test_the_certificate_page_lays_out_at_a_desktop_and_a_phone_width(tab, certi
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_owner_sees_their_record_link_at_both_widths(tab, client, certificate, learner, width):
     at_width(tab, width)
-    log_in(tab, client, learner)
+    log_in(tab, learner)
     page = tab.open(certificate.public_url)
     assert page.evaluate(LAYOUT_PROBLEMS, [*CERTIFICATE_PARTS, ".banner-owner", ".site-nav a[href$='/records/']"]) == []
     tab.screenshot(f"certificate-owner-{width}")
@@ -614,9 +612,9 @@ def test_the_pages_around_a_certificate_fit_the_screen(tab, certificate, learner
 
     fits(certificate.public_url, status=410)
     fits(f"/credentials/verify/?certificate={certificate.uuid}")
-    signed_in(tab, learner, live_server)
+    log_in(tab, learner)
     fits("/credentials/records/")
-    signed_in(tab, staff, live_server)
+    log_in(tab, staff)
     page = fits(f"/credentials/courses/{COURSE}/history/")
     reason = page.locator("td.reason").first.bounding_box()
     assert reason["x"] + reason["width"] <= width
@@ -629,16 +627,8 @@ def test_the_pages_around_a_certificate_fit_the_screen(tab, certificate, learner
 def test_the_learner_adds_to_a_wallet_from_the_certificate_page(tab, certificate, learner, live_server):
     """The learner's way in: the certificate page's "Add to wallet", the offer's two codes, under a strict CSP."""
 
-    def add_csp(route):
-        response = route.fetch()
-        route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
-
-    tab.page.route(f"{live_server.url}/**", add_csp)
-    tab.page.add_init_script(
-        "window.__csp = []; document.addEventListener('securitypolicyviolation',"
-        " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
-    )
-    signed_in(tab, learner, live_server)
+    enforce_strict_csp(tab, live_server)
+    log_in(tab, learner)
     page = tab.open(certificate.public_url)
     page.get_by_role("link", name="Add to wallet").click()
     page.wait_for_load_state("networkidle")
@@ -696,7 +686,7 @@ def test_the_staff_engagement_chart_renders_without_script_and_passes_axe(tab, c
         )
     staff = make_user("chart_staff")
     grant(staff, "staff")
-    signed_in(tab, staff, live_server)
+    log_in(tab, staff)
     page = tab.open(f"/credentials/courses/{COURSE}/engagement/")
     chart = page.get_by_role("img", name="Views and verifications per day")
     assert chart.count() == 1 and chart.bounding_box()["width"] > 600

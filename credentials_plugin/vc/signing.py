@@ -300,13 +300,13 @@ def _sign_locked(model, pk, awarded, user=None):
     if credential is not None and not credential.revoked:
         if credential.document and not credential.needs_signing:  # signed by a concurrent request
             return credential
-        document, check = _sign_into(credential, holder)
+        document, check = sign_into(credential, holder)
         fields = ["document", "etag", "key_id", "verified_key", "signed_at", "needs_signing", "modified"]
         credential.save(update_fields=fields)
     else:  # first, or after a reinstatement: a new bit
         for _ in range(TRIES):
             credential = new_entry(**owner)
-            document, check = _sign_into(credential, holder)
+            document, check = sign_into(credential, holder)
             if insert_entry(credential):
                 break
         else:
@@ -320,13 +320,19 @@ def _sign_locked(model, pk, awarded, user=None):
     return credential
 
 
-def _sign_into(credential, holder):
-    """Build, sign and check CREDENTIAL's document, set on it (not saved). Returns the document and the check."""
+def sign_into(credential, holder, *, holder_did=""):
+    """
+    Build, sign and check CREDENTIAL's document, set on it (not saved): HOLDER's credential, or with
+    HOLDER_DID, a wallet copy naming that DID as its subject. Returns the document and the check.
+    """
     build = course_credential_document if isinstance(holder, CourseCertificate) else program_credential_document
+    unsigned = build(holder, credential)
+    if holder_did:
+        unsigned["credentialSubject"] = {"id": holder_did, **unsigned["credentialSubject"]}
     key = signing_key()
     # Checked as any verifier would, on the data just signed (on the workers, when there are), and
     # remembered: in the row for verify-by-id, in the cache for the pages and pasted copies.
-    document, check = sign_checked(build(holder, credential), key)
+    document, check = sign_checked(unsigned, key)
     credential.document = json.dumps(document, indent=2, ensure_ascii=False)
     credential.etag = document_etag(credential.document.encode())
     credential.key_id = key.key_id

@@ -12,7 +12,6 @@ revoking the certificate (``status_lists.revoke_credentials_of``) revokes every 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import secrets
 from dataclasses import dataclass
@@ -27,11 +26,9 @@ from credentials_plugin.core.retry import in_transaction
 from credentials_plugin.core.types import Cause
 from credentials_plugin.models import AuditRecord, CourseCertificate, SignedCredential, WalletOffer
 from credentials_plugin.statuses import AuditAction, CauseKind, CertificateStatus
-from credentials_plugin.vc.documents import course_credential_document
 from credentials_plugin.vc.holder_binding import HolderProofError, check_did_authentication, check_proof_jwt
-from credentials_plugin.vc.keys import signing_key
-from credentials_plugin.vc.proofs import remember_proof_check, sign_checked
-from credentials_plugin.vc.signing import document_etag, is_public
+from credentials_plugin.vc.proofs import remember_proof_check
+from credentials_plugin.vc.signing import is_public, sign_into
 from credentials_plugin.vc.status_lists import TRIES, NoFreeIndex, insert_entry, new_entry
 
 log = logging.getLogger(__name__)
@@ -206,11 +203,12 @@ def _issue_once(offer, holder_did, protocol) -> SignedCredential:
             )
         for _attempt in range(TRIES):
             credential = new_entry(certificate=certificate, holder_did=holder_did)
-            _sign_bound(certificate, credential, holder_did)
+            document, check = sign_into(credential, certificate, holder_did=holder_did)
             if insert_entry(credential):
                 break
         else:
             raise NoFreeIndex(f"Every index tried for a wallet copy of {certificate.uuid} was taken meanwhile.")
+        remember_proof_check(document, check)
         WalletOffer.objects.filter(pk=offer.pk).update(signed_credential=credential)
         cause = Cause(kind=CauseKind.API, actor_id=offer.user_id, source=f"wallet:{protocol}")
         reason = _("Added to a wallet ({protocol}), bound to {did}.").format(protocol=protocol, did=holder_did)
@@ -227,18 +225,3 @@ def _issue_once(offer, holder_did, protocol) -> SignedCredential:
     credential = in_transaction(work)
     log.info("Issued wallet copy %s of certificate %s to %s.", credential.uuid, offer.certificate.uuid, holder_did)
     return credential
-
-
-def _sign_bound(certificate, credential, holder_did):
-    """Sign the wallet copy of CERTIFICATE bound to HOLDER_DID into CREDENTIAL (not yet saved)."""
-    document = course_credential_document(certificate, credential)
-    document["credentialSubject"] = {"id": holder_did, **document["credentialSubject"]}
-    key = signing_key()
-    signed, check = sign_checked(document, key)
-    credential.document = json.dumps(signed, indent=2, ensure_ascii=False)
-    credential.etag = document_etag(credential.document.encode())
-    credential.key_id = key.key_id
-    credential.verified_key = key.multikey if check.ok else ""
-    credential.signed_at = timezone.now()
-    credential.needs_signing = False
-    remember_proof_check(signed, check)
