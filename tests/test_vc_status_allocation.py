@@ -22,29 +22,35 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def certificates(make_learner, clock):
     Organization.objects.create(short_name="DemoX", display_name="Demo University")
-    return [CourseCertificate.objects.get(uuid=award(make_learner(time=clock.tick()), clock).uuid) for _ in range(6)]
+    return [CourseCertificate.objects.get(uuid=award(make_learner(time=clock.tick()), clock).uuid) for _ in range(7)]
 
 
 def sign(certificate):
     return signing.signed_credential_for_certificate(certificate)
 
 
+def small_list_after(credential):
+    """A status list of 8 bits whose entries begin after CREDENTIAL's id (ids never restart: SQLite's AUTOINCREMENT)."""
+    return StatusList.objects.create(purpose=status_lists.PURPOSE, size=8, first_entry_id=credential.pk + 1)
+
+
 def test_a_list_takes_entries_until_the_largest_id_says_it_may_be_half_full(certificates):
-    small = StatusList.objects.create(purpose=status_lists.PURPOSE, size=8, first_entry_id=1)
-    placed = [sign(certificate).status_list_id for certificate in certificates[:5]]
-    assert placed[:4] == [small.pk] * 4  # ids 1 to 4: at most 4 entries, half of 8
+    small = small_list_after(sign(certificates[0]))
+    placed = [sign(certificate).status_list_id for certificate in certificates[1:6]]
+    assert placed[:4] == [small.pk] * 4  # its first 4 ids: at most 4 entries, half of 8
     opened = StatusList.objects.order_by("-id").first()
     assert placed[4] == opened.pk != small.pk
     assert opened.first_entry_id == SignedCredential.objects.filter(status_list=small).order_by("-id").first().pk + 1
-    assert sign(certificates[5]).status_list_id == opened.pk
+    assert sign(certificates[6]).status_list_id == opened.pk
     assert SignedCredential.objects.filter(status_list=small).count() == 4
 
 
 def test_skipped_ids_only_close_a_list_early(certificates):
-    small = StatusList.objects.create(purpose=status_lists.PURPOSE, size=8, first_entry_id=1)
-    sign(certificates[0])
-    SignedCredential.objects.filter(status_list=small).update(id=10)  # as if ids 1 to 9 had been skipped
-    assert sign(certificates[1]).status_list_id != small.pk
+    small = small_list_after(sign(certificates[0]))
+    sign(certificates[1])
+    # As if the 9 ids after the list's first had been skipped (failed inserts).
+    SignedCredential.objects.filter(status_list=small).update(id=small.first_entry_id + 9)
+    assert sign(certificates[2]).status_list_id != small.pk
     assert SignedCredential.objects.filter(status_list=small).count() == 1
 
 
