@@ -40,7 +40,7 @@ if [ ! -f demo/signing-keys.json ]; then
     "$PYTHON" -m django signing_keys --skip-checks create
 fi
 echo "demo: creating a fresh database, demo/db.sqlite3 (and demo/media/, the branding images seed_demo draws)"
-rm -rf demo/db.sqlite3 demo/media
+rm -rf demo/db.sqlite3 demo/media demo/emails
 "$PYTHON" -m django migrate --noinput --verbosity 0
 echo "demo: no edx-platform here: the plugin's standalone backend keeps what the events report"
 "$PYTHON" -m django seed_demo

@@ -62,8 +62,6 @@ STATIC_URL = "static/"
 # Uploaded branding (logos, seals, signatures): seed_demo draws the demo's own; runserver serves them.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = BASE_DIR / "media"
-# The LMS's name for itself: the public pages' header, footer and preview cards show it.
-PLATFORM_NAME = "DemoX Learning"
 
 # The LMS's data (enrollments, grades, names, roles) reaches the plugin only through the
 # openedx-events that seed_demo sends; the standalone backend keeps what they report.
@@ -90,7 +88,9 @@ LOGGING = {
 # What the LMS does: let each plugin add its own settings.
 add_plugins(__name__, "lms.djangoapp", "common")
 
-# Learner messages print to the console (runserver's output); engagement counters live in a cache
-# every demo process shares, so `manage.py flush_engagement_counts` sees the server's counts.
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Learner messages are written as files to demo/emails/ (one per message: open them to see what a
+# learner receives), which keeps the demo's log quiet; engagement counters live in a cache every demo
+# process shares, so `manage.py flush_engagement_counts` sees the server's counts.
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = BASE_DIR / "emails"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": BASE_DIR / "cache"}}

@@ -193,10 +193,14 @@ if found.get("credentials_plugin") != expected:
 EOF
 # The wallets' own JavaScript libraries, for the wallet tests that run them (tests/wallet_js): only
 # where Node's npm is installed; without them those tests are skipped, saying so.
-if command -v npm >/dev/null 2>&1 && [ ! -d tests/wallet_js/node_modules ]; then
+if [ "$MODE" = full ] && command -v npm >/dev/null 2>&1 && [ ! -d tests/wallet_js/node_modules ]; then
     say "installing the wallet libraries of tests/wallet_js (npm ci)"
     npm ci --prefix tests/wallet_js --no-audit --no-fund --silent </dev/null \
         || say "npm ci failed: the tests that run the wallets' own libraries will be skipped"
 fi
 
-say "ready ($("$VENV/bin/python" -V 2>&1), $("$VENV/bin/ruff" --version))"
+if [ "$MODE" = full ]; then
+    say "ready ($("$VENV/bin/python" -V 2>&1), $("$VENV/bin/ruff" --version))"
+else
+    say "ready for the demo ($("$VENV/bin/python" -V 2>&1))"
+fi

@@ -331,6 +331,7 @@ class Command(BaseCommand):
             "=" * 78,
             f"Demo seeded: DemoX, {len(COURSES)} courses, {len(users)} learners, {enrollments} enrollments",
             f"Start here: {settings.LMS_ROOT_URL}/  (what to look at, with the sign-ins)",
+            f"The emails learners were sent: {getattr(settings, 'EMAIL_FILE_PATH', '(the email backend)')}",
             "=" * 78,
             "Staff login: lands on the certificate management pages of " + PYTHON.name,
             f"  URL:      {settings.LMS_ROOT_URL}/admin/login/?next={quote(management_path, safe='/:')}",
