@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from credentials_plugin.core.limits import MAX_PROOF_CONFIGURATION_TEMPLATE_CHARS
 from credentials_plugin.vc import multibase, proofs
 from credentials_plugin.vc.keys import SigningKey
 from tests.conftest import VC_VECTORS
@@ -211,7 +212,8 @@ def test_proof_configuration_of_another_shape_is_canonicalized_in_full():
     configuration = read_json(RDFC / "proofConfigDataInt.json")
     inline = {**configuration, "@context": [*configuration["@context"], {"note": "https://example.org/note"}]}
     other_time = {**configuration, "created": "2023-02-24T23:36:38.123+01:00"}
+    too_long = {**configuration, "https://w3id.org/security#nonce": "n" * MAX_PROOF_CONFIGURATION_TEMPLATE_CHARS}
     proofs._configuration_template.cache_clear()
-    for shape in (inline, other_time):
+    for shape in (inline, other_time, too_long):
         assert proofs._configuration_hash(shape) == proofs._canonical_hash(shape)
-    assert proofs._configuration_template.cache_info().currsize == 0, "neither made a template"
+    assert proofs._configuration_template.cache_info().currsize == 0, "none made a template"

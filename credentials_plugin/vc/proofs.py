@@ -25,7 +25,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pyld import canon, jsonld
 
-from credentials_plugin.core.limits import MAX_CANONICALIZATION_PERMUTATIONS
+from credentials_plugin.core.limits import (
+    MAX_CANONICALIZATION_PERMUTATIONS,
+    MAX_PROOF_CONFIGURATION_TEMPLATE_CHARS,
+    MAX_PROOF_CONFIGURATION_TEMPLATES,
+)
 from credentials_plugin.vc.budget import CanonicalizationTooCostly, credential_cost_problem
 from credentials_plugin.vc.contexts import ScopedContextProcessor, document_loader
 from credentials_plugin.vc.did import resolve_verification_method
@@ -279,6 +283,8 @@ def _configuration_hash(configuration):
         and isinstance(context, list)
         and all(isinstance(url, str) for url in context)
         and all(isinstance(value, str) for _name, value in others)
+        and sum(map(len, context)) + sum(len(name) + len(value) for name, value in others)
+        <= MAX_PROOF_CONFIGURATION_TEMPLATE_CHARS
     ):
         template = _configuration_template(tuple(context), others)
         if template is not None:
@@ -288,7 +294,7 @@ def _configuration_hash(configuration):
     return _canonical_hash(configuration)
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=MAX_PROOF_CONFIGURATION_TEMPLATES)
 def _configuration_template(context, others):
     """
     The canonical N-Quads of a configuration made with the stand-in time, when the stand-in is one
