@@ -1,9 +1,10 @@
 """
 Serving and verifying stored credentials without redoing work (issue #15): credential.json sends
 the stored bytes with their stored ETag (304 on If-None-Match, headers a CDN may keep it by);
-signing canonicalizes the proof configuration and the document once each and checks its own
-signature on the data it signed; verify-by-id reads that check and the row's revocation bit; a
-pasted credential is canonicalized once (its configuration and its document, one RDFC run each).
+signing canonicalizes the document once (the proof configuration once per process: a template
+with the time put in) and checks its own signature on the data it signed; verify-by-id reads that
+check and the row's revocation bit; a pasted credential is canonicalized once (its configuration
+and its document, one RDFC run each).
 """
 
 import hashlib
@@ -33,7 +34,11 @@ def certificate(make_learner, clock):
 
 @pytest.fixture
 def canonicalizations(monkeypatch):
-    """Every RDFC-1.0 run (proofs.canonicalize is where each one starts)."""
+    """
+    Every RDFC-1.0 run (proofs.canonicalize is where each one starts), from a process that has made
+    no proof configuration template yet (each is canonicalized once per process).
+    """
+    proofs._configuration_template.cache_clear()
     calls = []
     original = proofs.canonicalize
 
@@ -95,13 +100,22 @@ def test_a_revoked_or_retired_certificate_is_not_served_as_stored(client, certif
     assert client.get(credential_url(certificate)).status_code == 410
 
 
-def test_signing_canonicalizes_configuration_and_document_once_each_and_checks_itself(certificate, canonicalizations):
+def test_signing_canonicalizes_configuration_and_document_once_each_and_checks_itself(
+    certificate, canonicalizations, make_learner, clock
+):
     credential = signed(certificate)
-    assert len(canonicalizations) == 2  # the proof configuration, then the document
+    assert len(canonicalizations) == 2  # the proof configuration (its template), then the document
     assert credential.verified_key == signing_key().multikey
     canonicalizations.clear()
     assert proofs.check_proof(json.loads(credential.document)).ok  # remembered: not checked again
     assert canonicalizations == []
+
+    another = signed(award(make_learner(time=clock.tick()), clock))
+    assert len(canonicalizations) == 1  # the document: the configuration is the template's, with its own time
+    assert isinstance(canonicalizations[0], proofs._Expanded)
+    assert another.verified_key == signing_key().multikey
+    cache.clear()
+    assert verify_credential(json.loads(another.document)).ok  # and a verifier's full check agrees
 
 
 def test_verify_by_id_reads_the_stored_check_and_the_status_bit(client, certificate, canonicalizations):
@@ -126,12 +140,13 @@ def test_a_stored_check_by_another_key_is_not_trusted(certificate, canonicalizat
     canonicalizations.clear()
     cache.clear()
     assert verify_certificate_id(str(certificate.uuid)).ok  # its proof checked again, the slow way
-    assert len(canonicalizations) == 2
+    assert len(canonicalizations) == 1  # the document (the configuration from the template signing made)
 
 
 def test_a_pasted_credential_is_canonicalized_once(certificate, canonicalizations):
     document = json.loads(signed(certificate).document)
     cache.clear()  # as a verifier elsewhere: never checked here
+    proofs._configuration_template.cache_clear()  # nor signed anything here
     canonicalizations.clear()
     assert verify_credential(document).ok
     assert len(canonicalizations) == 2  # one RDFC run for the proof configuration, one for the document

@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from credentials_plugin.core.limits import MAX_PROOF_CONFIGURATION_TEMPLATE_CHARS
 from credentials_plugin.vc import multibase, proofs
 from credentials_plugin.vc.keys import SigningKey
 from tests.conftest import VC_VECTORS
@@ -184,3 +185,35 @@ def test_signing_refuses_undefined_terms_and_names_them():
     assert refused.value.terms == ["Graduate", "grade"]
     assert "grade" in str(refused.value)
     assert unsigned == before
+
+
+CREATION_TIMES = ["2023-02-24T23:36:38Z", "1999-12-31T23:59:59Z", "2026-12-03T06:48:38Z", "9999-01-01T00:00:00Z"]
+
+
+@pytest.mark.parametrize("created", CREATION_TIMES)
+@pytest.mark.parametrize("source", ["vectors", "ob3"])
+def test_proof_configuration_from_its_template_is_its_full_canonicalization(source, created):
+    """The configuration's hash, put together from the per-process template, is byte for byte the full one's."""
+    if source == "vectors":
+        configuration = read_json(RDFC / "proofConfigDataInt.json")
+    else:
+        signed = read_json(VECTORS / "ob3-signed-eddsa-rdfc-2022.json")
+        configuration = {name: value for name, value in signed["proof"].items() if name != "proofValue"}
+        configuration["@context"] = signed["@context"]
+    configuration["created"] = created
+    proofs._configuration_template.cache_clear()
+    full = proofs._canonical_hash(configuration)
+    assert proofs._configuration_hash(configuration) == full  # template made here
+    assert proofs._configuration_hash(configuration) == full  # and reused
+    assert proofs._configuration_template.cache_info().hits >= 1
+
+
+def test_proof_configuration_of_another_shape_is_canonicalized_in_full():
+    configuration = read_json(RDFC / "proofConfigDataInt.json")
+    inline = {**configuration, "@context": [*configuration["@context"], {"note": "https://example.org/note"}]}
+    other_time = {**configuration, "created": "2023-02-24T23:36:38.123+01:00"}
+    too_long = {**configuration, "https://w3id.org/security#nonce": "n" * MAX_PROOF_CONFIGURATION_TEMPLATE_CHARS}
+    proofs._configuration_template.cache_clear()
+    for shape in (inline, other_time, too_long):
+        assert proofs._configuration_hash(shape) == proofs._canonical_hash(shape)
+    assert proofs._configuration_template.cache_info().currsize == 0, "none made a template"

@@ -87,6 +87,12 @@ MAX_PROOF_VALUE = 100
 #: Orderings of indistinguishable blank nodes RDFC-1.0 may try (its "Hash N-Degree Quads" step)
 #: before canonicalization is refused: a poison graph would need factorially many. Ours need none.
 MAX_CANONICALIZATION_PERMUTATIONS = 1_000
+#: Proof configuration templates kept per process (vc/proofs.py: canonicalized once, the time put
+#: in), and the characters of a configuration's context URLs and values that may make one: ours
+#: need one template of a few hundred characters; a pasted proof's larger ones are canonicalized in
+#: full, so kept templates stay small.
+MAX_PROOF_CONFIGURATION_TEMPLATES = 32
+MAX_PROOF_CONFIGURATION_TEMPLATE_CHARS = 2_000
 # Rows of the LMS's certificates app read (and held in memory) per page of an import.
 MAX_IMPORT_BATCH_SIZE = 5_000
 # GeneratedCertificate.download_url's length: a longer link to our page cannot be mirrored there.

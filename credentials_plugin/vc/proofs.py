@@ -9,9 +9,11 @@ go unsigned, so signing refuses such a document and verifying rejects it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,7 +25,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pyld import canon, jsonld
 
-from credentials_plugin.core.limits import MAX_CANONICALIZATION_PERMUTATIONS
+from credentials_plugin.core.limits import (
+    MAX_CANONICALIZATION_PERMUTATIONS,
+    MAX_PROOF_CONFIGURATION_TEMPLATE_CHARS,
+    MAX_PROOF_CONFIGURATION_TEMPLATES,
+)
 from credentials_plugin.vc.budget import CanonicalizationTooCostly, credential_cost_problem
 from credentials_plugin.vc.contexts import ScopedContextProcessor, document_loader
 from credentials_plugin.vc.did import resolve_verification_method
@@ -108,11 +114,12 @@ def hash_data(unsecured_document: dict, proof_options: dict) -> bytes:
     dataset would not give either's N-Quads, because RDFC-1.0 numbers blank nodes (c14n0, c14n1,
     …) in the order of their hashes across the whole dataset, and the proof's own node is a blank
     node too. The configuration's is a handful of quads with that one blank node: a small part of
-    the cost, which is the document's expansion.
+    the cost, which is the document's expansion. A configuration of the usual shape is not even
+    canonicalized each time: see ``_configuration_hash``.
     """
     configuration = {name: value for name, value in proof_options.items() if name != "proofValue"}
     configuration["@context"] = unsecured_document.get("@context")
-    return _canonical_hash(configuration) + _canonical_hash(unsecured_document)
+    return _configuration_hash(configuration) + _canonical_hash(unsecured_document)
 
 
 def sign(document: dict, key: SigningKey, *, created: datetime | None = None) -> dict:
@@ -124,9 +131,10 @@ def sign_checked(document: dict, key: SigningKey, *, created: datetime | None = 
     """
     ``sign``, and the new proof checked as ``verify_proof`` checks any (the key resolved from the
     DID document, the signature against it), on the very bytes just signed: canonicalized once.
+    The cost budget is not checked again: the document was just canonicalized under it.
     """
     signed, data = _signed(document, key, created)
-    return signed, _verify_proof(signed, resolve_verification_method, lambda _unsecured, _proof: data)
+    return signed, _verify_proof(signed, resolve_verification_method, lambda _unsecured, _proof: data, budget=False)
 
 
 def _signed(document, key, created):
@@ -154,11 +162,11 @@ def verify_proof(document: dict, resolve: Callable[[str], Ed25519PublicKey | Non
     return _verify_proof(document, resolve, hash_data)
 
 
-def _verify_proof(document, resolve, hashed):
+def _verify_proof(document, resolve, hashed, *, budget=True):
     proof = document.get("proof") if isinstance(document, dict) else None
     method = proof.get("verificationMethod") if isinstance(proof, dict) else None
     method = method if isinstance(method, str) else ""
-    problem = _proof_problem(document, proof, method) or credential_cost_problem(document)
+    problem = _proof_problem(document, proof, method) or (budget and credential_cost_problem(document))
     if problem:
         return ProofCheck(False, problem, method)
     try:
@@ -247,6 +255,58 @@ def _relative_iris(node):
 
 def _canonical_hash(document):
     return _sha256(canonicalize(expand_defined(document)))
+
+
+# A proof's creation time as ``xsd_datetime`` writes it, and the stand-in a template is made with.
+_XSD_SECONDS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+_CREATED_STAND_IN = "1970-01-01T00:00:00Z"
+
+
+def _configuration_hash(configuration):
+    """
+    SHA-256 of the canonical proof configuration. Every proof of a site has the same configuration
+    but for its creation time, so a configuration whose @context is a list of context URLs, whose
+    other values are strings and whose ``created`` is an XSD dateTime to the second is canonicalized
+    once per process with a stand-in time, and the real time is put in the stand-in's place in that
+    text. That is exact: the configuration is one node (one blank node, so always ``_:c14n0``,
+    whatever the hashes), the time changes only its own literal, and the lines are sorted again as
+    RDFC-1.0 sorts them. Any other configuration (an inline context, a time in another form, a
+    template in which the stand-in is not exactly one literal) is canonicalized in full.
+    """
+    created, context = configuration.get("created"), configuration.get("@context")
+    others = tuple(
+        sorted((name, value) for name, value in configuration.items() if name not in ("created", "@context"))
+    )
+    if (
+        isinstance(created, str)
+        and _XSD_SECONDS.fullmatch(created)
+        and isinstance(context, list)
+        and all(isinstance(url, str) for url in context)
+        and all(isinstance(value, str) for _name, value in others)
+        and sum(map(len, context)) + sum(len(name) + len(value) for name, value in others)
+        <= MAX_PROOF_CONFIGURATION_TEMPLATE_CHARS
+    ):
+        template = _configuration_template(tuple(context), others)
+        if template is not None:
+            lines = template.replace(f'"{_CREATED_STAND_IN}"', f'"{created}"').splitlines(keepends=True)
+            if len(set(lines)) == len(lines):  # the real time did not make two lines one
+                return _sha256("".join(sorted(lines)))
+    return _canonical_hash(configuration)
+
+
+@functools.lru_cache(maxsize=MAX_PROOF_CONFIGURATION_TEMPLATES)
+def _configuration_template(context, others):
+    """
+    The canonical N-Quads of a configuration made with the stand-in time, when the stand-in is one
+    literal of its one blank node; else None.
+    """
+    try:
+        text = canonicalize(expand_defined({"@context": list(context), **dict(others), "created": _CREATED_STAND_IN}))
+    except Exception:  # noqa: BLE001 (any failure: the full canonicalization raises it again, with the real time)
+        return None
+    if text.count(f'"{_CREATED_STAND_IN}"') != 1 or set(re.findall(r"_:[^ ]+", text)) != {"_:c14n0"}:
+        return None
+    return text
 
 
 def _expanded_to_rdf(expanded):
