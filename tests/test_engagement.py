@@ -222,6 +222,7 @@ def own_buffer():
     """A fresh buffer, as a forked worker starts with, whose pusher thread never runs (a server without threads)."""
     counting._forget_parents_buffer()
     counting._buffer.pusher = threading.Thread(target=lambda: None)
+    counting._buffer.overdue_at = float("inf")
     yield counting._buffer
     counting._forget_parents_buffer()
 

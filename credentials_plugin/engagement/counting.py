@@ -63,45 +63,51 @@ def _is_crawler(user_agent):
     return bool(_crawlers.isCrawler(user_agent))
 
 
-def count(subject_uuid, kind, *, user_agent):
+def count(subject_uuid: UUID, kind, *, user_agent):
     """
     Count one KIND for the certificate (or its signed credential) SUBJECT_UUID today, in this
     process's buffer. The user agent is looked at to drop crawlers, and then forgotten.
     """
     if kind not in KINDS or is_bot(user_agent) or not plugin_settings.COUNT_ENGAGEMENT:
         return
-    key = (int(time.time() // SECONDS_A_DAY), subject_uuid, kind)  # the UTC day, as timezone.now().date(), faster
-    with _buffer.lock:
-        counts = _buffer.counts
+    now = time.time()
+    key = (int(now // SECONDS_A_DAY), subject_uuid.int, kind)  # UTC day; ints and text, hashed and compared in C
+    buffer = _buffer
+    with buffer.lock:
+        counts = buffer.counts
         counts[key] = counts.get(key, 0) + 1
         full = len(counts) >= MAX_BUFFERED_ENGAGEMENT_COUNTS
-    if _buffer.pusher is None:
-        _buffer.start_pusher()
-    if full or time.monotonic() > _buffer.overdue_at:
-        push()
+    if full or now > buffer.overdue_at:  # rare: the buffer is full, the thread is overdue or not started yet
+        if buffer.pusher is None and not full:
+            buffer.start_pusher()
+        else:
+            push()
 
 
 class _Buffer:
-    """This process's counts not yet in the cache, ``{(UTC day number, UUID, kind): number}``, and its pusher thread."""
+    """
+    This process's counts not yet in the cache, ``{(UTC day number, UUID as an int, kind): number}``,
+    its pusher thread, and the ``time.time()`` after which a request pushes (the first one starts the thread).
+    """
 
     def __init__(self):
         self.lock = threading.Lock()
         self.counts = {}
         self.pusher = None
-        self.overdue_at = float("inf")  # no thread yet: nothing is overdue
+        self.overdue_at = 0.0
 
     def start_pusher(self):
         with self.lock:
             if self.pusher is not None:
                 return
-            self.overdue_at = time.monotonic() + 2 * ENGAGEMENT_PUSH_SECONDS
+            self.overdue_at = time.time() + 2 * ENGAGEMENT_PUSH_SECONDS
             self.pusher = threading.Thread(target=_push_forever, name="credentials_plugin-engagement", daemon=True)
         self.pusher.start()
 
     def take(self):
         with self.lock:
             taken, self.counts = self.counts, {}
-            self.overdue_at = time.monotonic() + 2 * ENGAGEMENT_PUSH_SECONDS
+            self.overdue_at = time.time() + 2 * ENGAGEMENT_PUSH_SECONDS
         return taken
 
     def put_back(self, counts):
@@ -146,12 +152,12 @@ def push():
     cache = caches[DEFAULT_CACHE_ALIAS]  # once (each read of the ``cache`` proxy looks the connection up)
     pushed = 0
     pending = iter(list(counts.items()))
-    for (day_number, subject_uuid, kind), value in pending:
+    for (day_number, uuid_number, kind), value in pending:
         try:
-            _add_to_counter(cache, date.fromordinal(EPOCH_ORDINAL + day_number), subject_uuid, kind, value)
+            _add_to_counter(cache, date.fromordinal(EPOCH_ORDINAL + day_number), UUID(int=uuid_number), kind, value)
         except Exception:  # a cache that is down never fails the page: keep the rest for the next push
             log.warning("Could not push engagement counts to the cache.", exc_info=True)
-            _buffer.put_back({(day_number, subject_uuid, kind): value, **dict(pending)})
+            _buffer.put_back({(day_number, uuid_number, kind): value, **dict(pending)})
             break
         pushed += value
     return pushed
