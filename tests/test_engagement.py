@@ -272,7 +272,11 @@ def test_a_full_buffer_is_pushed_by_the_request_that_fills_it(client, certificat
 
 
 class UnreachableCache:
+    def __init__(self):
+        self.tries = 0
+
     def __getattr__(self, name):
+        self.tries += 1
         raise ConnectionError("the cache is down")
 
 
@@ -292,3 +296,16 @@ def test_a_forked_child_does_not_push_its_parents_counts(client, certificate, ow
     counting._forget_parents_buffer()  # what os.register_at_fork runs in the child
     assert counting._buffer is not own_buffer and not counting._buffer.counts
     assert sum(own_buffer.counts.values()) == 1  # still the parent's, to push
+
+
+def test_requests_do_not_retry_an_unreachable_cache_each_time(client, certificate, own_buffer, monkeypatch):
+    monkeypatch.setattr(counting, "MAX_BUFFERED_ENGAGEMENT_COUNTS", 1)
+    unreachable = UnreachableCache()
+    with monkeypatch.context() as patched:
+        patched.setattr(counting, "caches", {DEFAULT_CACHE_ALIAS: unreachable})
+        assert client.get(certificate.public_url, HTTP_USER_AGENT=BROWSER).status_code == 200  # fills it: one try
+        for network in ("linkedin", "x", "email"):
+            assert client.get(f"{certificate.public_url}share/{network}/", HTTP_USER_AGENT=BROWSER).status_code == 302
+        assert unreachable.tries == 1
+    counting.flush()  # the cache is back: nothing was lost meanwhile
+    assert counts_of(certificate) == {Kind.VIEW: 1, Kind.SHARE_LINKEDIN: 1, Kind.SHARE_X: 1, Kind.SHARE_EMAIL: 1}

@@ -80,14 +80,15 @@ def count(subject_uuid: UUID, kind, *, user_agent):
     if full or now > buffer.overdue_at:  # rare: the buffer is full, the thread is overdue or not started yet
         if buffer.pusher is None and not full:
             buffer.start_pusher()
-        else:
+        elif now >= buffer.retry_at:  # not while the cache is unreachable: one try per ENGAGEMENT_PUSH_SECONDS
             push()
 
 
 class _Buffer:
     """
     This process's counts not yet in the cache, ``{(UTC day number, UUID as an int, kind): number}``,
-    its pusher thread, and the ``time.time()`` after which a request pushes (the first one starts the thread).
+    its pusher thread, the ``time.time()`` after which a request pushes (the first one starts the
+    thread), and the one before which a request does not (the cache was unreachable).
     """
 
     def __init__(self):
@@ -95,13 +96,16 @@ class _Buffer:
         self.counts = {}
         self.pusher = None
         self.overdue_at = 0.0
+        self.retry_at = 0.0
 
     def start_pusher(self):
         with self.lock:
             if self.pusher is not None:
                 return
             self.overdue_at = time.time() + 2 * ENGAGEMENT_PUSH_SECONDS
-            self.pusher = threading.Thread(target=_push_forever, name="credentials_plugin-engagement", daemon=True)
+            self.pusher = threading.Thread(
+                target=_push_forever, args=(self,), name="credentials_plugin-engagement", daemon=True
+            )
         self.pusher.start()
 
     def take(self):
@@ -135,18 +139,20 @@ def _forget_parents_buffer():
 os.register_at_fork(after_in_child=_forget_parents_buffer)
 
 
-def _push_forever():
-    while True:
+def _push_forever(buffer):
+    """The pusher thread of BUFFER, until it is no longer the process's (tests replace it; a fork has no threads)."""
+    while buffer is _buffer:
         time.sleep(ENGAGEMENT_PUSH_SECONDS)
         try:
-            push()
+            push(buffer)
         except Exception:  # the thread must live on
             log.exception("Could not push the engagement counts.")
 
 
-def push():
+def push(buffer=None):
     """Add this process's buffered counts to the shared cache's counters; returns the number of counts pushed."""
-    counts = _buffer.take()
+    buffer = buffer or _buffer
+    counts = buffer.take()
     if not counts:
         return 0
     cache = caches[DEFAULT_CACHE_ALIAS]  # once (each read of the ``cache`` proxy looks the connection up)
@@ -157,7 +163,8 @@ def push():
             _add_to_counter(cache, date.fromordinal(EPOCH_ORDINAL + day_number), UUID(int=uuid_number), kind, value)
         except Exception:  # a cache that is down never fails the page: keep the rest for the next push
             log.warning("Could not push engagement counts to the cache.", exc_info=True)
-            _buffer.put_back({(day_number, uuid_number, kind): value, **dict(pending)})
+            buffer.put_back({(day_number, uuid_number, kind): value, **dict(pending)})
+            buffer.retry_at = time.time() + ENGAGEMENT_PUSH_SECONDS
             break
         pushed += value
     return pushed
