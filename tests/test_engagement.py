@@ -4,9 +4,11 @@ written to the database on the request path, nothing about the visitor is kept, 
 the course's staff and the API read them.
 """
 
+import threading
 from datetime import timedelta
 
 import pytest
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -208,3 +210,102 @@ def test_the_flush_command_moves_the_counts(client, certificate):
     call_command("flush_engagement_counts", stdout=out)
     assert out.getvalue().strip() == "Moved 1 counts to the database."
     assert counts_of(certificate) == {Kind.VIEW: 1}
+
+
+# ---------------------------------------------------------------------------
+# The per-process buffer and its pushes to the shared cache
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def own_buffer():
+    """A fresh buffer, as a forked worker starts with, whose pusher thread never runs (a server without threads)."""
+    counting._forget_parents_buffer()
+    counting._buffer.pusher = threading.Thread(target=lambda: None)
+    counting._buffer.overdue_at = float("inf")
+    yield counting._buffer
+    counting._forget_parents_buffer()
+
+
+def cache_counter(certificate, kind=Kind.VIEW):
+    return cache.get(counting._counter_key(timezone.now().date(), certificate.uuid, kind))
+
+
+def test_a_counted_view_only_adds_to_the_process_buffer_until_a_push(client, certificate, own_buffer):
+    for _ in range(5):
+        client.get(certificate.public_url, HTTP_USER_AGENT=BROWSER)
+    assert cache_counter(certificate) is None  # the request path touched no cache counter
+    assert sum(own_buffer.counts.values()) == 5
+    assert counting.push() == 5
+    assert cache_counter(certificate) == 5 and not own_buffer.counts
+    client.get(certificate.public_url, HTTP_USER_AGENT=BROWSER)
+    counting.push()
+    assert cache_counter(certificate) == 6
+    counting.flush()
+    assert counts_of(certificate) == {Kind.VIEW: 6}
+
+
+def test_the_pusher_thread_pushes_a_fresh_process_buffer(client, certificate, monkeypatch):
+    monkeypatch.setattr(counting, "ENGAGEMENT_PUSH_SECONDS", 0.05)
+    counting._forget_parents_buffer()  # as in a forked worker: no thread yet, the parent's counts forgotten
+    client.get(certificate.public_url, HTTP_USER_AGENT=BROWSER)
+    assert counting._buffer.pusher is not None and counting._buffer.pusher.daemon
+    for _ in range(200):  # waits for the thread (at most 10 s), times nothing
+        if cache_counter(certificate) == 1:
+            break
+        threading.Event().wait(0.05)
+    assert cache_counter(certificate) == 1 and not counting._buffer.counts
+
+
+def test_a_request_pushes_when_the_pusher_thread_is_overdue(client, certificate, own_buffer):
+    own_buffer.overdue_at = 0  # the thread never ran (a server that runs no threads)
+    client.get(certificate.public_url, HTTP_USER_AGENT=BROWSER)
+    assert cache_counter(certificate) == 1 and not own_buffer.counts
+
+
+def test_a_full_buffer_is_pushed_by_the_request_that_fills_it(client, certificate, own_buffer, monkeypatch):
+    monkeypatch.setattr(counting, "MAX_BUFFERED_ENGAGEMENT_COUNTS", 2)
+    client.get(certificate.public_url, HTTP_USER_AGENT=BROWSER)
+    assert cache_counter(certificate) is None
+    client.get(f"{certificate.public_url}share/linkedin/", HTTP_USER_AGENT=BROWSER)  # a second (day, uuid, kind)
+    assert cache_counter(certificate) == 1 and cache_counter(certificate, Kind.SHARE_LINKEDIN) == 1
+
+
+class UnreachableCache:
+    def __init__(self):
+        self.tries = 0
+
+    def __getattr__(self, name):
+        self.tries += 1
+        raise ConnectionError("the cache is down")
+
+
+def test_counts_a_push_could_not_deliver_wait_for_the_next(client, certificate, own_buffer, monkeypatch):
+    for _ in range(3):
+        assert client.get(certificate.public_url, HTTP_USER_AGENT=BROWSER).status_code == 200
+    with monkeypatch.context() as patched:
+        patched.setattr(counting, "caches", {DEFAULT_CACHE_ALIAS: UnreachableCache()})
+        assert counting.push() == 0
+    assert sum(own_buffer.counts.values()) == 3
+    counting.flush()
+    assert counts_of(certificate) == {Kind.VIEW: 3}
+
+
+def test_a_forked_child_does_not_push_its_parents_counts(client, certificate, own_buffer):
+    client.get(certificate.public_url, HTTP_USER_AGENT=BROWSER)
+    counting._forget_parents_buffer()  # what os.register_at_fork runs in the child
+    assert counting._buffer is not own_buffer and not counting._buffer.counts
+    assert sum(own_buffer.counts.values()) == 1  # still the parent's, to push
+
+
+def test_requests_do_not_retry_an_unreachable_cache_each_time(client, certificate, own_buffer, monkeypatch):
+    monkeypatch.setattr(counting, "MAX_BUFFERED_ENGAGEMENT_COUNTS", 1)
+    unreachable = UnreachableCache()
+    with monkeypatch.context() as patched:
+        patched.setattr(counting, "caches", {DEFAULT_CACHE_ALIAS: unreachable})
+        assert client.get(certificate.public_url, HTTP_USER_AGENT=BROWSER).status_code == 200  # fills it: one try
+        for network in ("linkedin", "x", "email"):
+            assert client.get(f"{certificate.public_url}share/{network}/", HTTP_USER_AGENT=BROWSER).status_code == 302
+        assert unreachable.tries == 1
+    counting.flush()  # the cache is back: nothing was lost meanwhile
+    assert counts_of(certificate) == {Kind.VIEW: 1, Kind.SHARE_LINKEDIN: 1, Kind.SHARE_X: 1, Kind.SHARE_EMAIL: 1}

@@ -163,3 +163,8 @@ MAX_PROOF_JWT = 8_000
 MAX_HOLDER_DID = 255
 #: "Add to wallet" offers one learner may open per hour (each is a database row and a QR code).
 WALLET_OFFERS_PER_HOUR = 30
+
+#: Seconds between a process's pushes of its buffered engagement counts to the shared cache (its loss window).
+ENGAGEMENT_PUSH_SECONDS = 10
+#: Distinct (day, certificate, kind) counts a process buffers at most; the request that reaches it pushes them.
+MAX_BUFFERED_ENGAGEMENT_COUNTS = 10_000
