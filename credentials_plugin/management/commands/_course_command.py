@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from credentials_plugin.api import as_course_key
+from credentials_plugin.backends import get_backend
 from credentials_plugin.certificates import issuance
 from credentials_plugin.certificates.queries import find_learner
 from credentials_plugin.statuses import CauseKind
@@ -73,3 +74,16 @@ class CourseCommand(BaseCommand):
             f"{prefix}: {changes or 'nothing'}. Learners checked: {counts['learners']}, errors: {counts['errors']}."
         )
         return counts
+
+
+def takeover_course_option(course):
+    """
+    For the takeover commands (docs/takeover.md): refuse where there is no LMS certificates app,
+    and give their optional ``--course`` as a course key (None: every course).
+    """
+    if not get_backend().has_lms_certificates:
+        raise CommandError("There is no LMS certificates app here (CREDENTIALS_PLUGIN_BACKEND is not the LMS's).")
+    try:
+        return as_course_key(course) if course else None
+    except ValueError as error:
+        raise CommandError(str(error)) from error

@@ -2,11 +2,10 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from credentials_plugin.api import as_course_key
-from credentials_plugin.backends import get_backend
 from credentials_plugin.certificates import issuance, lms_import
 from credentials_plugin.conf import plugin_settings
 from credentials_plugin.core.limits import MAX_IMPORT_BATCH_SIZE
+from credentials_plugin.management.commands._course_command import takeover_course_option
 from credentials_plugin.statuses import CauseKind
 
 
@@ -25,12 +24,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, course=None, dry_run=False, batch_size=None, **options):
-        if not get_backend().has_lms_certificates:
-            raise CommandError("There is no LMS here to import from (CREDENTIALS_PLUGIN_BACKEND is not the LMS's).")
-        try:
-            course_key = as_course_key(course) if course else None
-        except ValueError as error:
-            raise CommandError(str(error)) from error
+        course_key = takeover_course_option(course)
         batch_size = plugin_settings.BATCH_SIZE if batch_size is None else batch_size
         cause = issuance.Cause(kind=CauseKind.COMMAND, source="import_lms_certificates")
         try:

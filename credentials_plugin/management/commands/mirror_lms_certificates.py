@@ -1,11 +1,10 @@
 """Write the LMS's GeneratedCertificate rows from ours in owned courses, so every learner surface links to us."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from credentials_plugin.api import as_course_key
-from credentials_plugin.backends import get_backend
 from credentials_plugin.core.takeover import owns_course
 from credentials_plugin.integrations import lms_mirror
+from credentials_plugin.management.commands._course_command import takeover_course_option
 from credentials_plugin.models import CourseCertificate
 
 
@@ -20,12 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--course", help="Only this course run.")
 
     def handle(self, *args, course=None, **options):
-        if not get_backend().has_lms_certificates:
-            raise CommandError("There is no LMS certificates app here (CREDENTIALS_PLUGIN_BACKEND is not the LMS's).")
-        try:
-            keys = [as_course_key(course)] if course else None
-        except ValueError as error:
-            raise CommandError(str(error)) from error
+        course_key = takeover_course_option(course)
+        keys = [course_key] if course_key else None
         if keys is None:
             keys = sorted(set(CourseCertificate.objects.values_list("course_key", flat=True)), key=str)
         for course_key in keys:

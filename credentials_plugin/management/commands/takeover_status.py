@@ -1,14 +1,13 @@
 """What is still on the LMS's built-in certificates side: courses, certificates, links (docs/takeover.md)."""
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from credentials_plugin.api import as_course_key
-from credentials_plugin.backends import get_backend
 from credentials_plugin.certificates import lms_import
 from credentials_plugin.conf import plugin_settings
 from credentials_plugin.core.links import absolute_url
 from credentials_plugin.core.takeover import owns_course
+from credentials_plugin.management.commands._course_command import takeover_course_option
 
 STEPS = {
     "org.openedx.learning.certificate.render.started.v1": "credentials_plugin.pipeline.RedirectLmsCertificatePage",
@@ -27,12 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--course", help="Only this course run.")
 
     def handle(self, *args, course=None, **options):
-        if not get_backend().has_lms_certificates:
-            raise CommandError("There is no LMS certificates app here (CREDENTIALS_PLUGIN_BACKEND is not the LMS's).")
-        try:
-            course_key = as_course_key(course) if course else None
-        except ValueError as error:
-            raise CommandError(str(error)) from error
+        course_key = takeover_course_option(course)
         prefix = absolute_url("/credentials/certificates/")
         courses = lms_import.takeover_state(course_key=course_key, owns_course=owns_course, our_url_prefix=prefix)
         left = 0
