@@ -253,3 +253,24 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("mysql_only"):
             item.add_marker(skip)
+
+
+# --- A live server (the browser and wallet tests) --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def live_server(django_db_setup, django_db_blocker):
+    """pytest-django's live server, one per module (static files served from the finders), bound to 127.0.0.1 only."""
+    from pytest_django.live_server_helper import LiveServer
+
+    with django_db_blocker.unblock():
+        server = LiveServer("127.0.0.1:0")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def links_point_at_the_live_server(settings, live_server):
+    """The links the plugin writes (pages, credentials, DID) lead to the live server."""
+    settings.LMS_ROOT_URL = live_server.url
+    settings.CREDENTIALS_PLUGIN_PUBLIC_BASE_URL = live_server.url

@@ -31,14 +31,18 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from PIL import Image  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
-from pytest_django.live_server_helper import LiveServer  # noqa: E402
 
 from credentials_plugin import api  # noqa: E402
 from credentials_plugin.models import CourseRoleFacts, Organization, Signatory  # noqa: E402
 from tests.conftest import COURSE, send_grade, send_passing  # noqa: E402
 
 # One live server and one Chromium for the module: --dist loadgroup runs it on one xdist worker.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser"), pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.xdist_group("browser"),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("links_point_at_the_live_server"),
+]
 
 CHROMIUM_ARGS = [
     "--no-sandbox",  # CI runs as root
@@ -59,22 +63,7 @@ class AccessibilityFinding(UserWarning):
     """A minor or moderate axe-core finding: reported, not failed."""
 
 
-# --- Server and browser, once per module -----------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def live_server(django_db_setup, django_db_blocker):
-    """pytest-django's live server (static files served from the finders), bound to 127.0.0.1 only."""
-    with django_db_blocker.unblock():
-        server = LiveServer("127.0.0.1:0")
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def _links_point_at_the_live_server(settings, live_server):
-    settings.LMS_ROOT_URL = live_server.url
-    settings.CREDENTIALS_PLUGIN_PUBLIC_BASE_URL = live_server.url
+# --- The browser, once per module (the live server is conftest's) -------------------------------
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,6 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 from PIL import Image
-from pytest_django.live_server_helper import LiveServer
 
 from credentials_plugin import api
 from credentials_plugin.core.limits import MAX_WALLET_REQUEST_BYTES, WALLET_OFFERS_PER_HOUR
@@ -40,25 +39,14 @@ from tests.conftest import COURSE, send_grade, send_passing
 from tests.independent_verifier import independently_verify
 from tests.wallet_harness import Wallet
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("wallet")]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("wallet"),
+    pytest.mark.usefixtures("links_point_at_the_live_server"),
+]
 
 CONTEXTS_DIR = contexts.PACKAGED_CONTEXTS_DIR
 TIMEOUT = 20
-
-
-@pytest.fixture(scope="module")
-def live_server(django_db_setup, django_db_blocker):
-    """pytest-django's live server, bound to 127.0.0.1 only."""
-    with django_db_blocker.unblock():
-        server = LiveServer("127.0.0.1:0")
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def _links_point_at_the_live_server(settings, live_server):
-    settings.LMS_ROOT_URL = live_server.url
-    settings.CREDENTIALS_PLUGIN_PUBLIC_BASE_URL = live_server.url
 
 
 @pytest.fixture
