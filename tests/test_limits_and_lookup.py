@@ -221,3 +221,54 @@ def test_operators_find_any_account_but_only_by_saying_so(world):
     assert queries.find_learner("stranger", anyone=True) == world.stranger
     with pytest.raises(TypeError):
         queries.find_learner("stranger")
+
+
+# ---------------------------------------------------------------------------
+# Global staff may allowlist anyone, by username only, and are warned
+# ---------------------------------------------------------------------------
+
+
+def test_global_staff_allowlist_someone_outside_the_course_by_username_with_a_warning(world):
+    response = call(world.client("global_staff"), "post", f"{COURSE_API}allowlist/", {"user": "stranger"})
+    assert response.status_code == 201
+    assert response.json()["created"] is True
+    assert response.json()["warnings"] and "not enrolled" in response.json()["warnings"][0]
+    entry = AllowlistEntry.objects.get(course_key=COURSE)
+    assert (entry.user, entry.added_by) == (world.stranger, world.global_staff)
+    record = AuditRecord.objects.get(action="allowlisted", user=world.stranger)
+    assert record.actor == world.global_staff
+    assert queries.OUTSIDE_COURSE_AUDIT_NOTE in record.reason
+    # Not enrolled, so no certificate yet; enrolling then makes them eligible whatever their grade.
+    assert not CourseCertificate.objects.filter(user=world.stranger, course_key=COURSE).exists()
+
+
+def test_global_staff_are_not_warned_about_a_learner_of_the_course(world):
+    response = call(world.client("global_staff"), "post", f"{COURSE_API}allowlist/", {"user": "carol"})
+    assert (response.status_code, response.json()["warnings"]) == (201, [])
+    assert queries.OUTSIDE_COURSE_AUDIT_NOTE not in AuditRecord.objects.get(action="allowlisted").reason
+
+
+def test_global_staff_name_someone_outside_the_course_by_username_only(world):
+    client = world.client("global_staff")
+    for identifier in (world.stranger.email, str(world.stranger.pk)):
+        response = call(client, "post", f"{COURSE_API}allowlist/", {"user": identifier})
+        assert response.status_code == 404
+    assert not AllowlistEntry.objects.exists()
+
+
+def test_an_instructor_still_finds_nobody_outside_the_course_by_username(world):
+    response = call(world.client("instructor"), "post", f"{COURSE_API}allowlist/", {"user": "stranger"})
+    assert response.status_code == 404
+    assert not AllowlistEntry.objects.exists()
+
+
+def test_the_staff_page_warns_global_staff_who_allowlist_someone_outside_the_course(world):
+    client = world.client("global_staff")
+    response = client.post(PAGES + "allowlist/add/", {"learner": "stranger", "notes": "Auditor"}, follow=True)
+    page = unescape(response.content.decode())
+    assert response.status_code == 200
+    assert "is on the allowlist" in page and "is not enrolled in this course" in page
+    assert AllowlistEntry.objects.get(course_key=COURSE).user == world.stranger
+    assert AuditRecord.objects.get(action="allowlisted").reason == f"Auditor {queries.OUTSIDE_COURSE_AUDIT_NOTE}"
+    refused = client.post(PAGES + "allowlist/add/", {"learner": world.superuser.email})
+    assert refused.status_code == 400

@@ -226,14 +226,21 @@ class AllowlistAddForm(forms.Form):
         help_text=_("Why this learner gets a certificate whatever their grade."),
     )
 
-    def __init__(self, *args, course_key, **kwargs):
+    def __init__(self, *args, course_key, by_global_staff=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.course_key = course_key
+        self.by_global_staff = by_global_staff
+        self.outside_course = False
 
     def clean_learner(self):
-        """Only a learner of the course is found; anyone else is as unknown as a name nobody has."""
+        """
+        Only a learner of the course is found (anyone else is as unknown as a name nobody has),
+        except that global staff may name any account by its username (``outside_course``).
+        """
         identifier = self.cleaned_data["learner"].strip()
-        user = queries.find_learner(identifier, self.course_key)
+        user, self.outside_course = queries.find_learner_to_allowlist(
+            identifier, self.course_key, by_global_staff=self.by_global_staff
+        )
         if user is None:
             raise forms.ValidationError(_("No learner has this username or email."))
         self.user = user

@@ -590,7 +590,9 @@ def allowlist(request, course_key):
 @require_POST
 @staff_page("allowlist")
 def allowlist_add(request, course_key):
-    form = AllowlistAddForm(request.POST, course_key=course_key)
+    form = AllowlistAddForm(
+        request.POST, course_key=course_key, by_global_staff=get_backend().is_global_staff(request.user)
+    )
     if not form.is_valid():
         messages.error(request, _("Nothing was changed: correct the form below."))
         return _allowlist_page(request, course_key, add_form=form, status=400)
@@ -601,12 +603,27 @@ def allowlist_add(request, course_key):
         return _redirect("staff_allowlist", course_key)
     notes = form.cleaned_data["notes"].strip()
     reason = notes or _("Added to the allowlist.")
+    if form.outside_course:
+        reason = f"{reason} {queries.OUTSIDE_COURSE_AUDIT_NOTE}"
     outcome = issuance.add_to_allowlist(user.pk, course_key, notes=notes, cause=_cause(request, reason))
     message = _("%s is on the allowlist.") % name
     if outcome.changed and outcome.certificate is not None:
         message += " " + _("Their certificate is now %s.") % _status_label(outcome.certificate.status).lower()
     messages.success(request, message)
+    if form.outside_course:
+        messages.warning(request, outside_course_warning(name))
     return _redirect("staff_allowlist", course_key)
+
+
+def outside_course_warning(name):
+    """What global staff are told after allowlisting someone who is not a learner of the course."""
+    return (
+        _(
+            "%s is not enrolled in this course and has no history in it. They were added because you are global "
+            "staff; they get a certificate only once they are enrolled and meet the course's other requirements."
+        )
+        % name
+    )
 
 
 @require_POST

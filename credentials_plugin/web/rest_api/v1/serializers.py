@@ -390,6 +390,11 @@ class AllowlistAddSerializer(serializers.Serializer):
 class AllowlistAddResultSerializer(OutcomeSerializer):
     entry = AllowlistEntrySerializer()
     created = serializers.BooleanField(help_text="False when the learner was already on the allowlist.")
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Empty, or why the addition needs a second look (global staff allowlisting someone outside "
+        "the course, by username).",
+    )
 
 
 class AllowlistCsvSerializer(serializers.Serializer):
