@@ -67,7 +67,6 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
 from importlib.metadata import version
 
 from benchmarks.common import (
@@ -99,6 +98,7 @@ FLOOR_COURSE_ID = "course-v1:BenchX+PeerFloor101+2026"
 COURSE_NAME = "Benchmarking Certificates"  # what benchmarks/issuance.py's events call the course
 TEMPLATE_SLUG = "benchmark-certificate-template"
 ARMS = ("ours", "peer", "our_floor", "peer_floor")
+SYNCHRONOUS = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}  # PRAGMA synchronous answers a number
 
 
 def parse_args(argv=None):
@@ -247,7 +247,9 @@ class Arms:
         start, cpu_start = clock(), cpu_clock()
         send_passing(learner, self.course_key)
         middle, cpu_middle = clock(), cpu_clock()
-        certificate = CourseCertificate.objects.select_related("user").get(user_id=learner[0], course_key=self.course_key)
+        certificate = CourseCertificate.objects.select_related("user").get(
+            user_id=learner[0], course_key=self.course_key
+        )
         signed_credential_for_certificate(certificate)
         end, cpu_end = clock(), cpu_clock()
         return [
@@ -321,7 +323,9 @@ def check_ours(learners, course_key):
     problems = []
     certificates = list(CourseCertificate.objects.filter(course_key=course_key, status="awarded"))
     if sorted(c.user_id for c in certificates) != sorted(learner[0] for learner in learners):
-        problems.append(f"expected {len(learners):,} awarded certificates, one per learner; found {len(certificates):,}")
+        problems.append(
+            f"expected {len(learners):,} awarded certificates, one per learner; found {len(certificates):,}"
+        )
     cache.clear()  # signing remembered each proof's check: verify each one again, from its bytes
     failed = []
     for certificate in certificates:
@@ -437,6 +441,7 @@ def report(args, times, sqlite, checked, problems):
     our_floor, peer_floor = results["our_floor"], results["peer_floor"]
     mode = "SQLite in memory (CPU only)" if args.db == "memory" else "SQLite file"
     sqlite_version, journal, synchronous = sqlite
+    synchronous = SYNCHRONOUS.get(synchronous, synchronous)
     print(
         f"Per learner, ours against {PEER} {version(PEER)} (pinned {PEER_PINNED}), in one process and one database: "
         f"{mode} (SQLite {sqlite_version}, journal_mode={journal}, synchronous={synchronous}); "

@@ -82,7 +82,8 @@ CERTIFICATE_DATE_FORMAT = "%B %-d, %Y"
 PLATFORM_NAME = "Benchmark LMS"
 
 # What add_plugins(__name__, "lms.djangoapp", "common" then "test") does for our plugin.
-from credentials_plugin.settings import common as _common, test as _test  # noqa: E402
+from credentials_plugin.settings import common as plugin_common_settings  # noqa: E402
+from credentials_plugin.settings import test as plugin_test_settings  # noqa: E402
 
-_common.plugin_settings(sys.modules[__name__])
-_test.plugin_settings(sys.modules[__name__])
+plugin_common_settings.plugin_settings(sys.modules[__name__])
+plugin_test_settings.plugin_settings(sys.modules[__name__])
