@@ -36,5 +36,13 @@ fi
 echo "installing requirements/base.txt and requirements/peer.txt into .venv-peer"
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
 "$VENV/bin/python" -m pip install --quiet -r requirements/base.txt -r requirements/peer.txt
-"$VENV/bin/python" -m pip install --quiet --no-deps -e "$ROOT"
+# setuptools' build of an editable install warns at length about the template folders: kept out of
+# sight unless the install fails.
+log="$(mktemp)"
+if ! "$VENV/bin/python" -m pip install --quiet --no-deps -e "$ROOT" >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    exit 1
+fi
+rm -f "$log"
 "$VENV/bin/python" -c 'import learning_credentials, credentials_plugin' && echo ".venv-peer is ready: make benchmark-peer"
