@@ -1,5 +1,5 @@
 # The two commands of the README, and a few more for developers.
-.PHONY: demo test lint benchmark upgrade
+.PHONY: demo test lint benchmark benchmark-peer benchmark-peer-setup upgrade
 
 demo:  ## Set up and serve the demo LMS host on http://127.0.0.1:8000
 	bash demo/run.sh
@@ -13,6 +13,13 @@ lint:
 benchmark:  ## Issue #15's rows: issuance (both SQLite modes), then verifiable credentials; fails if either does
 	bash benchmarks/run.sh issuance; issuance=$$?; bash benchmarks/run.sh credentials; credentials=$$?; \
 	exit $$(( issuance > credentials ? issuance : credentials ))
+
+benchmark-peer-setup:  ## Make .venv-peer: our pinned requirements + the peer plugin (requirements/peer.txt); needs PyPI
+	bash benchmarks/peer_setup.sh
+
+benchmark-peer:  ## Issue #15's last row: award + first signing per learner vs learning-credentials' PDF (.venv-peer)
+	@[ -x .venv-peer/bin/python ] || bash benchmarks/peer_setup.sh
+	bash benchmarks/run.sh peer
 
 # pip-tools runs in a venv of its own (build/pip-tools), on Python 3.11 like CI's .venv.
 UPGRADE_PYTHON ?= python3.11

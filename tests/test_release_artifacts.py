@@ -37,7 +37,9 @@ from tutor_credentials_plugin import patches, wheel
 # One worker: the packaging tests also write into the checkout (build/, the egg-info).
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("packaging")]
 
-NOT_SOURCES = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".tox")
+NOT_SOURCES = shutil.ignore_patterns(
+    ".git", ".venv", ".venv-peer", "build", "dist", "*.egg-info", "__pycache__", ".tox"
+)
 OUR_TOP_LEVEL = ("credentials_plugin", "credentials-plugin", "tutor_credentials_plugin", "__editable__")
 
 # Runs in the virtualenv standing for Tutor's, outside the checkout. It does what Tutor does with the
