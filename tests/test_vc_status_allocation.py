@@ -59,8 +59,8 @@ def test_an_index_taken_meanwhile_is_given_up_and_the_credential_signed_again_at
     chosen = []
     original = signing.new_entry
 
-    def racing(**owner):  # the first index offered is the one another process just took
-        entry = original(**owner)
+    def racing(read=None, **owner):  # the first index offered is the one another process just took
+        entry = original(read, **owner)
         if not chosen:
             entry.status_list_id, entry.status_index = first.status_list_id, first.status_index
         chosen.append(entry.status_index)
@@ -88,3 +88,40 @@ def test_the_migration_gives_each_list_its_first_entry(certificates):
     assert first[lists[0].pk] == signed[2].pk
     assert first[lists[2].pk] == min(in_newest)
     assert first[lists[1].pk] == max(credential.pk for credential in signed) + 1  # no entry: the next id
+
+
+def _statement_kinds(queries):
+    return [" ".join(query["sql"].split()[:2]).upper() for query in queries.captured_queries]
+
+
+def test_a_first_signing_is_six_statements_and_one_more_when_the_caller_had_not_looked(certificates):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sign(certificates[0])  # the open list exists, as on any site past its first credential
+    loaded = CourseCertificate.objects.select_related("user").filter(pk__in=[c.pk for c in certificates[1:3]])
+    second, third = loaded.order_by("pk")  # as the credential's page loads it: with its learner
+    with CaptureQueriesContext(connection) as queries:
+        signed = signing.signed_credential_for_certificate(second, none_stored=True)
+    kinds = _statement_kinds(queries)
+    # The test's own transaction makes this one a savepoint (BEGIN and COMMIT otherwise): the lock,
+    # the newest credential read with the open list, the taken candidates, the insert. On SQLite the
+    # insert needs no savepoint of its own: a failed one undoes only itself.
+    assert len(kinds) == 6, kinds
+    assert kinds[0].startswith("SAVEPOINT") and kinds[-1].startswith("RELEASE")
+    assert [kind.split()[0] for kind in kinds[1:-1]] == ["SELECT", "SELECT", "SELECT", "INSERT"]
+    assert SignedCredential.objects.get(certificate=certificates[1]).pk == signed.pk
+
+    with CaptureQueriesContext(connection) as queries:
+        again = sign(third)  # without none_stored: it looks for a stored credential first
+    assert len(queries) == 7
+    assert _statement_kinds(queries)[0] == 'SELECT "CREDENTIALS_PLUGIN_SIGNEDCREDENTIAL"."ID",'
+    document = json.loads(SignedCredential.objects.get(pk=again.pk).document)
+    assert verify_proof(document, resolve_verification_method).ok
+
+
+def test_a_first_signing_after_the_caller_found_none_still_finds_one_signed_meanwhile(certificates):
+    first = sign(certificates[0])
+    # A caller that found none a moment ago, while another request signed it: the read under the lock sees it.
+    assert signing.signed_credential_for_certificate(certificates[0], none_stored=True).pk == first.pk
+    assert SignedCredential.objects.filter(certificate=certificates[0]).count() == 1

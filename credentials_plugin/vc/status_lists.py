@@ -15,6 +15,7 @@ import base64
 import gzip
 import json
 import secrets
+from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlsplit
 
@@ -68,13 +69,35 @@ def status_entry(signed_credential) -> dict:
     }
 
 
-def new_entry(**owner) -> SignedCredential:
+def newest_entry(**owner) -> NewestEntry:
+    """
+    The id of OWNER's newest credential (``certificate=`` or ``program_credential=``; never a
+    wallet copy), None when it has none, read in one statement with the open list ``new_entry``
+    takes (pass it on as ``read=``): a first signing reads both at once.
+    """
+    ((name, holder),) = owner.items()
+    with connection.cursor() as cursor:
+        cursor.execute(_newest_entry_sql(connection.vendor, name), [holder.pk, PURPOSE])
+        newest_id, *open_list = cursor.fetchone()
+    return NewestEntry(newest_id, tuple(open_list) if open_list[0] is not None else None)
+
+
+@dataclass(frozen=True)
+class NewestEntry:
+    """What ``newest_entry`` read: the owner's newest credential's id, and the newest list's row (or None)."""
+
+    credential_id: int | None
+    open_list: tuple | None
+
+
+def new_entry(read: NewestEntry | None = None, **owner) -> SignedCredential:
     """
     A new, unsaved SignedCredential for OWNER (``certificate=`` or ``program_credential=``) at a
     random index of the open list that no entry held when read (``insert_entry`` saves it, and
     tells when another process took the index meanwhile: the constraint on list and index decides).
+    READ: the open list as ``newest_entry`` read it in this transaction (else it is read here).
     """
-    list_id, size = _open_list()
+    list_id, size = _open_list(read)
     for _ in range(TRIES):
         candidates = list(dict.fromkeys(secrets.randbelow(size) for _ in range(CANDIDATES_PER_TRY)))
         with connection.cursor() as cursor:
@@ -86,26 +109,43 @@ def new_entry(**owner) -> SignedCredential:
     raise NoFreeIndex(f"No free index found in status list {list_id}.")
 
 
+# Databases on which a failed INSERT undoes only itself and the transaction goes on: SQLite (a
+# constraint aborts the statement) and MySQL/MariaDB (InnoDB rolls back the statement on a duplicate
+# key). PostgreSQL aborts the whole transaction on any error, so there the insert needs a savepoint.
+_STATEMENT_ROLLBACK_VENDORS = frozenset({"sqlite", "mysql"})
+
+
 def insert_entry(credential) -> bool:
-    """Insert CREDENTIAL (from ``new_entry``); False when its index was taken meanwhile by another process."""
+    """
+    Insert CREDENTIAL (from ``new_entry``); False when its index was taken meanwhile by another
+    process (the unique constraint on list and index), the transaction still usable either way:
+    in a savepoint only where the database needs one (``_STATEMENT_ROLLBACK_VENDORS``).
+    """
     try:
-        with transaction.atomic():
+        if connection.vendor in _STATEMENT_ROLLBACK_VENDORS:
             insert_row(credential)
+        else:
+            with transaction.atomic():
+                insert_row(credential)
     except IntegrityError:
         return False
     return True
 
 
-def _open_list():
+def _open_list(read=None):
     """
     ``(id, size)`` of the list new entries go to: the newest, or a new one once its entries may
     have reached FILL_LIMIT. Its entries are not counted: every one has an id from the list's
     ``first_entry_id`` to the largest id, so their difference bounds them (ids skipped by failed
-    inserts, and late entries of older lists, only make a list close a little early).
+    inserts, and late entries of older lists, only make a list close a little early). READ: a
+    ``NewestEntry`` of this transaction, whose row is used instead of reading it again.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(_open_list_sql(connection.vendor), [PURPOSE])
-        row = cursor.fetchone()
+    if read is not None:
+        row = read.open_list
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(_open_list_sql(connection.vendor), [PURPOSE])
+            row = cursor.fetchone()
     if row is not None:
         list_id, size, first_entry_id, largest = row
         if (largest or 0) - first_entry_id + 1 < size * FILL_LIMIT:
@@ -135,6 +175,34 @@ def _open_list_sql(vendor):
         connection.ops.quote_name(lists.db_table),
         _column(lists, "purpose"),
         _column(lists, "id"),
+    )
+
+
+@cache
+def _newest_entry_sql(vendor, owner):
+    """
+    ``newest_entry``'s query, for one database vendor and owner field: the owner's newest
+    credential's id (as ``signing.current_credential`` finds it), then ``_open_list_sql``'s columns
+    of the newest list of a purpose (NULLs when there is none: the one row is always there).
+    """
+    lists, credentials = StatusList._meta, SignedCredential._meta
+    quote = connection.ops.quote_name
+    credentials_table, lists_table = quote(credentials.db_table), quote(lists.db_table)
+    credential_id = _column(credentials, "id")
+    newest = "SELECT s.{} FROM {} s WHERE s.{} = %s AND s.{} = '' ORDER BY s.{} DESC LIMIT 1".format(  # noqa: S608  # nosec B608
+        credential_id, credentials_table, _column(credentials, owner), _column(credentials, "holder_did"), credential_id
+    )
+    newest_list = f"SELECT MAX({_column(lists, 'id')}) FROM {lists_table} WHERE {_column(lists, 'purpose')} = %s"  # noqa: S608  # nosec B608
+    largest = f"SELECT MAX({credential_id}) FROM {credentials_table}"  # noqa: S608  # nosec B608
+    return "SELECT ({}), l.{}, l.{}, l.{}, ({}) FROM (SELECT 1 AS one) d LEFT JOIN {} l ON l.{} = ({})".format(  # noqa: S608  # nosec B608
+        newest,
+        _column(lists, "id"),
+        _column(lists, "size"),
+        _column(lists, "first_entry_id"),
+        largest,
+        lists_table,
+        _column(lists, "id"),
+        newest_list,
     )
 
 
