@@ -94,7 +94,7 @@ def _statement_kinds(queries):
     return [" ".join(query["sql"].split()[:2]).upper() for query in queries.captured_queries]
 
 
-def test_a_first_signing_is_six_statements_and_one_more_when_the_caller_had_not_looked(certificates):
+def test_a_first_signing_is_five_statements_and_one_more_when_the_caller_had_not_looked(certificates):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -105,16 +105,16 @@ def test_a_first_signing_is_six_statements_and_one_more_when_the_caller_had_not_
         signed = signing.signed_credential_for_certificate(second, none_stored=True)
     kinds = _statement_kinds(queries)
     # The test's own transaction makes this one a savepoint (BEGIN and COMMIT otherwise): the lock,
-    # the newest credential read with the open list, the taken candidates, the insert. On SQLite the
-    # insert needs no savepoint of its own: a failed one undoes only itself.
-    assert len(kinds) == 6, kinds
+    # the newest credential read with the open list and a free index of it, the insert. On SQLite
+    # the insert needs no savepoint of its own: a failed one undoes only itself.
+    assert len(kinds) == 5, kinds
     assert kinds[0].startswith("SAVEPOINT") and kinds[-1].startswith("RELEASE")
-    assert [kind.split()[0] for kind in kinds[1:-1]] == ["SELECT", "SELECT", "SELECT", "INSERT"]
+    assert [kind.split()[0] for kind in kinds[1:-1]] == ["SELECT", "SELECT", "INSERT"]
     assert SignedCredential.objects.get(certificate=certificates[1]).pk == signed.pk
 
     with CaptureQueriesContext(connection) as queries:
         again = sign(third)  # without none_stored: it looks for a stored credential first
-    assert len(queries) == 7
+    assert len(queries) == 6
     assert _statement_kinds(queries)[0] == 'SELECT "CREDENTIALS_PLUGIN_SIGNEDCREDENTIAL"."ID",'
     document = json.loads(SignedCredential.objects.get(pk=again.pk).document)
     assert verify_proof(document, resolve_verification_method).ok
@@ -125,3 +125,18 @@ def test_a_first_signing_after_the_caller_found_none_still_finds_one_signed_mean
     # A caller that found none a moment ago, while another request signed it: the read under the lock sees it.
     assert signing.signed_credential_for_certificate(certificates[0], none_stored=True).pk == first.pk
     assert SignedCredential.objects.filter(certificate=certificates[0]).count() == 1
+
+
+def test_the_index_read_with_the_newest_credential_is_the_first_candidate_no_entry_holds(certificates, monkeypatch):
+    first = sign(certificates[0])
+    real = status_lists._candidates
+    drawn = [[first.status_index, 77]]  # what the next signing's one read draws: a held index, then a free one
+    monkeypatch.setattr(status_lists, "_candidates", lambda size: drawn.pop(0) if drawn else real(size))
+    assert sign(certificates[1]).status_index == 77
+
+    held = [first.status_index, 77]
+    drawn.append(held)  # every candidate held: the list is read again with new candidates
+    third = sign(certificates[2])
+    assert third.status_list_id == first.status_list_id and third.status_index not in held
+    indexes = SignedCredential.objects.filter(status_list_id=first.status_list_id).values_list("status_index", flat=True)
+    assert sorted(indexes) == sorted([*held, third.status_index])
