@@ -138,5 +138,5 @@ def test_the_index_read_with_the_newest_credential_is_the_first_candidate_no_ent
     drawn.append(held)  # every candidate held: the list is read again with new candidates
     third = sign(certificates[2])
     assert third.status_list_id == first.status_list_id and third.status_index not in held
-    indexes = SignedCredential.objects.filter(status_list_id=first.status_list_id).values_list("status_index", flat=True)
-    assert sorted(indexes) == sorted([*held, third.status_index])
+    in_list = SignedCredential.objects.filter(status_list_id=first.status_list_id)
+    assert sorted(in_list.values_list("status_index", flat=True)) == sorted([*held, third.status_index])
