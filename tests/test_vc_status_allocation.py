@@ -10,6 +10,8 @@ import json
 
 import pytest
 from django.apps import apps
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from credentials_plugin.models import CourseCertificate, Organization, SignedCredential, StatusList
 from credentials_plugin.vc import signing, status_lists
@@ -95,9 +97,6 @@ def _statement_kinds(queries):
 
 
 def test_a_first_signing_is_five_statements_and_one_more_when_the_caller_had_not_looked(certificates):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     sign(certificates[0])  # the open list exists, as on any site past its first credential
     loaded = CourseCertificate.objects.select_related("user").filter(pk__in=[c.pk for c in certificates[1:3]])
     second, third = loaded.order_by("pk")  # as the credential's page loads it: with its learner
@@ -140,3 +139,48 @@ def test_the_index_read_with_the_newest_credential_is_the_first_candidate_no_ent
     assert third.status_list_id == first.status_list_id and third.status_index not in held
     in_list = SignedCredential.objects.filter(status_list_id=first.status_list_id)
     assert sorted(in_list.values_list("status_index", flat=True)) == sorted([*held, third.status_index])
+
+
+def test_the_first_get_of_credential_json_reads_the_credential_once_before_signing(client, certificates):
+    sign(certificates[0])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/credentials/certificates/{certificates[1].uuid}/credential.json")
+    assert response.status_code == 200
+    tables = [query["sql"].split(" FROM ")[1].split()[0] if " FROM " in query["sql"] else "" for query in queries]
+    # served_credential's one read (none to serve), the certificate, then the signing: its lock,
+    # its one read (newest credential, list, free index), its insert. No second look for a stored one.
+    assert len(queries) == 7, [query["sql"][:80] for query in queries]
+    credentials, certificates_table = '"credentials_plugin_signedcredential"', '"credentials_plugin_coursecertificate"'
+    assert tables == [credentials, certificates_table, "", certificates_table, credentials, "", ""]
+    statements = [query["sql"].split()[0] for query in queries]  # the test's transaction: a savepoint, not BEGIN
+    assert statements == ["SELECT", "SELECT", "SAVEPOINT", "SELECT", "SELECT", "INSERT", "RELEASE"]
+    assert (
+        json.loads(response.content)["id"]
+        == f"urn:uuid:{SignedCredential.objects.get(certificate=certificates[1]).uuid}"
+    )
+
+
+def test_on_a_database_whose_failed_insert_aborts_the_transaction_the_insert_has_a_savepoint(certificates, monkeypatch):
+    first = sign(certificates[0])
+    monkeypatch.setattr(status_lists, "_STATEMENT_ROLLBACK_VENDORS", frozenset())  # as on PostgreSQL
+    original = signing.new_entry
+    tries = []
+
+    def racing(read=None, **owner):  # the first index offered was just taken by another process
+        entry = original(read, **owner)
+        if not tries:
+            entry.status_list_id, entry.status_index = first.status_list_id, first.status_index
+        tries.append(entry.status_index)
+        return entry
+
+    monkeypatch.setattr(signing, "new_entry", racing)
+    with CaptureQueriesContext(connection) as queries:
+        second = sign(certificates[1])
+    statements = [query["sql"].split()[0] for query in queries]
+    inserts = [number for number, statement in enumerate(statements) if statement == "INSERT"]
+    assert len(inserts) == 2 and len(tries) == 2
+    for number in inserts:  # each insert in a savepoint of its own, rolled back or released
+        assert statements[number - 1] == "SAVEPOINT"
+        assert statements[number + 1] in ("ROLLBACK", "RELEASE")
+    assert second.status_index == tries[1] != first.status_index
+    assert SignedCredential.objects.filter(certificate=certificates[1]).count() == 1
