@@ -5,20 +5,30 @@ already-signed certificate against a trivial view, and the verify API.
 Run it with ``bash benchmarks/run.sh credentials`` (``--certificates 100`` for a quicker run).
 
 The host is the test host (``test_settings``: the W3C vectors' signing key, the package's JSON-LD
-contexts) with DEBUG off, Django's LocMem cache, a SQLite database in a FILE
-in a temporary directory with a persistent connection, and ``benchmarks/urls.py`` as ROOT_URLCONF
-(the host's URLs plus ``/trivial/``, a view returning ``HttpResponse("ok")``).
+contexts) with DEBUG off, Django's LocMem cache, a persistent connection, and ``benchmarks/urls.py``
+as ROOT_URLCONF (the host's URLs plus ``/trivial/``, a view returning ``HttpResponse("ok")``). The
+database is SQLite (``--db``): ``file``, in a temporary directory (``synchronous=FULL``: each commit
+is synced to disk, itself about a millisecond or more on a shared disk), or ``memory`` (no disk:
+CPU only, as pytest runs it); ``both`` (the default) runs each in a process of its own, then prints
+the signing rows of the two side by side.
 
 Scenario:
 
 * setup (not timed): one course configured with ``show_grade=True``, its organization, and
   ``--certificates`` learners with awarded certificates inserted with ``bulk_create``.
-* signing: ``vc.signing.signed_credential_for_certificate`` for each certificate, one after the
-  other: what a first request of credential.json does (lock the certificate row, pick a random
-  status index, build the document, refuse undefined terms, canonicalize document and proof
-  options with RDFC-1.0, sign with Ed25519, store). Baseline, in the same run and on the same
-  documents: SHA-256 + Ed25519 signature of the document's JSON bytes, without canonicalization.
-  The "canonicalization only" row is ``vc.proofs.canonicalize`` of the same unsigned documents.
+* signing: ``vc.signing.signed_credential_for_certificate(certificate, none_stored=True)`` for
+  each certificate, one after the other: what a first request of credential.json does once its
+  look for a stored credential found none (lock the certificate row, read its newest credential
+  with the open status list, pick a random free status index, build the document, refuse
+  undefined terms, canonicalize document and proof options with RDFC-1.0, sign with Ed25519,
+  check the signature, insert, commit). Baseline, in the same run and on the same documents:
+  SHA-256 + Ed25519 signature of the document's JSON bytes, without canonicalization. Two floors,
+  each one canonicalization of the same unsigned documents: ``vc.proofs.canonicalize`` (ours,
+  which keeps processed type-scoped contexts: ADR 0017) and pyld's own
+  ``jsonld.normalize(document, {"algorithm": "URDNA2015", "format": "application/n-quads"})``
+  with the pinned contexts through the package's document loader (no network): the reference
+  implementation, the unit issue #15 measured its row in ("one RDFC canonicalization, 3.0 ms").
+  Both must give the same N-Quads.
 * the endpoint: ``GET credentials/certificates/<uuid>/credential.json`` of the already-signed
   certificates against ``GET /trivial/``, through Django's WSGI handler in-process, taking turns
   one request at a time (order reversed every other round). Median per request, requests per
@@ -38,8 +48,10 @@ verifying by id), measured again on a sample after the timed runs.
 
 The closing report checks issue #15's rows against their targets: the endpoint at most 2x the
 trivial view, verify by id at most 8x, a pasted credential's first check at most 30x, and the
-first request that signs and stores at most twice one RDFC-1.0 canonicalization plus one Ed25519
-signature (the "canonicalization only" and baseline rows of the same run).
+first request that signs and stores at most twice one RDFC-1.0 canonicalization by pyld plus one
+Ed25519 signature (the issue's unit; the reference canonicalization and baseline rows of the same
+run). The same ratio against our own canonicalization plus one signature is printed as
+information, with whether it is within 2x too (not part of the exit status).
 
 Exit status 0 when every target is met and everything answered as expected, 1 when a target is
 missed, 2 when an answer was wrong.
@@ -51,6 +63,7 @@ import cProfile
 import hashlib
 import json
 import os
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -73,12 +86,23 @@ ORG = "BenchX"
 COURSE_ID = f"course-v1:{ORG}+Cred101+2026"
 COURSE_NAME = "Benchmarking Credentials"
 ISSUED_AT = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+DB_MODES = ("memory", "file")
+DB_LABELS = {"memory": "SQLite in memory (CPU only)", "file": "SQLite file, synchronous=FULL"}
+RESULT_PREFIX = "RESULT "
+# The first signing against one canonicalization + one Ed25519 signature (issue #15: "<= 2 canonicalizations' worth").
+SIGNING_TARGET = 2.0
 
 
 def parse_args(argv=None):
     parser = argument_parser(__doc__)
     parser.add_argument("--certificates", type=int, default=300, help="certificates signed and served (default 300)")
     parser.add_argument("--profile", action="store_true", help="print the cProfile of each measured path")
+    parser.add_argument(
+        "--db",
+        choices=(*DB_MODES, "both"),
+        default="both",
+        help="SQLite in memory (CPU only), in a file (durable commits), or both, each in its own process (default)",
+    )
     args = parser.parse_args(argv)
     if args.certificates < 10:
         parser.error("--certificates must be at least 10")
@@ -219,8 +243,10 @@ def row(name, result, baseline=None, queries=""):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.db == "both":
+        return run_both(sys.argv[1:] if argv is None else list(argv))
     with scratch_folder("credentials_plugin_bench_vc_") as folder:
-        setup_django(os.path.join(folder, "bench.sqlite3"), cache_entries=100_000)
+        setup_django(os.path.join(folder, "bench.sqlite3") if args.db == "file" else ":memory:", cache_entries=100_000)
         from django.conf import settings
         from django.core.management import call_command
 
@@ -231,7 +257,67 @@ def main(argv=None):
         return run(args)
 
 
-def run(args):
+def run_both(argv):
+    """Each mode in a process of its own (one Django setup each), then their signing rows side by side."""
+    results, statuses = [], []
+    for mode in DB_MODES:
+        print(f"=== --db {mode} ===", flush=True)
+        child = subprocess.run(  # noqa: S603 (this script, this interpreter, our own arguments)
+            [sys.executable, os.path.abspath(__file__), *argv, "--db", mode],
+            stdout=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+        for line in child.stdout.splitlines():
+            if line.startswith(RESULT_PREFIX):
+                results.append(json.loads(line[len(RESULT_PREFIX) :]))
+            else:
+                print(line)
+        statuses.append(child.returncode)
+        print(flush=True)
+    headers = [
+        "first signing",
+        "median ms",
+        "CPU ms",
+        "vs pyld canon. + sig.",
+        "target",
+        "",
+        "vs ours + sig.",
+        "aim",
+        "",
+    ]
+    rows = [
+        [
+            DB_LABELS[result["db"]],
+            f"{result['signing_ms']:.2f}",
+            f"{result['signing_cpu_ms']:.2f}",
+            f"{result['ratio_reference']:.2f}x ({result['reference_floor_ms']:.2f} ms)",
+            f"<= {SIGNING_TARGET:g}x",
+            "PASS" if result["ratio_reference"] <= SIGNING_TARGET else "FAIL",
+            f"{result['ratio_ours']:.2f}x ({result['our_floor_ms']:.2f} ms)",
+            f"<= {SIGNING_TARGET:g}x",
+            "yes" if result["ratio_ours"] <= SIGNING_TARGET else "no",
+        ]
+        for result in results
+    ]
+    print("=== summary: the first request that signs and stores, each mode against floors measured in its own run ===")
+    print(table(headers, rows))
+    if len(results) != len(DB_MODES):
+        return 2
+    return 2 if 2 in statuses else max(statuses)
+
+
+def reference_canonicalize(document):
+    """RDFC-1.0 N-Quads of DOCUMENT by pyld itself, as issue #15 measured it (pinned contexts, no network)."""
+    from pyld import jsonld
+
+    from credentials_plugin.vc.contexts import document_loader
+
+    options = {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": document_loader}
+    return jsonld.normalize(document, options)
+
+
+def run(args):  # noqa: PLR0915
     from django.core.cache import cache
 
     from credentials_plugin.vc import signing as issuing
@@ -242,8 +328,12 @@ def run(args):
     key = signing_key()
     problems = []
 
-    # Signing: the whole first-request path, then the baseline on the same documents.
-    signing = timed(issuing.signed_credential_for_certificate, certificates)
+    # Signing: the whole first-request path (after its look for a stored credential found none),
+    # then the baseline and the two floors on the same documents.
+    signing = timed(
+        lambda certificate: issuing.signed_credential_for_certificate(certificate, none_stored=True), certificates
+    )
+    first_signing_queries = signing_queries(certificates[0])
     documents = [
         json.loads(credential.document)
         for credential in (issuing.current_credential(certificate=certificate) for certificate in certificates)
@@ -251,7 +341,13 @@ def run(args):
     unsigned = [{name: value for name, value in document.items() if name != "proof"} for document in documents]
     payloads = [json.dumps(document, sort_keys=True).encode() for document in unsigned]
     plain = timed(lambda payload: key.private_key.sign(hashlib.sha256(payload).digest()), payloads)
+    reference_canonicalize(unsigned[0])  # its contexts parsed once, as ours were by the signing above
+    # Each floor in a block of its own, one document after the other: as warm as they get, so at
+    # their cheapest (the signing's canonicalization runs among the rest of its work).
     canonical = timed(canonicalize, unsigned)
+    reference = timed(reference_canonicalize, unsigned)
+    if any(canonicalize(document) != reference_canonicalize(document) for document in unsigned[:10]):
+        problems.append("our canonicalization and pyld's differ")
 
     client = Client()
     served = serve(client, certificates, problems)
@@ -282,7 +378,8 @@ def run(args):
     problems += client.problems()
 
     plain_stats, trivial_stats, endpoint = stats(plain), stats(served["trivial"]), stats(served["endpoint"])
-    print(f"Verifiable credentials: {len(certificates)} certificates, SQLite file, one thread, this host's CPU.\n")
+    where = "SQLite file (synchronous=FULL)" if args.db == "file" else "SQLite in memory (CPU only)"
+    print(f"Verifiable credentials: {len(certificates)} certificates, {where}, one thread, this host's CPU.\n")
     headers = ["", "median ms", "CPU ms", "p90 ms", "per second", "vs baseline", "queries"]
     print("Signing (baseline: SHA-256 + Ed25519 of the same document's JSON bytes, no canonicalization)")
     print(
@@ -290,8 +387,14 @@ def run(args):
             headers,
             [
                 row("SHA-256 + Ed25519, no canonicalization", plain_stats),
-                row("RDFC-1.0 canonicalization of the document only", stats(canonical), plain_stats),
-                row("first request: sign and store (full path)", stats(signing), plain_stats),
+                row("RDFC-1.0 of the document, ours (vc.proofs)", stats(canonical), plain_stats),
+                row("RDFC-1.0 of the document, pyld.normalize", stats(reference), plain_stats),
+                row(
+                    "first request: sign and store (full path)",
+                    stats(signing),
+                    plain_stats,
+                    str(first_signing_queries),
+                ),
             ],
         )
     )
@@ -335,24 +438,64 @@ def run(args):
         target("GET credential.json of a signed certificate", endpoint, trivial_stats, 2),
         target("verify by certificate id", stats(by_id), trivial_stats, 8),
         target("verify a pasted credential, first time", stats(first_check), trivial_stats, 30),
-        signing_target(stats(signing), stats(canonical), plain_stats),
+        signing_target(stats(signing), stats(reference), plain_stats, "pyld's RDFC-1.0 canonicalization"),
     ]
+    ours_text, ours_ok = signing_target(
+        stats(signing), stats(canonical), plain_stats, "our own canonicalization", "aim"
+    )
     if args.profile:
         paths = [f"/credentials/certificates/{c.uuid}/credential.json" for c in certificates]
         print_profiles(client, verify, certificates=certificates, credential_paths=paths, bodies=bodies)
-    print_targets(verdicts, problems, info=["issue #15's rows; ratios of medians, wall time, same run"])
+    info = [
+        f"information: {ours_text}: {'met' if ours_ok else 'NOT met'}",
+        f"issue #15's rows; ratios of medians, wall time, same run; {where}",
+    ]
+    print_targets(verdicts, problems, info=info)
+    print(
+        RESULT_PREFIX
+        + json.dumps(signing_result(args.db, stats(signing), stats(reference), stats(canonical), plain_stats))
+    )
     return exit_status(verdicts, problems)
 
 
-def signing_target(signing, canonical, plain):
-    """(text, ok) of the first request that signs: at most twice one canonicalization + one signature."""
+def signing_target(signing, canonical, plain, unit, bound="target"):
+    """(text, ok) of the first request that signs: at most twice one canonicalization (by UNIT) + one signature."""
     floor = canonical["median"] + plain["median"]
     cpu_ratio = signing["cpu"] / (canonical["cpu"] + plain["cpu"])
     text = (
         f"first request that signs and stores: {signing['median']:.2f} ms = {signing['median'] / floor:.1f}x "
-        f"one canonicalization + one Ed25519 signature ({floor:.2f} ms; in CPU time {cpu_ratio:.1f}x), target <= 2x"
+        f"{unit} + one Ed25519 signature ({floor:.2f} ms; in CPU time {cpu_ratio:.1f}x), "
+        f"{bound} <= {SIGNING_TARGET:g}x"
     )
-    return text, signing["median"] <= 2 * floor
+    return text, signing["median"] <= SIGNING_TARGET * floor
+
+
+def signing_result(db, signing, reference, canonical, plain):
+    """The signing row of one mode, for ``run_both``'s summary."""
+    reference_floor, our_floor = reference["median"] + plain["median"], canonical["median"] + plain["median"]
+    return {
+        "db": db,
+        "signing_ms": signing["median"],
+        "signing_cpu_ms": signing["cpu"],
+        "reference_floor_ms": reference_floor,
+        "our_floor_ms": our_floor,
+        "ratio_reference": signing["median"] / reference_floor,
+        "ratio_ours": signing["median"] / our_floor,
+    }
+
+
+def signing_queries(certificate):
+    """Statements (BEGIN and COMMIT included) of one first signing: CERTIFICATE's credential dropped, signed again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from credentials_plugin.models import SignedCredential
+    from credentials_plugin.vc import signing as issuing
+
+    SignedCredential.objects.filter(certificate=certificate).delete()
+    with CaptureQueriesContext(connection) as queries:
+        issuing.signed_credential_for_certificate(certificate, none_stored=True)
+    return len(queries)
 
 
 def target(what, result, trivial, limit):
@@ -376,7 +519,9 @@ def print_profiles(client, verify, *, certificates, credential_paths, bodies, sa
     chosen = certificates[:sample]
     SignedCredential.objects.filter(certificate__in=chosen).delete()  # never signed again, as in the timed run
     print("\nProfile: first request, sign and store")
-    print(profiled(issuing.signed_credential_for_certificate, chosen))
+    print(
+        profiled(lambda certificate: issuing.signed_credential_for_certificate(certificate, none_stored=True), chosen)
+    )
     print("\nProfile: GET .../credential.json (signed)")
     print(profiled(client.get, credential_paths[sample : 3 * sample]))
     cache.clear()

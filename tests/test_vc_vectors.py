@@ -148,6 +148,7 @@ MALFORMED = {
     "short signature": (_set(["proof", "proofValue"], "z5x9aCBYovW3CQC"), "not an Ed25519 signature"),
     "undefined field": (_set(["nickname"], "Teamwork!"), "no context defines: nickname"),
     "undefined type": (_set(["type"], ["VerifiableCredential", "OpenBadgeCredential", "Fancy"]), "Fancy"),
+    "relative id, nested": (_set(["credentialSubject", "achievement", "id"], "achievement-7"), "achievement-7"),
     "unknown context": (_set(["@context"], ["https://example.org/evil-context"]), "not one this site accepts"),
     "broken JSON-LD": (_set(["id"], {"nested": "object"}), "not valid JSON-LD"),
 }

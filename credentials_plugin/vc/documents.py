@@ -11,7 +11,6 @@ import secrets
 
 from django.utils.translation import gettext as _
 
-from credentials_plugin.certificates.configuration import get_configuration
 from credentials_plugin.certificates.looks import course_look
 from credentials_plugin.core.links import absolute_url
 from credentials_plugin.models import Organization
@@ -26,12 +25,16 @@ COURSE_ACHIEVEMENT_TYPE = "Course"
 PROGRAM_ACHIEVEMENT_TYPE = "LearningProgram"
 
 
-def course_credential_document(certificate, signed_credential) -> dict:
-    """The OpenBadgeCredential of a course certificate, from its stored snapshots."""
+def course_credential_document(certificate, signed_credential, *, look=None) -> dict:
+    """
+    The OpenBadgeCredential of a course certificate, from its stored snapshots and its course's
+    look (LOOK when the caller has read it: its configuration and branding).
+    """
     course_key = certificate.course_key
-    config = get_configuration(course_key)
+    look = look or course_look(course_key)
+    config = look.config
     title = (config.title_override if config else "") or certificate.course_name
-    organization = course_look(course_key).branding.display_name or course_key.org
+    organization = look.branding.display_name or course_key.org
     achievement_id = absolute_url(f"/courses/{course_key}/about")
     achievement = {
         "id": achievement_id,

@@ -12,7 +12,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -39,7 +39,7 @@ class SigningKey:
     public_key: Ed25519PublicKey
     private_key: Ed25519PrivateKey | None
 
-    @property
+    @cached_property
     def multikey(self) -> str:
         """The public key as a Multikey ("z6Mk...")."""
         return multibase.encode_public_key(self.public_key)

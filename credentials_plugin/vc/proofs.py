@@ -241,16 +241,22 @@ def _proof_problem(document, proof, method):
 
 
 def _relative_iris(node):
-    """Ids and types (in expanded JSON-LD, expanded without a base) that are not absolute IRIs: undefined."""
-    if isinstance(node, list):
-        for item in node:
-            yield from _relative_iris(item)
-    elif isinstance(node, dict):
-        for name, value in node.items():
-            if name in ("@id", "@type"):
-                yield from (iri for iri in jsonld.JsonLdProcessor.arrayify(value) if ":" not in str(iri))
-            elif name != "@value":
-                yield from _relative_iris(value)
+    """
+    Ids and types (in expanded JSON-LD, expanded without a base) that are not absolute IRIs:
+    undefined. Walked with a stack (every signing walks its document: no generator per node).
+    """
+    found, pending = [], [node]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            for name, value in item.items():
+                if name in {"@id", "@type"}:
+                    found += [iri for iri in (value if isinstance(value, list) else [value]) if ":" not in str(iri)]
+                elif name != "@value" and isinstance(value, list | dict):
+                    pending.append(value)
+    return found
 
 
 def _canonical_hash(document):

@@ -29,7 +29,14 @@ from credentials_plugin.statuses import CertificateStatus, ProgramCredentialStat
 from credentials_plugin.vc.documents import course_credential_document, program_credential_document
 from credentials_plugin.vc.keys import signing_key
 from credentials_plugin.vc.proofs import remember_proof_check, sign_checked
-from credentials_plugin.vc.status_lists import TRIES, NoFreeIndex, insert_entry, new_entry, revoke_credentials_of
+from credentials_plugin.vc.status_lists import (
+    TRIES,
+    NoFreeIndex,
+    insert_entry,
+    new_entry,
+    newest_entry,
+    revoke_credentials_of,
+)
 from credentials_plugin.vc.stored_cache import forget, keep, kept
 
 log = logging.getLogger(__name__)
@@ -45,26 +52,33 @@ class NotYetPublic(NotIssuable):
 
 def is_public(certificate) -> bool:
     """Whether the certificate's course already shows its certificates to the public."""
-    return _is_public_course(certificate.course_key)
+    return _is_public_look(course_look(certificate.course_key))
 
 
 def _is_public_course(course_key):
-    available_from = course_look(course_key).available_from
-    return not (available_from and available_from > timezone.now())
+    return _is_public_look(course_look(course_key))
 
 
-def signed_credential_for_certificate(certificate) -> SignedCredential:
+def _is_public_look(look):
+    return not (look.available_from and look.available_from > timezone.now())
+
+
+def signed_credential_for_certificate(certificate, *, none_stored=False) -> SignedCredential:
     """
     The certificate's current signed credential, signed now if it has none yet (or a stale one).
-    Raises NotIssuable unless the certificate is awarded and public.
+    Raises NotIssuable unless the certificate is awarded and public. NONE_STORED: the caller has
+    just asked ``stored_credential`` and found none to serve, so the read that would find one
+    before taking the lock is skipped (the lock's own read still finds one signed meanwhile).
     """
     if certificate.status != CertificateStatus.AWARDED:
         raise NotIssuable(f"Certificate {certificate.uuid} is {certificate.status}.")
-    if not is_public(certificate):
+    look = course_look(certificate.course_key)  # read once: public or not, and the document's branding
+    if not _is_public_look(look):
         raise NotYetPublic(f"Certificate {certificate.uuid} is not public yet.")
     user = certificate.user if CourseCertificate.user.is_cached(certificate) else None
-    return _stored(certificate=certificate) or in_transaction(
-        lambda: _sign_locked(CourseCertificate, certificate.pk, CertificateStatus.AWARDED, user)
+    stored = None if none_stored else _stored(certificate=certificate)
+    return stored or in_transaction(
+        lambda: _sign_locked(CourseCertificate, certificate.pk, CertificateStatus.AWARDED, user, look)
     )
 
 
@@ -279,11 +293,12 @@ def _ready(credential):
     return bool(credential.document) and not credential.revoked and not credential.needs_signing
 
 
-def _sign_locked(model, pk, awarded, user=None):
+def _sign_locked(model, pk, awarded, user=None, look=None):
     """
     Sign the holder's current credential under the lock on its row: a new credential (with a new
     status bit, inserted signed, in one statement) when it has none or its last one was revoked,
-    else the current one again in place. USER: the holder's user when the caller has it loaded.
+    else the current one again in place. USER: the holder's user when the caller has it loaded;
+    LOOK: its course's look, when the caller has read it.
     """
     found = _LOCKED_HOLDER[model].rows(pk=pk)
     if not found:
@@ -296,17 +311,19 @@ def _sign_locked(model, pk, awarded, user=None):
     if user is not None and user.pk == holder.user_id:
         holder.user = user
     owner = {"certificate": holder} if model is CourseCertificate else {"program_credential": holder}
-    credential = current_credential(**owner)
+    newest = newest_entry(**owner)  # a first signing reads nothing more before it inserts
+    credential = None if newest.credential_id is None else current_credential(**owner)
     if credential is not None and not credential.revoked:
         if credential.document and not credential.needs_signing:  # signed by a concurrent request
             return credential
-        document, check = sign_into(credential, holder)
+        document, check = sign_into(credential, holder, look=look)
         fields = ["document", "etag", "key_id", "verified_key", "signed_at", "needs_signing", "modified"]
         credential.save(update_fields=fields)
     else:  # first, or after a reinstatement: a new bit
         for _ in range(TRIES):
-            credential = new_entry(**owner)
-            document, check = sign_into(credential, holder)
+            credential = new_entry(newest, **owner)
+            newest = None  # another try reads the open list again
+            document, check = sign_into(credential, holder, look=look)
             if insert_entry(credential):
                 break
         else:
@@ -320,13 +337,16 @@ def _sign_locked(model, pk, awarded, user=None):
     return credential
 
 
-def sign_into(credential, holder, *, holder_did=""):
+def sign_into(credential, holder, *, holder_did="", look=None):
     """
     Build, sign and check CREDENTIAL's document, set on it (not saved): HOLDER's credential, or with
     HOLDER_DID, a wallet copy naming that DID as its subject. Returns the document and the check.
+    LOOK: a course certificate's course look, when the caller has read it.
     """
-    build = course_credential_document if isinstance(holder, CourseCertificate) else program_credential_document
-    unsigned = build(holder, credential)
+    if isinstance(holder, CourseCertificate):
+        unsigned = course_credential_document(holder, credential, look=look)
+    else:
+        unsigned = program_credential_document(holder, credential)
     if holder_did:
         unsigned["credentialSubject"] = {"id": holder_did, **unsigned["credentialSubject"]}
     key = signing_key()

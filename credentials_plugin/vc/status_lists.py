@@ -15,6 +15,7 @@ import base64
 import gzip
 import json
 import secrets
+from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlsplit
 
@@ -27,7 +28,7 @@ from credentials_plugin.core.limits import MAX_STATUS_INDEX
 from credentials_plugin.core.links import absolute_url
 from credentials_plugin.core.retry import in_transaction
 from credentials_plugin.core.statements import insert_row
-from credentials_plugin.models import SignedCredential, StatusList
+from credentials_plugin.models import STATUS_LIST_SIZE, SignedCredential, StatusList
 from credentials_plugin.vc.contexts import CREDENTIALS_V2
 from credentials_plugin.vc.did import issuer_did
 from credentials_plugin.vc.keys import signing_key
@@ -68,15 +69,47 @@ def status_entry(signed_credential) -> dict:
     }
 
 
-def new_entry(**owner) -> SignedCredential:
+def newest_entry(**owner) -> NewestEntry:
+    """
+    The id of OWNER's newest credential (``certificate=`` or ``program_credential=``; never a
+    wallet copy), None when it has none, read in one statement with the open list and a random
+    index of it that no entry holds: what ``new_entry`` (given it as ``read=``) would read next.
+    A first signing reads all three at once.
+    """
+    ((name, holder),) = owner.items()
+    candidates = _candidates(STATUS_LIST_SIZE)  # the size lists are opened with; another size reads again
+    with connection.cursor() as cursor:
+        sql = _newest_entry_sql(connection.vendor, name, len(candidates))
+        cursor.execute(sql, [holder.pk, *(value for index in candidates for value in (index, index)), PURPOSE])
+        newest_id, list_id, size, first_entry_id, largest, free_index = cursor.fetchone()
+    open_list = None if list_id is None else (list_id, size, first_entry_id, largest)
+    return NewestEntry(newest_id, open_list, free_index if size == STATUS_LIST_SIZE else None)
+
+
+@dataclass(frozen=True)
+class NewestEntry:
+    """
+    What ``newest_entry`` read: the owner's newest credential's id, the newest list's row (or
+    None), and a free index of that list (None when none of the candidates was free).
+    """
+
+    credential_id: int | None
+    open_list: tuple | None
+    free_index: int | None
+
+
+def new_entry(read: NewestEntry | None = None, **owner) -> SignedCredential:
     """
     A new, unsaved SignedCredential for OWNER (``certificate=`` or ``program_credential=``) at a
     random index of the open list that no entry held when read (``insert_entry`` saves it, and
     tells when another process took the index meanwhile: the constraint on list and index decides).
+    READ: what ``newest_entry`` read in this transaction (else the list and the index are read here).
     """
-    list_id, size = _open_list()
+    list_id, size = _open_list(read)
+    if read is not None and read.open_list is not None and read.open_list[0] == list_id and read.free_index is not None:
+        return SignedCredential(status_list_id=list_id, status_index=read.free_index, **owner)
     for _ in range(TRIES):
-        candidates = list(dict.fromkeys(secrets.randbelow(size) for _ in range(CANDIDATES_PER_TRY)))
+        candidates = _candidates(size)
         with connection.cursor() as cursor:
             cursor.execute(_taken_sql(connection.vendor, len(candidates)), [list_id, *candidates])
             taken = {index for (index,) in cursor.fetchall()}
@@ -86,26 +119,48 @@ def new_entry(**owner) -> SignedCredential:
     raise NoFreeIndex(f"No free index found in status list {list_id}.")
 
 
+def _candidates(size):
+    """Up to CANDIDATES_PER_TRY distinct random indexes of a list of SIZE bits, in the order drawn."""
+    return list(dict.fromkeys(secrets.randbelow(size) for _ in range(CANDIDATES_PER_TRY)))
+
+
+# Databases on which a failed INSERT undoes only itself and the transaction goes on: SQLite (a
+# constraint aborts the statement) and MySQL/MariaDB (InnoDB rolls back the statement on a duplicate
+# key). PostgreSQL aborts the whole transaction on any error, so there the insert needs a savepoint.
+_STATEMENT_ROLLBACK_VENDORS = frozenset({"sqlite", "mysql"})
+
+
 def insert_entry(credential) -> bool:
-    """Insert CREDENTIAL (from ``new_entry``); False when its index was taken meanwhile by another process."""
+    """
+    Insert CREDENTIAL (from ``new_entry``); False when its index was taken meanwhile by another
+    process (the unique constraint on list and index), the transaction still usable either way:
+    in a savepoint only where the database needs one (``_STATEMENT_ROLLBACK_VENDORS``).
+    """
     try:
-        with transaction.atomic():
+        if connection.vendor in _STATEMENT_ROLLBACK_VENDORS:
             insert_row(credential)
+        else:
+            with transaction.atomic():
+                insert_row(credential)
     except IntegrityError:
         return False
     return True
 
 
-def _open_list():
+def _open_list(read=None):
     """
     ``(id, size)`` of the list new entries go to: the newest, or a new one once its entries may
     have reached FILL_LIMIT. Its entries are not counted: every one has an id from the list's
     ``first_entry_id`` to the largest id, so their difference bounds them (ids skipped by failed
-    inserts, and late entries of older lists, only make a list close a little early).
+    inserts, and late entries of older lists, only make a list close a little early). READ: a
+    ``NewestEntry`` of this transaction, whose row is used instead of reading it again.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(_open_list_sql(connection.vendor), [PURPOSE])
-        row = cursor.fetchone()
+    if read is not None:
+        row = read.open_list
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(_open_list_sql(connection.vendor), [PURPOSE])
+            row = cursor.fetchone()
     if row is not None:
         list_id, size, first_entry_id, largest = row
         if (largest or 0) - first_entry_id + 1 < size * FILL_LIMIT:
@@ -135,6 +190,41 @@ def _open_list_sql(vendor):
         connection.ops.quote_name(lists.db_table),
         _column(lists, "purpose"),
         _column(lists, "id"),
+    )
+
+
+@cache
+def _newest_entry_sql(vendor, owner, candidates):
+    """
+    ``newest_entry``'s query, for one database vendor, owner field and number of CANDIDATES: the
+    owner's newest credential's id (as ``signing.current_credential`` finds it), then
+    ``_open_list_sql``'s columns of the newest list of a purpose (NULLs when there is none: the one
+    row is always there), then the first candidate index no entry of that list holds (each
+    candidate given twice: the index looked up, the index answered), NULL when all are held.
+    """
+    lists, credentials = StatusList._meta, SignedCredential._meta
+    quote = connection.ops.quote_name
+    credentials_table, lists_table = quote(credentials.db_table), quote(lists.db_table)
+    credential_id, list_id = _column(credentials, "id"), _column(lists, "id")
+    newest = "SELECT s.{} FROM {} s WHERE s.{} = %s AND s.{} = '' ORDER BY s.{} DESC LIMIT 1".format(  # noqa: S608  # nosec B608
+        credential_id, credentials_table, _column(credentials, owner), _column(credentials, "holder_did"), credential_id
+    )
+    held = "SELECT 1 FROM {} t WHERE t.{} = l.{} AND t.{} = %s".format(  # noqa: S608  # nosec B608
+        credentials_table, _column(credentials, "status_list"), list_id, _column(credentials, "status_index")
+    )
+    free = "CASE {} END".format(" ".join([f"WHEN NOT EXISTS ({held}) THEN %s"] * candidates))
+    newest_list = f"SELECT MAX({list_id}) FROM {lists_table} WHERE {_column(lists, 'purpose')} = %s"  # noqa: S608  # nosec B608
+    largest = f"SELECT MAX({credential_id}) FROM {credentials_table}"  # noqa: S608  # nosec B608
+    return "SELECT ({}), l.{}, l.{}, l.{}, ({}), {} FROM (SELECT 1 AS one) d LEFT JOIN {} l ON l.{} = ({})".format(  # noqa: S608  # nosec B608
+        newest,
+        list_id,
+        _column(lists, "size"),
+        _column(lists, "first_entry_id"),
+        largest,
+        free,
+        lists_table,
+        list_id,
+        newest_list,
     )
 
 

@@ -13,6 +13,7 @@ import logging
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from uuid import UUID
 
 from django.utils import timezone
@@ -127,7 +128,9 @@ def verify_certificate_id(text) -> VerificationResult | None:
     if certificate is not None:
         if certificate.status == CertificateStatus.UNVERIFIED or not is_public(certificate):
             return None
-        return _verify_holder(certificate, signed_credential_for_certificate, certificate=certificate)
+        # stored_credential found none to serve: signing skips looking for one again before its lock.
+        sign = partial(signed_credential_for_certificate, none_stored=True)
+        return _verify_holder(certificate, sign, certificate=certificate)
     program_credential = (
         ProgramCredential.objects.select_related("user", "program").filter(uuid=uuid, retired_at__isnull=True).first()
     )

@@ -6,6 +6,7 @@ the revocation status lists, a QR code of a credential's address, and the verify
 import hashlib
 import json
 import logging
+from functools import partial
 
 from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
@@ -61,7 +62,8 @@ def certificate_credential(request, certificate_uuid):
     )
     if certificate is None or certificate.status == CertificateStatus.UNVERIFIED:
         return _error(404, _("No certificate has this ID."))
-    return _served(request, certificate, signing.signed_credential_for_certificate)
+    # served_credential found none to serve: signing skips looking for one again before its lock.
+    return _served(request, certificate, partial(signing.signed_credential_for_certificate, none_stored=True))
 
 
 @require_safe
