@@ -763,7 +763,7 @@ def run_one(args):  # noqa: PLR0915
                 "one message sent on a worker",
                 f"{count:,}",
                 f"{message_seconds:.2f}",
-                f"{count / message_seconds:,.0f}",
+                f"{count / message_seconds:,.0f}" if message_seconds else "",
                 f"{message_seconds / baseline_seconds:.2f}x",
                 "",
                 "",

@@ -4,6 +4,7 @@ The domain core asks for them by job name (``core.hooks.run_in_background``); ``
 connected in ``CredentialsPluginConfig.ready()``, answers.
 """
 
+import logging
 import threading
 import time
 
@@ -16,6 +17,8 @@ from credentials_plugin.engagement import counting
 from credentials_plugin.models import BulkRun
 from credentials_plugin.notifications import outbox
 from credentials_plugin.vc import signing, signing_ahead
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="credentials_plugin.run_bulk", ignore_result=True, acks_late=True)
@@ -110,9 +113,17 @@ signing_ahead_requests = SigningAhead()
 
 
 def enqueue_signing_of(model_name, pk):
-    """Have a newly awarded credential signed on the workers (coalesced); without workers, on first request."""
+    """
+    Have a newly awarded credential signed on the workers (coalesced); without workers, on first
+    request. A publish that fails is logged, not raised: the credential is signed on its first request.
+    """
     if _has_workers():
-        signing_ahead_requests.request(model_name, pk)
+        try:
+            signing_ahead_requests.request(model_name, pk)
+        except Exception:
+            log.warning(
+                "Could not ask the workers to sign %s %s; it is signed on request.", model_name, pk, exc_info=True
+            )
 
 
 def _has_workers():
@@ -204,7 +215,10 @@ def enqueue_learner_message(kind, certificate_id, program_credential_id, change_
     one task per process and window sends every waiting message); without, send it at once, here.
     """
     if _has_workers():
-        message_delivery.request()
+        try:
+            message_delivery.request()
+        except Exception:  # the message waits in the outbox: the sweeper sends it
+            log.warning("Could not ask the workers to send learner messages; the sweeper will.", exc_info=True)
     else:
         outbox.send_message(kind, certificate_id, program_credential_id, change_key)
 
