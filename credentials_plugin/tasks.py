@@ -5,6 +5,7 @@ connected in ``CredentialsPluginConfig.ready()``, answers.
 """
 
 import logging
+import os
 import threading
 import time
 
@@ -110,6 +111,16 @@ class SigningAhead:
 
 #: This process's requests to sign new awards ahead, coalesced per window.
 signing_ahead_requests = SigningAhead()
+
+
+def _after_fork_in_child():
+    """A forked process (a preforking server's or Celery's worker) starts with no open window and a fresh lock."""
+    for publisher in (message_delivery, signing_ahead_requests):
+        publisher._lock = threading.Lock()
+        publisher.reopen()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def enqueue_signing_of(model_name, pk):
