@@ -191,6 +191,7 @@ def test_a_message_whose_process_never_reached_the_broker_is_sent_by_the_sweeper
     unreachable.config_from_object("django.conf:settings", namespace="CELERY")
     unreachable.conf.broker_url = "redis://127.0.0.1:9/0"  # the discard port: nothing listens
     unreachable.conf.task_publish_retry = False
+    unreachable.conf.broker_transport_options = {"max_retries": 0}  # fail at once, not after retries
     unreachable.set_current()
     try:
         send_passing(learner, time=clock.tick())
@@ -260,3 +261,37 @@ def test_the_outbox_row_is_inserted_as_bulk_create_ignoring_conflicts_writes_it(
 
     assert LearnerMessage.objects.filter(kind="certificate_revoked").count() == 1
     assert ours.captured_queries[0]["sql"].split(" VALUES ")[0] == orms.captured_queries[0]["sql"].split(" VALUES ")[0]
+
+
+@pytest.mark.django_db
+def test_a_signing_task_past_its_limit_queues_one_for_the_rest(workers, course, make_learner, clock, monkeypatch):
+    from credentials_plugin.core import limits
+
+    learners = [make_learner(time=clock.tick()) for _ in range(3)]
+    for learner in learners:
+        send_passing(learner, time=clock.tick())
+    (window,) = [task for task in workers.published() if task[0] == SIGN_NEW]
+    monkeypatch.setattr(limits, "MAX_SIGNED_AHEAD_PER_TASK", 2)
+
+    workers.run([window])
+
+    keys = sorted(CourseCertificate.objects.filter(user__in=learners).values_list("pk", flat=True))
+    assert SignedCredential.objects.filter(certificate_id__in=keys).count() == 2
+    (rest,) = workers.published()
+    assert rest == (SIGN_NEW, ("CourseCertificate", keys[2]))
+    workers.run([rest])
+    assert SignedCredential.objects.filter(certificate_id__in=keys).count() == 3
+    assert workers.published() == []
+
+
+@pytest.mark.django_db
+def test_a_bulk_runs_messages_wait_for_its_end(workers, course, make_learner, clock, mailoutbox):
+    learner = make_learner(time=clock.tick())
+    send_passing(learner, time=clock.tick())
+    LearnerMessage.objects.update(source="bulk_run:7", created=timezone.now() - timedelta(minutes=5))
+
+    tasks.send_pending_learner_messages()
+    tasks.send_stale_learner_messages()
+
+    assert mailoutbox == []
+    assert LearnerMessage.objects.get().state == State.PENDING

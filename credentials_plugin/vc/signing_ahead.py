@@ -14,7 +14,7 @@ import logging
 
 from django.db.models import Exists, OuterRef
 
-from credentials_plugin.core.limits import MAX_SIGNED_AHEAD_PER_TASK
+from credentials_plugin.core import limits
 from credentials_plugin.models import SignedCredential
 from credentials_plugin.vc import signing
 
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 _OWNER_FIELD = {"CourseCertificate": "certificate", "ProgramCredential": "program_credential"}
 
 
-def unsigned_from(model_name, from_pk, limit=MAX_SIGNED_AHEAD_PER_TASK):
+def unsigned_from(model_name, from_pk, limit):
     """
     The keys of MODEL_NAME's awarded holders from FROM_PK on without a signed, current credential,
     in key order, at most LIMIT: a range of the primary key, each checked through the credentials'
@@ -37,11 +37,12 @@ def unsigned_from(model_name, from_pk, limit=MAX_SIGNED_AHEAD_PER_TASK):
     return list(rows.order_by("pk").values_list("pk", flat=True)[:limit])
 
 
-def sign_from(model_name, from_pk, limit=MAX_SIGNED_AHEAD_PER_TASK):
+def sign_from(model_name, from_pk, limit=None):
     """
-    Sign what ``unsigned_from`` finds. Returns the key to continue from when LIMIT were found (a
-    later task signs the rest), else None.
+    Sign what ``unsigned_from`` finds, at most LIMIT (``MAX_SIGNED_AHEAD_PER_TASK``). Returns the
+    key to continue from when LIMIT were found (a later task signs the rest), else None.
     """
+    limit = limit or limits.MAX_SIGNED_AHEAD_PER_TASK
     found = unsigned_from(model_name, from_pk, limit)
     for pk in found:
         try:
