@@ -69,6 +69,40 @@ def enqueue_signing():
         sign_pending_credentials.apply_async()
 
 
+class CoalescedPublisher:
+    """
+    Publishes TASK at most once per WINDOW seconds in this process, with a countdown of WINDOW, for
+    a task that does the work of every request of its window (it reads what to do from the
+    database). The first request of a window publishes; the others compare two monotonic clock
+    readings and publish nothing. A publish that fails reopens the window: the next request tries again.
+    """
+
+    def __init__(self, task, window=DELIVERY_COALESCING_SECONDS):
+        self.task, self.window = task, window
+        self.clock = time.monotonic
+        self._closes_at = None
+        self._lock = threading.Lock()
+
+    def request(self, *arguments) -> bool:
+        """Publish TASK(*ARGUMENTS) unless this window's task is published already; True when published."""
+        now = self.clock()
+        with self._lock:
+            if self._closes_at is not None and now < self._closes_at:
+                return False
+            self._closes_at = now + self.window
+        try:
+            self.task.apply_async(args=arguments, countdown=self.window)
+        except BaseException:
+            self.reopen()
+            raise
+        return True
+
+    def reopen(self):
+        """Forget the open window: the next request publishes (a failed publish; tests)."""
+        with self._lock:
+            self._closes_at = None
+
+
 class SigningAhead:
     """
     This process's requests to sign new awards, coalesced: the first award of a window publishes
@@ -113,16 +147,6 @@ class SigningAhead:
 signing_ahead_requests = SigningAhead()
 
 
-def _after_fork_in_child():
-    """A forked process (a preforking server's or Celery's worker) starts with no open window and a fresh lock."""
-    for publisher in (message_delivery, signing_ahead_requests):
-        publisher._lock = threading.Lock()
-        publisher.reopen()
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
 def enqueue_signing_of(model_name, pk):
     """
     Have a newly awarded credential signed on the workers (coalesced); without workers, on first
@@ -140,40 +164,6 @@ def enqueue_signing_of(model_name, pk):
 def _has_workers():
     """A broker is configured and tasks are not run eagerly (in the request that asks for them)."""
     return bool(getattr(settings, "CELERY_BROKER_URL", "")) and not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
-
-
-class CoalescedPublisher:
-    """
-    Publishes TASK at most once per WINDOW seconds in this process, with a countdown of WINDOW, for
-    a task that does the work of every request of its window (it reads what to do from the
-    database). The first request of a window publishes; the others compare two monotonic clock
-    readings and publish nothing. A publish that fails reopens the window: the next request tries again.
-    """
-
-    def __init__(self, task, window=DELIVERY_COALESCING_SECONDS):
-        self.task, self.window = task, window
-        self.clock = time.monotonic
-        self._closes_at = None
-        self._lock = threading.Lock()
-
-    def request(self, *arguments) -> bool:
-        """Publish TASK(*ARGUMENTS) unless this window's task is published already; True when published."""
-        now = self.clock()
-        with self._lock:
-            if self._closes_at is not None and now < self._closes_at:
-                return False
-            self._closes_at = now + self.window
-        try:
-            self.task.apply_async(args=arguments, countdown=self.window)
-        except BaseException:
-            self.reopen()
-            raise
-        return True
-
-    def reopen(self):
-        """Forget the open window: the next request publishes (a failed publish; tests)."""
-        with self._lock:
-            self._closes_at = None
 
 
 @shared_task(name="credentials_plugin.send_learner_message", ignore_result=True)
@@ -254,3 +244,13 @@ JOBS = {
 def submit(*, job, arguments):
     """``hooks.background_work_requested``: hand one job to the workers."""
     JOBS[job](*arguments)
+
+
+def _after_fork_in_child():
+    """A forked process (a preforking server's or Celery's worker) starts with no open window and a fresh lock."""
+    for publisher in (message_delivery, signing_ahead_requests):
+        publisher._lock = threading.Lock()
+        publisher.reopen()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -295,3 +295,15 @@ def test_a_bulk_runs_messages_wait_for_its_end(workers, course, make_learner, cl
 
     assert mailoutbox == []
     assert LearnerMessage.objects.get().state == State.PENDING
+
+
+@pytest.mark.django_db
+def test_a_forked_process_starts_with_no_open_window(workers, course, make_learner, clock):
+    first, second = make_learner(time=clock.tick()), make_learner(time=clock.tick())
+    send_passing(first, time=clock.tick())
+    assert names(workers.published()).count(DELIVER) == 1
+
+    tasks._after_fork_in_child()  # what os.register_at_fork runs in a preforking server's new worker
+    send_passing(second, time=clock.tick())
+
+    assert names(workers.published()).count(DELIVER) == 1
