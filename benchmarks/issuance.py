@@ -795,9 +795,13 @@ def run_one(args):  # noqa: PLR0915
             f"Published to the broker during the timed run: {len(published):,} tasks, {publishes_each:.4f} per "
             f"issuance ({published_tally}).\n"
             "One message on a worker: the delivery tasks run after the timing, as a worker would, per message "
-            "sent, against the same floor. Without workers: the same issuance with no broker configured, each "
-            f"message sent inline after its commit ({len(inline):,} more learners, ABBA blocks next to as many "
-            "baseline inserts)."
+            "sent, against the same floor."
+            + (
+                " Without workers: the same issuance with no broker configured, each message sent inline after "
+                f"its commit ({len(inline):,} more learners, ABBA blocks next to as many baseline inserts)."
+                if inline
+                else ""
+            )
         )
 
         verdicts = [
