@@ -4,14 +4,14 @@ When learner messages are queued and sent.
 A change to a credential queues its message in the change's own transaction (a row of
 ``LearnerMessage``, unique per credential, kind and change), and asks the workers on commit to send
 it: a rolled-back change queues nothing, a replayed event or a regenerate that changes no status
-queues nothing new, and a retried task finds the message already claimed. With workers, the
-requests of one process are coalesced (``tasks.request_message_delivery``): one task per window
-sends every waiting message, and the sweeper (``send_stale``, a periodic task) sends what a process
-that died between its commit and its request left waiting. Without workers each message is sent
-at once, after its commit. A bulk run or a command
-queues messages only when staff asked for it on that run, and they are sent after the run, in
-batches. The expiry scan (a periodic task, or ``manage.py send_credential_messages``) queues the
-"expires in 30 days" and "expired" messages.
+queues nothing new, and a retried task finds the message already claimed. With workers, one
+process's requests are coalesced (``tasks.enqueue_learner_message``): one task per window sends
+every waiting message (``send_waiting``), and the sweeper (``send_stale``, a periodic task) sends
+what a process that died between its commit and its request left waiting. Without workers each
+message is sent at once, after its commit (ADR 0021). A bulk run or a command queues messages only
+when staff asked for it on that run, and they are sent after the run, in batches. The expiry
+scan (a periodic task, or ``manage.py send_credential_messages``) queues the "expires in 30 days"
+and "expired" messages.
 """
 
 from __future__ import annotations
