@@ -307,3 +307,34 @@ def test_a_forked_process_starts_with_no_open_window(workers, course, make_learn
     send_passing(second, time=clock.tick())
 
     assert names(workers.published()).count(DELIVER) == 1
+
+
+@pytest.mark.django_db
+def test_a_windows_signing_task_leaves_certificates_imported_meanwhile_to_their_first_request(
+    workers, course, make_learner, clock
+):
+    from credentials_plugin.certificates import issuance
+    from credentials_plugin.statuses import CauseKind
+
+    awarded, imported = make_learner(time=clock.tick()), make_learner(time=clock.tick())
+    send_passing(awarded, time=clock.tick())
+    issuance.import_certificate(  # an import running at the same time: its row has a larger key
+        issuance.ImportedCertificate(
+            lms_id=4411,
+            verify_uuid="",
+            user_id=imported.id,
+            course_key=COURSE,
+            status=CertificateStatus.AWARDED,
+            mode="verified",
+            percent_grade=None,
+            learner_name="Ada Imported",
+            course_name="Certificates 101",
+            issued_at=timezone.now(),
+        ),
+        cause=issuance.Cause(kind=CauseKind.COMMAND, source="import_lms_certificates"),
+    )
+
+    workers.run([task for task in workers.published() if task[0] == SIGN_NEW])
+
+    signed = set(SignedCredential.objects.values_list("certificate__user_id", flat=True))
+    assert signed == {awarded.id}

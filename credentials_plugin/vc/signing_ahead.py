@@ -21,19 +21,27 @@ from credentials_plugin.vc import signing
 log = logging.getLogger(__name__)
 
 _OWNER_FIELD = {"CourseCertificate": "certificate", "ProgramCredential": "program_credential"}
+# Imported rows (the LMS's certificates, the credentials service's program credentials) are signed
+# on their first request, as the imports decide: a window's task running during an import skips them.
+_NOT_IMPORTED = {
+    "CourseCertificate": {"lms_certificate_id__isnull": True},
+    "ProgramCredential": {"imported_uuid__isnull": True},
+}
 
 
 def unsigned_from(model_name, from_pk, limit):
     """
     The keys of MODEL_NAME's awarded holders from FROM_PK on without a signed, current credential,
-    in key order, at most LIMIT: a range of the primary key, each checked through the credentials'
-    index on their holder.
+    not imported, in key order, at most LIMIT: a range of the primary key, each checked through the
+    credentials' index on their holder.
     """
     model, awarded = signing.HOLDERS[model_name]
     signed = SignedCredential.objects.filter(
         **{_OWNER_FIELD[model_name]: OuterRef("pk")}, holder_did="", revoked=False, needs_signing=False
     ).exclude(document="")
-    rows = model.objects.filter(pk__gte=from_pk, status=awarded, retired_at__isnull=True).filter(~Exists(signed))
+    rows = model.objects.filter(
+        pk__gte=from_pk, status=awarded, retired_at__isnull=True, **_NOT_IMPORTED[model_name]
+    ).filter(~Exists(signed))
     return list(rows.order_by("pk").values_list("pk", flat=True)[:limit])
 
 
