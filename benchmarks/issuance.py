@@ -14,6 +14,15 @@ of its own and each against its own floor measured in the same run:
 
 ``--db both`` (the default) runs ``memory`` then ``file`` and prints both rows side by side.
 
+The host runs as the LMS does, **with Celery workers**: a real Celery app (the host's settings,
+``CELERY_BROKER_URL="memory://"``, not eager) is the default app, so the work an award hands to the
+workers (sending the learner's message, signing the credential ahead) is published to an
+in-process broker that nobody consumes while the issuances are timed. After the timing (not timed)
+the published tasks are taken off the broker and run here: every learner must get exactly one
+"certificate awarded" message, and the signing tasks must cover every new certificate.
+Two rows are information, not targets: the host without workers (each message composed and sent
+in the issuing process, after its commit), and what sending one message costs on a worker.
+
 Scenario:
 
 * setup (not timed): one course configured with ``api.configure_course``; N learners made
@@ -33,7 +42,10 @@ Scenario:
 * Verification: exactly N awarded certificates in the course, one per learner, one
   ``created`` audit record each, every learner's facts passing; no warning or error logged by
   the plugin (its receivers log failures instead of raising); no on_commit callbacks pending
-  and no queries logged outside the sample (DEBUG off).
+  and no queries logged outside the sample (DEBUG off). Then the published tasks run: one
+  message each, none twice, and the publishes per issuance are counted.
+* Information (not timed against a target): ``--inline-learners`` (500) more issuances with no
+  broker configured (messages sent inline), each block next to as many baseline inserts.
 
 ``--profile``: after the timed run, cProfile over ``--profile-learners`` more issuances (not
 timed), the top functions by cumulative time, and the SQL of one of them.
@@ -75,9 +87,11 @@ from benchmarks.common import (
 )
 
 TARGET_QUERIES = 6
+BROKER_URL = "memory://"  # kombu's in-process transport: publishing is real, nobody consumes during the timing
 # Issuance time / the same mode's baseline: CPU only (memory) and with durable commits (file).
 TARGET_RATIOS = {"memory": 8.0, "file": 2.0}
 DB_MODES = ("memory", "file")
+MODE_NAMES = {"memory": "SQLite in memory (CPU only)", "file": "SQLite file, synchronous=FULL"}
 RESULT_PREFIX = "RESULT "
 MEMORY_PHASE = 1_000
 SETUP_BATCH = 500
@@ -107,6 +121,17 @@ def parse_args(argv=None):
     )
     parser.add_argument(
         "--profile", action="store_true", help="after the timed run, print a cProfile of more issuances (not timed)"
+    )
+    parser.add_argument(
+        "--inline-learners",
+        type=int,
+        default=500,
+        help="issuances measured without workers, messages sent inline, for information (default: 500; 0: none)",
+    )
+    parser.add_argument(
+        "--sign-ahead",
+        action="store_true",
+        help="also run the published signing tasks after the timing (slow: one signature per learner)",
     )
     parser.add_argument(
         "--profile-learners", type=int, default=300, help="issuances profiled with --profile (default: 300)"
@@ -305,6 +330,145 @@ def run_interleaved(learners, course_key, baseline_key, measurement, memory):
     return first_phase_seconds
 
 
+def use_celery_workers():
+    """
+    A real Celery app, as the LMS has one: the host's ``CELERY_*`` settings, a broker
+    (``memory://``, in this process), tasks not eager; made the default and current app, so the
+    plugin's shared tasks publish through it (the default app would try amqp://localhost).
+    """
+    from celery import Celery
+    from django.conf import settings
+
+    settings.CELERY_BROKER_URL = BROKER_URL
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app = Celery("benchmark_lms", set_as_current=True)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.set_default()
+    app.set_current()
+    # As in a running LMS, the app is finalized, its broker connection open and its queue declared
+    # before the timing: one message (no task of ours) published and taken off again (~70 ms once).
+    app.send_task("benchmark.warm_up")
+    take_published(app)
+    return app
+
+
+def take_published(app):
+    """Take every task message off the broker's default queue: (task name, args, kwargs) each, in order."""
+    found = []
+    with app.connection_for_read() as connection:
+        queue = connection.SimpleQueue(app.conf.task_default_queue, no_ack=True)
+        try:
+            while True:
+                try:
+                    message = queue.get(block=False)
+                except queue.Empty:
+                    break
+                args, kwargs, _embed = message.payload  # Celery's task message protocol 2
+                found.append((message.headers["task"], tuple(args), kwargs))
+        finally:
+            queue.close()
+    return found
+
+
+SEND_TASKS = ("credentials_plugin.send_pending_learner_messages", "credentials_plugin.send_learner_message")
+SIGN_TASKS = ("credentials_plugin.sign_new_credentials", "credentials_plugin.sign_credential")
+
+
+def run_published(app, published, *, sign_ahead):
+    """
+    Run the published message tasks here, as a worker would (their countdown is not waited for),
+    and the signing tasks too when SIGN_AHEAD (with what they queue in turn). Returns the seconds
+    the message tasks took.
+    """
+    message_seconds = 0.0
+    pending = [task for task in published if task[0] in SEND_TASKS or (sign_ahead and task[0] in SIGN_TASKS)]
+    while pending:
+        for name, args, kwargs in pending:
+            start = time.perf_counter()
+            app.tasks[name](*args, **kwargs)
+            if name in SEND_TASKS:
+                message_seconds += time.perf_counter() - start
+        pending = [task for task in take_published(app) if task[0] in SIGN_TASKS] if sign_ahead else []
+    return message_seconds
+
+
+def check_messages(learners, course_key, sent_before):
+    """Every learner got exactly one "certificate awarded" message, none twice, nobody else one."""
+    from django.core import mail
+
+    from credentials_plugin.models import LearnerMessage
+
+    problems = []
+    addresses = {learner[2] for learner in learners}
+    sent_to = Counter(address for message in mail.outbox[sent_before:] for address in message.to)
+    if missing := addresses - set(sent_to):
+        problems.append(f"{len(missing):,} learners got no message (e.g. {sorted(missing)[0]})")
+    if twice := [address for address, count in sent_to.items() if count > 1]:
+        problems.append(f"{len(twice):,} learners got their message more than once (e.g. {twice[0]})")
+    if strangers := set(sent_to) - addresses:
+        problems.append(f"{len(strangers):,} messages went to someone who was not awarded")
+    rows = LearnerMessage.objects.filter(
+        certificate__course_key=course_key, certificate__user_id__in=[learner[0] for learner in learners]
+    )
+    states = Counter(rows.values_list("kind", "state"))
+    if states != {("certificate_awarded", "sent"): len(learners)}:
+        problems.append(f"expected {len(learners):,} 'certificate_awarded' messages sent, found {dict(states)}")
+    return problems
+
+
+def check_signing(published, course_key, learners, *, signed):
+    """
+    The signing published covers every new certificate: each one's key is at or after the first key
+    of a window's ``sign_new_credentials``, or has a ``sign_credential`` of its own (SIGNED: the
+    tasks ran, so each must hold a signed credential).
+    """
+    from credentials_plugin.models import CourseCertificate, SignedCredential
+
+    certificates = CourseCertificate.objects.filter(
+        course_key=course_key, user_id__in=[learner[0] for learner in learners]
+    )
+    keys = set(certificates.values_list("pk", flat=True))
+    if signed:
+        with_credential = set(
+            SignedCredential.objects.filter(certificate_id__in=keys, holder_did="", revoked=False)
+            .exclude(document="")
+            .values_list("certificate_id", flat=True)
+        )
+        missing = keys - with_credential
+        return [f"{len(missing):,} certificates were not signed by the published tasks"] if missing else []
+    own = {args[1] for name, args, _ in published if name == SIGN_TASKS[1] and args[0] == "CourseCertificate"}
+    starts = [args[1] for name, args, _ in published if name == SIGN_TASKS[0] and args[0] == "CourseCertificate"]
+    first = min(starts, default=None)
+    uncovered = [pk for pk in keys if pk not in own and (first is None or pk < first)]
+    return [f"{len(uncovered):,} certificates are covered by no signing task"] if uncovered else []
+
+
+def measure_without_workers(learners, course_key, baseline_key):
+    """
+    Information: issuances with no broker configured (each message composed and sent inline, after
+    its commit), in ABBA blocks next to as many baseline inserts. Returns (issuance, baseline) seconds.
+    """
+    from django.core import mail
+    from django.test import override_settings
+
+    seconds = {"issuance": 0.0, "baseline": 0.0}
+    sent_before = len(mail.outbox)
+    with override_settings(CELERY_BROKER_URL=""):
+        for number, block_start in enumerate(range(0, len(learners), BLOCK)):
+            block = learners[block_start : block_start + BLOCK]
+            gc.collect()
+            for what in ("baseline", "issuance") if number % 2 == 0 else ("issuance", "baseline"):
+                start = time.perf_counter()
+                for learner in block:
+                    if what == "baseline":
+                        insert_baseline_row(learner, baseline_key)
+                    else:
+                        send_passing(learner, course_key)
+                seconds[what] += time.perf_counter() - start
+    problems = check_messages(learners, course_key, sent_before)
+    return seconds["issuance"], seconds["baseline"], problems
+
+
 def verify(learners, course_key):
     """Exactly one awarded certificate and one 'created' audit record per learner; else a list of problems."""
     from django.db import connection
@@ -400,19 +564,58 @@ def run_both(argv):
                 print(line)
         statuses.append(child.returncode)
         print(flush=True)
-    headers = ["issuance vs its floor", "floor (plain insert)", "issuance", "ratio", "target", "queries (max)", ""]
+    headers = [
+        "issuance vs its floor",
+        "floor (plain insert)",
+        "issuance",
+        "ratio",
+        "target",
+        "queries (max)",
+        "publishes each",
+        "",
+    ]
     rows = [
         [
-            "SQLite in memory (CPU only)" if result["db"] == "memory" else "SQLite file, synchronous=FULL",
+            f"{MODE_NAMES[result['db']]}, with workers",
             f"{result['baseline_ms']:.3f} ms",
             f"{result['issuance_ms']:.3f} ms",
             f"{result['ratio']:.2f}x",
             f"<= {result['target']:g}x",
             str(result["max_queries"]),
-            "PASS" if result["ratio"] <= result["target"] else "FAIL",
+            f"{result['publishes_each']:.4f}",
+            f"time {'PASS' if result['ratio'] <= result['target'] else 'FAIL'}, queries "
+            f"{'PASS' if result['max_queries'] <= TARGET_QUERIES else f'FAIL (> {TARGET_QUERIES})'}",
         ]
         for result in results
     ]
+    rows.append(["information, not targets:", *[""] * 7])
+    for result in results:
+        if result["inline_ms"] is not None:
+            rows.append(
+                [
+                    f"{MODE_NAMES[result['db']]}, no workers (message sent inline)",
+                    f"{result['inline_baseline_ms']:.3f} ms",
+                    f"{result['inline_ms']:.3f} ms",
+                    f"{result['inline_ratio']:.2f}x",
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
+    for result in results:
+        rows.append(
+            [
+                f"{MODE_NAMES[result['db']]}, one message sent on a worker",
+                f"{result['baseline_ms']:.3f} ms",
+                f"{result['message_on_worker_ms']:.3f} ms",
+                f"{result['message_on_worker_ratio']:.2f}x",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
     print("=== summary (each mode against its own floor, measured in the same process) ===")
     print(table(headers, rows))
     if len(results) != len(DB_MODES):
@@ -427,7 +630,9 @@ def run_one(args):  # noqa: PLR0915
     with scratch_folder("credentials_plugin_bench_", keep=args.keep_db and args.db == "file") as tmpdir:
         db_path = os.path.join(tmpdir, "bench.sqlite3") if args.db == "file" else ":memory:"
         setup_django(db_path, serve_requests=False)
+        celery_app = use_celery_workers()
         from django.conf import settings
+        from django.core import mail
         from django.core.management import call_command
         from django.db import transaction
         from opaque_keys.edx.keys import CourseKey
@@ -443,7 +648,8 @@ def run_one(args):  # noqa: PLR0915
 
         phase = time.perf_counter()
         api.configure_course(course_key, enabled=True)
-        learners = make_learners(args.learners + profile_count)
+        inline_count = max(0, args.inline_learners)
+        learners = make_learners(args.learners + inline_count + profile_count)
         # Setup only: enrollments are sent in transactions of 500, so the setup does not pay a disk
         # sync per event (the plugin's own transactions become savepoints).
         for batch_start in range(0, len(learners), SETUP_BATCH):
@@ -451,7 +657,12 @@ def run_one(args):  # noqa: PLR0915
                 for learner in learners[batch_start : batch_start + SETUP_BATCH]:
                     enroll(learner, course_key)
         setup_seconds = time.perf_counter() - phase
-        learners, profiled = learners[: args.learners], learners[args.learners :]
+        learners, inline, profiled = (
+            learners[: args.learners],
+            learners[args.learners : args.learners + inline_count],
+            learners[args.learners + inline_count :],
+        )
+        mail.outbox = []
 
         count = len(learners)
         sample_every = max(1, count // args.sample)
@@ -466,6 +677,26 @@ def run_one(args):  # noqa: PLR0915
         baseline_counts = measurement.baseline_counts
 
         problems = [*logged.problems(), *verify(learners, course_key)]
+
+        # Not timed: what the issuances published, then the workers' part of it, run here.
+        published = take_published(celery_app)
+        tally = Counter(name for name, _, _ in published)
+        with PluginLogProblems() as worker_logged:
+            message_seconds = run_published(celery_app, published, sign_ahead=args.sign_ahead)
+        problems += [
+            *worker_logged.problems(),
+            *check_messages(learners, course_key, 0),
+            *check_signing(published, course_key, learners, signed=args.sign_ahead),
+        ]
+        publishes_each = len(published) / count
+        published_tally = ", ".join(f"{name.rsplit('.', 1)[-1]} {number:,}" for name, number in tally.most_common())
+        inline_issuance = inline_baseline = None
+        if inline:
+            with PluginLogProblems() as inline_logged:
+                inline_issuance, inline_baseline, inline_problems = measure_without_workers(
+                    inline, course_key, baseline_key
+                )
+            problems += [*inline_logged.problems(), *inline_problems]
         sqlite_version, journal, synchronous = sqlite_settings()
         wall_seconds = time.perf_counter() - wall_start
 
@@ -487,7 +718,8 @@ def run_one(args):  # noqa: PLR0915
         print(
             f"credentials_plugin issuance benchmark: {count:,} learners, SQLite {sqlite_version} "
             f"{'file' if args.db == 'file' else 'in memory'} (journal_mode={journal}, synchronous={synchronous})"
-            f"{' in ' + tmpdir if args.db == 'file' else ''}, DEBUG={settings.DEBUG}, "
+            f"{' in ' + tmpdir if args.db == 'file' else ''}, DEBUG={settings.DEBUG}, Celery broker "
+            f"{settings.CELERY_BROKER_URL} (workers, not eager; consumed after the timing), "
             f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
         )
         print(
@@ -531,7 +763,30 @@ def run_one(args):  # noqa: PLR0915
                     memory_cell(first),
                 ]
             )
-        print(table(headers, rows))
+        info_rows = [
+            [
+                "one message sent on a worker",
+                f"{count:,}",
+                f"{message_seconds:.2f}",
+                f"{count / message_seconds:,.0f}" if message_seconds else "",
+                f"{message_seconds / baseline_seconds:.2f}x",
+                "",
+                "",
+            ]
+        ]
+        if inline:
+            info_rows.append(
+                [
+                    "issuance without workers",
+                    f"{len(inline):,}",
+                    f"{inline_issuance:.2f}",
+                    f"{len(inline) / inline_issuance:,.0f}",
+                    f"{inline_issuance / inline_baseline:.2f}x",
+                    "",
+                    "",
+                ]
+            )
+        print(table(headers, [*rows, ["information, not targets:", *([""] * 6)], *info_rows]))
         ratios = sorted(measurement.block_ratios)
         print(
             f"\nTiming: baseline and issuance alternate in blocks of {BLOCK} learners (ABBA), so both see the same "
@@ -540,7 +795,17 @@ def run_one(args):  # noqa: PLR0915
             f"Queries: what django.test.utils.CaptureQueriesContext counts (BEGIN and COMMIT included) on "
             f"{len(counts)} calls spread over the run, 1 in {sample_every}; without BEGIN/COMMIT an issuance makes "
             f"mean {mean_data:.2f}, max {max_data}.\n"
-            "Memory: RSS growth (/proc/self/statm) from the start of the timed run, after a gc.collect()."
+            "Memory: RSS growth (/proc/self/statm) from the start of the timed run, after a gc.collect().\n"
+            f"Published to the broker during the timed run: {len(published):,} tasks, {publishes_each:.4f} per "
+            f"issuance ({published_tally}).\n"
+            "One message on a worker: the delivery tasks run after the timing, as a worker would, per message "
+            "sent, against the same floor."
+            + (
+                " Without workers: the same issuance with no broker configured, each message sent inline after "
+                f"its commit ({len(inline):,} more learners, ABBA blocks next to as many baseline inserts)."
+                if inline
+                else ""
+            )
         )
 
         verdicts = [
@@ -586,6 +851,12 @@ def run_one(args):  # noqa: PLR0915
             "ratio": ratio,
             "target": target_ratio,
             "max_queries": steady_max,
+            "publishes_each": publishes_each,
+            "message_on_worker_ms": message_seconds * 1000 / count,
+            "message_on_worker_ratio": message_seconds / baseline_seconds,
+            "inline_ms": inline_issuance * 1000 / len(inline) if inline else None,
+            "inline_ratio": inline_issuance / inline_baseline if inline else None,
+            "inline_baseline_ms": inline_baseline * 1000 / len(inline) if inline else None,
             "status": status,
         }
         print(RESULT_PREFIX + json.dumps(result), flush=True)

@@ -160,7 +160,14 @@ def test_the_bulk_and_signing_tasks_are_routed_by_their_names():
     """Operators send them to a queue of the LMS's workers with CELERY_TASK_ROUTES on the task name."""
     app = Celery("lms", set_as_current=False)
     app.conf.task_routes = {"credentials_plugin.*": {"queue": "edx.lms.core.credentials"}}
-    for task in (tasks.run_bulk, tasks.sign_pending_credentials, tasks.sign_credential):
+    for task in (
+        tasks.run_bulk,
+        tasks.sign_pending_credentials,
+        tasks.sign_credential,
+        tasks.sign_new_credentials,
+        tasks.send_pending_learner_messages,
+        tasks.send_stale_learner_messages,
+    ):
         assert task.name.startswith("credentials_plugin.")
         assert task.name in app.tasks  # a shared task registers in every app, the LMS's included
         assert app.amqp.router.route({}, task.name)["queue"].name == "edx.lms.core.credentials"

@@ -168,3 +168,13 @@ WALLET_OFFERS_PER_HOUR = 30
 ENGAGEMENT_PUSH_SECONDS = 10
 #: Distinct (day, certificate, kind) counts a process buffers at most; the request that reaches it pushes them.
 MAX_BUFFERED_ENGAGEMENT_COUNTS = 10_000
+
+#: Seconds over which one process's requests to send learner messages (and to sign new credentials
+#: ahead) are coalesced into one Celery task: the first request publishes it with this countdown,
+#: later ones in the window publish nothing. A learner's message leaves up to this much later.
+DELIVERY_COALESCING_SECONDS = 2
+#: Seconds a learner message may wait before the sweeper (a periodic task) sends it: a process that
+#: died between its commit and its request to the workers leaves its messages waiting.
+STALE_LEARNER_MESSAGE_SECONDS = 60
+#: New credentials one coalesced signing task signs at most; it queues another for the rest.
+MAX_SIGNED_AHEAD_PER_TASK = 500

@@ -11,6 +11,7 @@ when anything listens to them. Anything unusual (another database engine) takes 
 from __future__ import annotations
 
 from django.db import connections, router
+from django.db.models.constants import OnConflict
 from django.db.models.signals import post_save, pre_save
 
 # SQLite and MariaDB/MySQL: the engines the plugin runs on, whose cursors know the inserted id.
@@ -160,3 +161,36 @@ def insert_row(instance):
     if post_save.has_listeners(model):
         post_save.send(sender=model, instance=instance, created=True, update_fields=None, raw=False, using=alias)
     return instance
+
+
+def insert_row_unless_present(instance) -> None:
+    """
+    ``Model.objects.bulk_create([instance], ignore_conflicts=True)`` of one new row, its INSERT built
+    once: the database's own "ignore a conflicting row" form as the ORM writes it (SQLite
+    ``INSERT OR IGNORE``, MariaDB/MySQL ``INSERT IGNORE``, PostgreSQL ``ON CONFLICT DO NOTHING``),
+    the same values (each field's ``pre_save``, then ``get_db_prep_save``), no signals (bulk_create
+    sends none) and, as there, no id set on the instance.
+    """
+    model = type(instance)
+    meta = model._meta
+    alias = router.db_for_write(model, instance=instance)
+    connection = connections[alias]
+    if connection.vendor not in _ENGINES or instance.pk is not None:
+        model.objects.using(alias).bulk_create([instance], ignore_conflicts=True)
+        return
+    fields = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
+    key = ("insert_ignore", model, alias, connection.vendor)
+    sql = _compiled.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in fields)
+        placeholders = ", ".join(["%s"] * len(fields))
+        insert = connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)
+        suffix = connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
+        # Quoted names from the model's metadata and the backend's own keywords; every value goes as a parameter.
+        sql = _compiled[key] = " ".join(
+            part for part in (f"{insert} {quote(meta.db_table)} ({columns}) VALUES ({placeholders})", suffix) if part
+        )
+    params = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

@@ -4,10 +4,14 @@ When learner messages are queued and sent.
 A change to a credential queues its message in the change's own transaction (a row of
 ``LearnerMessage``, unique per credential, kind and change), and asks the workers on commit to send
 it: a rolled-back change queues nothing, a replayed event or a regenerate that changes no status
-queues nothing new, and a retried task finds the message already claimed. A bulk run or a command
-queues messages only when staff asked for it on that run, and they are sent after the run, in
-batches. The expiry scan (a periodic task, or ``manage.py send_credential_messages``) queues the
-"expires in 30 days" and "expired" messages.
+queues nothing new, and a retried task finds the message already claimed. With workers, one
+process's requests are coalesced (``tasks.enqueue_learner_message``): one task per window sends
+every waiting message (``send_waiting``), and the sweeper (``send_stale``, a periodic task) sends
+what a process that died between its commit and its request left waiting. Without workers each
+message is sent at once, after its commit (ADR 0021). A bulk run or a command queues messages only
+when staff asked for it on that run, and they are sent after the run, in batches. The expiry
+scan (a periodic task, or ``manage.py send_credential_messages``) queues the "expires in 30 days"
+and "expired" messages.
 """
 
 from __future__ import annotations
@@ -25,7 +29,13 @@ from credentials_plugin.backends import get_backend
 from credentials_plugin.certificates.configuration import get_configuration
 from credentials_plugin.conf import plugin_settings
 from credentials_plugin.core.hooks import run_in_background
-from credentials_plugin.core.limits import EXPIRED_NOTICE_WINDOW_DAYS, EXPIRY_NOTICE_DAYS, MESSAGE_BATCH_SIZE
+from credentials_plugin.core.limits import (
+    EXPIRED_NOTICE_WINDOW_DAYS,
+    EXPIRY_NOTICE_DAYS,
+    MESSAGE_BATCH_SIZE,
+    STALE_LEARNER_MESSAGE_SECONDS,
+)
+from credentials_plugin.core.statements import insert_row_unless_present
 from credentials_plugin.models import CourseCertificate, LearnerMessage, StaffRevocation
 from credentials_plugin.notifications import messages
 from credentials_plugin.statuses import CauseKind, CertificateStatus
@@ -101,7 +111,7 @@ def _change_key(moment):
 
 def _queue(message):
     """Insert MESSAGE unless the same one is queued already; on commit, ask the workers to send it."""
-    LearnerMessage.objects.bulk_create([message], ignore_conflicts=True)
+    insert_row_unless_present(message)
     if message.source.startswith(BULK_SOURCE_PREFIX):
         return  # sent in batches when the run ends (send_run_messages)
     key = (message.kind, message.certificate_id, message.program_credential_id, message.change_key)
@@ -177,13 +187,15 @@ def send_message(kind, certificate_id, program_credential_id, change_key):
         _deliver(message, now)
 
 
-def send_pending(*, source=None, batch_size=MESSAGE_BATCH_SIZE, progress=None, now=None):
+def send_pending(*, source=None, batch_size=MESSAGE_BATCH_SIZE, progress=None, now=None, pending=None):
     """
     Send every pending message (of SOURCE: a bulk run's, "expiry"), in batches of BATCH_SIZE,
     calling PROGRESS(sent_so_far) after each. NOW: the time the messages are judged at (tests).
+    PENDING: the pending messages to send, when not all of them (a queryset).
     Returns the number of messages handled.
     """
-    pending = LearnerMessage.objects.filter(state=State.PENDING)
+    if pending is None:
+        pending = LearnerMessage.objects.filter(state=State.PENDING)
     if source is not None:
         pending = pending.filter(source=source)
     handled, after = 0, 0
@@ -195,6 +207,30 @@ def send_pending(*, source=None, batch_size=MESSAGE_BATCH_SIZE, progress=None, n
         if progress is not None:
             progress(handled)
     return handled
+
+
+def _waiting_for_delivery():
+    """Pending messages that a change asked to send at once: every one but a bulk run's (sent after its run)."""
+    return LearnerMessage.objects.filter(state=State.PENDING).exclude(source__startswith=BULK_SOURCE_PREFIX)
+
+
+def send_waiting():
+    """
+    The coalesced delivery task's work: send every message waiting to be sent at once (a bulk run's
+    wait for their run's end). Claiming makes a message sent by two such tasks at once sent once.
+    """
+    return send_pending(pending=_waiting_for_delivery())
+
+
+def send_stale(*, now=None, older_than=STALE_LEARNER_MESSAGE_SECONDS):
+    """
+    The sweeper's work: send the messages left waiting for more than OLDER_THAN seconds (their
+    process died between its commit and asking the workers, or the request was lost). Fresher
+    ones are left to the delivery already asked for; claimed ones are not pending any more.
+    """
+    now = now or timezone.now()
+    stale = _waiting_for_delivery().filter(created__lte=now - timedelta(seconds=older_than))
+    return send_pending(pending=stale, now=now)
 
 
 def progress(sources):
