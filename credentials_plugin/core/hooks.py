@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.db import transaction
+
 
 class Hook:
     """A named list of receivers, each called with the hook's keyword arguments."""
@@ -62,3 +64,17 @@ def run_in_background(job: str, *arguments) -> None:
     if not background_work_requested.receivers:
         raise RuntimeError(f"No receiver runs background work ({job!r} would be lost): the app's ready() has not run.")
     background_work_requested.send(job=job, arguments=arguments)
+
+
+def after_commit(function: Callable, *arguments) -> None:
+    """
+    Call FUNCTION(*ARGUMENTS) once the current transaction commits (at once outside one). If it
+    raises, Django logs the error and still runs the other callbacks: ``robust`` names the callback
+    by its ``__qualname__``, which a ``functools.partial`` lacks, so the call is wrapped in a function.
+    """
+
+    def call():
+        function(*arguments)
+
+    call.__qualname__ = getattr(function, "__qualname__", repr(function))
+    transaction.on_commit(call, robust=True)

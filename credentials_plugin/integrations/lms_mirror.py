@@ -11,11 +11,9 @@ in the platform's words and our page as ``download_url`` (ADR 0012). The row is 
 """
 
 import logging
-from functools import partial
-
-from django.db import transaction
 
 from credentials_plugin.backends import get_backend
+from credentials_plugin.core.hooks import after_commit
 from credentials_plugin.core.limits import MAX_LMS_DOWNLOAD_URL
 from credentials_plugin.core.links import certificate_url
 from credentials_plugin.core.takeover import owns_course
@@ -28,7 +26,7 @@ log = logging.getLogger(__name__)
 def on_certificate_status_changed(*, certificate, **_):
     """``hooks.certificate_status_changed``: in an owned course, mirror the certificate once committed."""
     if owns_course(certificate.course_key):
-        transaction.on_commit(partial(mirror, certificate.pk), robust=True)
+        after_commit(mirror, certificate.pk)
 
 
 def on_certificate_data_changed(*, certificate_ids, certificate_uuids=None):
@@ -39,7 +37,7 @@ def on_certificate_data_changed(*, certificate_ids, certificate_uuids=None):
         if owns_course(course_key)
     ]
     for pk in owned:
-        transaction.on_commit(partial(mirror, pk), robust=True)
+        after_commit(mirror, pk)
 
 
 def mirror(certificate_id):

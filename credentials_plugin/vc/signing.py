@@ -15,13 +15,13 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import cache
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from credentials_plugin.certificates.looks import course_look
-from credentials_plugin.core.hooks import run_in_background
+from credentials_plugin.core.hooks import after_commit, run_in_background
 from credentials_plugin.core.retry import in_transaction
 from credentials_plugin.core.statements import PreparedQuery
 from credentials_plugin.models import CourseCertificate, ProgramCredential, SignedCredential
@@ -231,7 +231,7 @@ def mark_for_resigning(certificate_ids, certificate_uuids=None) -> int:
         if certificate_uuids is None:
             certificate_uuids = CourseCertificate.objects.filter(id__in=certificate_ids).values_list("uuid", flat=True)
         forget(certificate_uuids)
-        transaction.on_commit(partial(run_in_background, "sign_pending"))
+        after_commit(run_in_background, "sign_pending")
     return marked
 
 
@@ -244,7 +244,7 @@ HOLDERS = {
 
 def sign_when_awarded(holder):
     """HOLDER just became awarded: after commit its credential is signed on the workers (else on first request)."""
-    transaction.on_commit(partial(run_in_background, "sign", type(holder).__name__, holder.pk), robust=True)
+    after_commit(run_in_background, "sign", type(holder).__name__, holder.pk)
 
 
 def on_certificate_status_changed(*, certificate, old_status, **_):
