@@ -80,6 +80,19 @@ class _Expanded(list):
     """A document as ``expand_defined`` returns it: expanded JSON-LD, every term defined."""
 
 
+class _Uncopied(dict):
+    """
+    A document signing built for itself alone, expanded without the copy pyld's ``expand`` first
+    makes of its input (``copy.deepcopy``, through this object's ``__deepcopy__``: the copy
+    protocol, not a change to pyld). The copy only protects the caller from the expansion, which
+    reads its input and never changes it (``tests/test_vc_signing_paths.py`` checks it on our
+    documents): a pasted document is still copied.
+    """
+
+    def __deepcopy__(self, memo):
+        return self
+
+
 class _BudgetedRdfc(canon.URDNA2015):
     """
     pyld's RDFC-1.0 (URDNA2015) with the work limit the specification asks implementations to
@@ -149,7 +162,7 @@ def _signed(document, key, created):
         "verificationMethod": key.verification_method,
         "proofPurpose": PROOF_PURPOSE,
     }
-    data = hash_data(document, proof)
+    data = hash_data(_Uncopied(document), proof)  # a shallow copy: the caller's dict is never handed on
     signature = key.private_key.sign(data)
     return {**document, "proof": {**proof, "proofValue": encode_base58btc(signature)}}, data
 

@@ -12,11 +12,11 @@ meanwhile gets none.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from dataclasses import dataclass
 from functools import cache, partial
 
+import msgspec
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -102,6 +102,15 @@ class Served:
 def document_etag(body: bytes) -> str:
     """The (strong, quoted) ETag of a document's bytes."""
     return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+
+
+def document_bytes(document: dict) -> bytes:
+    """
+    A signed document as stored and sent: UTF-8 JSON indented by two spaces, keys in their order,
+    the same bytes as ``json.dumps(document, indent=2, ensure_ascii=False)`` (tested), written by
+    msgspec's C encoder (the standard library indents in pure Python, ten times slower).
+    """
+    return msgspec.json.format(msgspec.json.encode(document), indent=2)
 
 
 def served(credential) -> Served:
@@ -353,8 +362,9 @@ def sign_into(credential, holder, *, holder_did="", look=None):
     # Checked as any verifier would, on the data just signed (on the workers, when there are), and
     # remembered: in the row for verify-by-id, in the cache for the pages and pasted copies.
     document, check = sign_checked(unsigned, key)
-    credential.document = json.dumps(document, indent=2, ensure_ascii=False)
-    credential.etag = document_etag(credential.document.encode())
+    body = document_bytes(document)
+    credential.document = body.decode()
+    credential.etag = document_etag(body)
     credential.key_id = key.key_id
     credential.verified_key = key.multikey if check.ok else ""
     credential.signed_at = timezone.now()

@@ -21,11 +21,11 @@ from urllib.parse import urlsplit
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
-from django.urls import Resolver404, resolve, reverse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from credentials_plugin.core.limits import MAX_STATUS_INDEX
-from credentials_plugin.core.links import absolute_url
+from credentials_plugin.core.links import absolute_url, status_list_url
 from credentials_plugin.core.retry import in_transaction
 from credentials_plugin.core.statements import insert_row
 from credentials_plugin.models import STATUS_LIST_SIZE, SignedCredential, StatusList
@@ -50,11 +50,6 @@ class NoFreeIndex(RuntimeError):
 # ---------------------------------------------------------------------------
 # Entries: a credential's bit
 # ---------------------------------------------------------------------------
-
-
-def status_list_url(list_id):
-    """The public URL of a status list credential."""
-    return absolute_url(reverse("credentials_plugin:status_list", args=[list_id]))
 
 
 def status_entry(signed_credential) -> dict:

@@ -1,0 +1,98 @@
+"""The first signing's cheaper paths give what the plainer ones gave (issue #15, ADR 0017)."""
+
+import copy
+import json
+import uuid
+
+import pytest
+from django.test import override_settings
+from django.urls import get_script_prefix, reverse, set_script_prefix
+from pyld import jsonld
+
+from credentials_plugin.core.links import absolute_url, status_list_url
+from credentials_plugin.models import CourseCertificate, Organization
+from credentials_plugin.vc import proofs, signing
+from credentials_plugin.vc.contexts import document_loader
+from credentials_plugin.vc.documents import course_credential_document
+from tests.test_vc_credentials import award
+from tests.test_vc_vectors import RDFC, VECTORS, read_json, vector_key
+
+ODD_TEXT = 'Ünïcødé "quoted" \\ back\nnew\tline \u2028 </script> \x07 ✓ 学'
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"@context": ["https://www.w3.org/ns/credentials/v2"], "name": ODD_TEXT, "n": 12, "ok": True, "none": None},
+        {"nested": {"empty_list": [], "empty_object": {}, "list": [1, "two", {"three": [False]}]}},
+        {},
+    ],
+)
+def test_stored_bytes_are_what_the_standard_library_writes(document):
+    assert signing.document_bytes(document) == json.dumps(document, indent=2, ensure_ascii=False).encode()
+
+
+@pytest.mark.django_db
+def test_a_signed_credential_is_stored_as_indented_json_with_the_etag_of_those_bytes(make_learner, clock):
+    Organization.objects.create(short_name="DemoX", display_name="Démo Universität")
+    certificate = CourseCertificate.objects.get(uuid=award(make_learner(time=clock.tick()), clock).uuid)
+    credential = signing.signed_credential_for_certificate(certificate)
+    document = json.loads(credential.document)
+    assert credential.document == json.dumps(document, indent=2, ensure_ascii=False)
+    assert credential.etag == signing.document_etag(credential.document.encode())
+    assert document["issuer"]["name"] == "Démo Universität"
+    assert proofs.verify_proof(document, proofs.resolve_verification_method).ok
+
+
+def _vector_documents():
+    vector = read_json(RDFC / "signedDataInt.json")
+    del vector["proof"]
+    badge = read_json(VECTORS / "ob3-signed-eddsa-rdfc-2022.json")
+    del badge["proof"]
+    return {"w3c": vector, "ob3": badge}
+
+
+@pytest.mark.parametrize("name", ["w3c", "ob3"])
+def test_signing_expands_its_own_document_uncopied_and_leaves_it_as_it_was(name):
+    document = _vector_documents()[name]
+    before = copy.deepcopy(document)
+    key = vector_key()
+    signed = proofs.sign(document, key)
+    assert document == before, "the expansion read the document without changing it"
+    assert {name: value for name, value in signed.items() if name != "proof"} == before
+    assert proofs.verify_proof(signed, lambda method: key.public_key).ok
+    options = {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": document_loader}
+    assert proofs.canonicalize(proofs.expand_defined(proofs._Uncopied(document))) == jsonld.normalize(before, options)
+
+
+@pytest.mark.django_db
+def test_a_course_credential_document_is_not_changed_by_its_expansion(make_learner, clock):
+    Organization.objects.create(short_name="DemoX", display_name="Demo University")
+    certificate = CourseCertificate.objects.get(uuid=award(make_learner(time=clock.tick()), clock).uuid)
+    credential = signing.signed_credential_for_certificate(certificate)
+    document = course_credential_document(certificate, credential)
+    before = copy.deepcopy(document)
+    expanded = proofs.expand_defined(proofs._Uncopied(document))
+    assert document == before
+    assert expanded == proofs.expand_defined(before)
+
+
+def test_an_uncopied_document_is_its_own_deep_copy_and_a_plain_one_is_not():
+    document = {"a": {"b": [1]}}
+    assert copy.deepcopy(proofs._Uncopied(document))["a"] is document["a"]
+    assert copy.deepcopy(document)["a"] is not document["a"]
+
+
+def test_a_status_list_url_is_what_reverse_gives_and_follows_the_host_and_the_prefix():
+    for list_id in (1, 42, 10**9):
+        assert status_list_url(list_id) == absolute_url(reverse("credentials_plugin:status_list", args=[list_id]))
+    with override_settings(CREDENTIALS_PLUGIN_PUBLIC_BASE_URL="https://certs.example.org/"):
+        assert status_list_url(7) == "https://certs.example.org" + reverse("credentials_plugin:status_list", args=[7])
+    prefix = get_script_prefix()
+    set_script_prefix("/lms/")
+    try:
+        assert status_list_url(7) == absolute_url("/lms/credentials/status/7/")
+    finally:
+        set_script_prefix(prefix)
+    assert status_list_url(7) == absolute_url(reverse("credentials_plugin:status_list", args=[7]))
+    assert str(uuid.UUID(int=7)) not in status_list_url(7)
