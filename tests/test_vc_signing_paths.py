@@ -96,3 +96,25 @@ def test_a_status_list_url_is_what_reverse_gives_and_follows_the_host_and_the_pr
         set_script_prefix(prefix)
     assert status_list_url(7) == absolute_url(reverse("credentials_plugin:status_list", args=[7]))
     assert str(uuid.UUID(int=7)) not in status_list_url(7)
+
+
+def test_signature_check_agrees_with_cryptography_and_refuses_any_change():
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    signer, other = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    for length in (0, 1, 64, 1000):
+        data = bytes(range(256)) * 4
+        data = data[:length]
+        signature = signer.sign(data)
+        signer.public_key().verify(signature, data)  # cryptography (OpenSSL) accepts it
+        assert proofs.signature_matches(signer.public_key(), signature, data)
+        assert not proofs.signature_matches(other.public_key(), signature, data)
+        for position in (0, 31, 32, 63):
+            changed = bytearray(signature)
+            changed[position] ^= 1
+            with pytest.raises(InvalidSignature):
+                signer.public_key().verify(bytes(changed), data)
+            assert not proofs.signature_matches(signer.public_key(), bytes(changed), data)
+        if data:
+            assert not proofs.signature_matches(signer.public_key(), signature, b"x" + data[1:])

@@ -18,11 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from nacl.bindings import crypto_sign_open
+from nacl.exceptions import BadSignatureError
 from pyld import canon, jsonld
 
 from credentials_plugin.core.limits import (
@@ -205,13 +207,25 @@ def _verify_proof(document, resolve, hashed, *, budget=True):
         return ProofCheck(False, message, method)
     except Exception as error:  # noqa: BLE001 (pyld raises many kinds of errors on malformed JSON-LD)
         return ProofCheck(False, _("The credential is not valid JSON-LD: {error}.").format(error=_plain(error)), method)
-    try:
-        public_key.verify(signature, data)
-    except InvalidSignature:
+    if not signature_matches(public_key, signature, data):
         return ProofCheck(
             False, _("The signature does not match: the credential was changed after it was signed."), method
         )
     return ProofCheck(True, _("The signature is valid."), method)
+
+
+def signature_matches(public_key: Ed25519PublicKey, signature: bytes, data: bytes) -> bool:
+    """
+    Whether SIGNATURE is PUBLIC_KEY's Ed25519 signature of DATA, checked by libsodium (PyNaCl):
+    half the time of OpenSSL's check through ``cryptography`` (ADR 0023), as strict or stricter
+    (it also refuses small-order keys and points), and an implementation other than the one that
+    signed, for signing's check of its own signatures.
+    """
+    try:
+        crypto_sign_open(signature + data, public_key.public_bytes(Encoding.Raw, PublicFormat.Raw))
+    except BadSignatureError:
+        return False
+    return True
 
 
 def expand_defined(document: dict) -> list:
