@@ -118,3 +118,36 @@ def test_signature_check_agrees_with_cryptography_and_refuses_any_change():
             assert not proofs.signature_matches(signer.public_key(), bytes(changed), data)
         if data:
             assert not proofs.signature_matches(signer.public_key(), signature, b"x" + data[1:])
+
+
+def test_a_checked_proof_is_remembered_by_the_document_whatever_its_order_and_never_shared():
+    key = proofs._proof_cache_key
+    assert key({"a": 1, "b": [1, {"c": "d", "e": 2}]}) == key({"b": [1, {"e": 2, "c": "d"}], "a": 1})
+    distinct = [
+        {"a": None},
+        {"a": float("nan")},
+        {"a": float("inf")},
+        {"a": float("-inf")},
+        {"a": "null"},
+        {"a": 1},
+        {"a": 1.0},
+        {"a": True},
+        {"a": "1"},
+        {"a": -0.0},
+        {"a": 0.0},
+        {"a": 10**40},
+        {"a": [None]},
+        {"a": [float("nan")]},
+    ]
+    assert len({key(document) for document in distinct}) == len(distinct)
+
+
+def test_a_remembered_check_is_forgotten_when_the_keys_change(settings):
+    document = {"a": "b"}
+    before = proofs._proof_cache_key(document)
+    assert proofs._proof_cache_key(document) == before
+    settings.CREDENTIALS_PLUGIN_SIGNING_KEYS = [
+        *settings.CREDENTIALS_PLUGIN_SIGNING_KEYS,
+        {"id": "another", "public_key": "z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"},
+    ]
+    assert proofs._proof_cache_key(document) != before

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.core.cache import cache
@@ -398,6 +399,40 @@ def remember_proof_check(document, result: ProofCheck) -> None:
 
 
 def _proof_cache_key(document):
-    keys = sorted((key_id, key.multikey) for key_id, key in verification_keys().items())
-    fingerprint = json.dumps([document, keys], sort_keys=True, ensure_ascii=False, default=str)
-    return "credentials_plugin.vc.proof.v1." + hashlib.sha256(fingerprint.encode()).hexdigest()
+    """
+    The cache key of DOCUMENT's check under the configured keys: a hash of the keys and of the
+    document's JSON with sorted keys. That JSON is msgspec's (a few microseconds, every signing
+    writes it); msgspec writes NaN and the infinities as null, so a document in whose text null
+    appears is written by the standard library instead (which writes them apart), under another
+    prefix: two documents never share a key.
+    """
+    try:
+        text = _SORTED_JSON.encode(document)
+    except (TypeError, ValueError, OverflowError):  # msgspec's EncodeError is a ValueError
+        text = b"null"
+    if b"null" in text:
+        text = b"\x00" + json.dumps(document, sort_keys=True, ensure_ascii=False, default=str).encode()
+    digest = hashlib.sha256(_keys_fingerprint(verification_keys()))
+    digest.update(text)
+    return "credentials_plugin.vc.proof.v2." + digest.hexdigest()
+
+
+_SORTED_JSON = msgspec.json.Encoder(order="sorted")
+
+
+def _keys_fingerprint(keys) -> bytes:
+    """
+    What of the configured KEYS a remembered check depends on: each id and public key, 64 bytes.
+    Kept for the last key objects seen (``keys`` parses them once per configuration, and a
+    SigningKey never changes), which the memo holds, so their ids are never reused meanwhile.
+    """
+    objects = tuple(keys.values())
+    seen, fingerprint = _LAST_FINGERPRINT[0]
+    if len(seen) != len(objects) or any(a is not b for a, b in zip(seen, objects, strict=True)):
+        text = json.dumps(sorted((key.key_id, key.multikey) for key in objects), ensure_ascii=False)
+        fingerprint = hashlib.sha512(text.encode()).digest()
+        _LAST_FINGERPRINT[0] = (objects, fingerprint)
+    return fingerprint
+
+
+_LAST_FINGERPRINT: list[tuple[tuple, bytes]] = [((), b"")]  # one slot, replaced whole
