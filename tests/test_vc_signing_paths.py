@@ -151,3 +151,42 @@ def test_a_remembered_check_is_forgotten_when_the_keys_change(settings):
         {"id": "another", "public_key": "z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"},
     ]
     assert proofs._proof_cache_key(document) != before
+
+
+@pytest.mark.django_db
+def test_the_lock_reads_the_certificate_with_the_callers_course_key_and_without_it_by_id(make_learner, clock):
+    from opaque_keys.edx.keys import CourseKey
+
+    from credentials_plugin.statuses import CertificateStatus
+
+    Organization.objects.create(short_name="DemoX", display_name="Demo University")
+    certificate = CourseCertificate.objects.get(uuid=award(make_learner(time=clock.tick()), clock).uuid)
+    (locked,) = signing._LOCKED_CERTIFICATE_OF_COURSE.rows(pk=certificate.pk, course_key=certificate.course_key)
+    assert locked.pk == certificate.pk
+    assert locked.course_key is certificate.course_key, "the caller's key, not parsed again"
+    elsewhere = CourseKey.from_string("course-v1:Other+Course+2026")
+    assert signing._LOCKED_CERTIFICATE_OF_COURSE.rows(pk=certificate.pk, course_key=elsewhere) == []
+    credential = signing._sign_locked(
+        CourseCertificate, certificate.pk, CertificateStatus.AWARDED, course_key=elsewhere
+    )
+    assert credential.certificate_id == certificate.pk
+    assert json.loads(credential.document)["credentialSubject"]["achievement"]["id"].endswith(
+        f"/courses/{certificate.course_key}/about"
+    )
+
+
+@pytest.mark.parametrize("size", [8, 131_072, 10, 3])
+def test_candidate_indexes_are_distinct_in_range_and_reach_every_index(size):
+    from credentials_plugin.vc import status_lists
+
+    seen = set()
+    for _ in range(400):
+        drawn = status_lists._candidates(size)
+        assert 1 <= len(drawn) <= status_lists.CANDIDATES_PER_TRY
+        assert len(set(drawn)) == len(drawn)
+        assert all(0 <= index < size for index in drawn)
+        seen.update(drawn)
+    if size <= 10:
+        assert seen == set(range(size))
+    else:
+        assert len(seen) > 3000  # 3,200 draws below 131,072: a handful of repeats at most

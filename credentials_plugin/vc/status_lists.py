@@ -115,7 +115,16 @@ def new_entry(read: NewestEntry | None = None, **owner) -> SignedCredential:
 
 
 def _candidates(size):
-    """Up to CANDIDATES_PER_TRY distinct random indexes of a list of SIZE bits, in the order drawn."""
+    """
+    Up to CANDIDATES_PER_TRY distinct random indexes of a list of SIZE bits, in the order drawn.
+    For a size that is a power of two (every list is opened with one), all are cut from one draw
+    of the system's random source (one ``os.urandom`` instead of one each): each slice of bits is
+    uniform below SIZE, as ``randbelow`` draws.
+    """
+    bits = size.bit_length() - 1
+    if bits > 0 and size == 1 << bits:
+        drawn = secrets.randbits(bits * CANDIDATES_PER_TRY)
+        return list(dict.fromkeys((drawn >> (bits * n)) & (size - 1) for n in range(CANDIDATES_PER_TRY)))
     return list(dict.fromkeys(secrets.randbelow(size) for _ in range(CANDIDATES_PER_TRY)))
 
 
