@@ -190,3 +190,22 @@ def test_candidate_indexes_are_distinct_in_range_and_reach_every_index(size):
         assert seen == set(range(size))
     else:
         assert len(seen) > 3000  # 3,200 draws below 131,072: a handful of repeats at most
+
+
+def test_base58btc_decoding_is_the_librarys():
+    import os
+
+    import base58
+
+    from credentials_plugin.vc import multibase
+
+    samples = [b"\0", b"\0\0\x01", bytes(64), b"\xff" * 64]
+    samples += [os.urandom(size) for size in (1, 2, 31, 32, 34, 64) for _ in range(50)]
+    samples += [b"\0\0" + os.urandom(62) for _ in range(50)]
+    for data in samples:
+        text = base58.b58encode(data).decode()
+        assert multibase.decode_base58btc("z" + text) == base58.b58decode(text) == data
+        assert multibase.decode_base58btc("z" + text + " \n") == data
+    for bad in ("z0abc", "zIl", "zab+c", "z"):
+        with pytest.raises(multibase.MultibaseError):
+            multibase.decode_base58btc(bad)
