@@ -52,7 +52,12 @@ class SigningKey:
 
 def issuer_did() -> str:
     """``did:web:`` + the public host (PUBLIC_BASE_URL, else LMS_ROOT_URL); a port is written ``%3A``."""
-    base = plugin_settings.PUBLIC_BASE_URL or getattr(settings, "LMS_ROOT_URL", "")
+    return _did_of(plugin_settings.PUBLIC_BASE_URL or getattr(settings, "LMS_ROOT_URL", ""))
+
+
+@lru_cache(maxsize=16)
+def _did_of(base):
+    """The did:web of the public address BASE (a few per process: each signing asks three times)."""
     parts = urlsplit(base)
     if not parts.hostname:
         raise ImproperlyConfigured(

@@ -28,10 +28,17 @@ def decode_base58btc(text: str) -> bytes:
     """The bytes of multibase base58btc TEXT; MultibaseError if it is not such text."""
     if not isinstance(text, str) or not text.startswith(BASE58BTC) or len(text) < 2:
         raise MultibaseError("not multibase base58btc text (it must start with 'z')")
+    digits = text[1:].rstrip()  # as base58.b58decode strips them
+    significant = digits.lstrip(_ZERO_DIGIT)  # each leading "1" is a zero byte
     try:
-        return base58.b58decode(text[1:])
+        number = base58.b58decode_int(significant) if significant else 0
     except ValueError as error:
         raise MultibaseError(f"invalid base58btc: {error}") from error
+    # The library's own b58decode then takes the number apart a byte at a time: to_bytes is one step.
+    return bytes(len(digits) - len(significant)) + number.to_bytes((number.bit_length() + 7) // 8, "big")
+
+
+_ZERO_DIGIT = base58.BITCOIN_ALPHABET[:1].decode("ascii")
 
 
 def encode_public_key(key: Ed25519PublicKey) -> str:

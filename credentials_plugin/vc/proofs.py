@@ -18,11 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from cryptography.exceptions import InvalidSignature
+import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from nacl.bindings import crypto_sign_open
+from nacl.exceptions import BadSignatureError
 from pyld import canon, jsonld
 
 from credentials_plugin.core.limits import (
@@ -78,6 +81,19 @@ def canonicalize(document: dict | list) -> str:
 
 class _Expanded(list):
     """A document as ``expand_defined`` returns it: expanded JSON-LD, every term defined."""
+
+
+class _Uncopied(dict):
+    """
+    A document signing built for itself alone, expanded without the copy pyld's ``expand`` first
+    makes of its input (``copy.deepcopy``, through this object's ``__deepcopy__``: the copy
+    protocol, not a change to pyld). The copy only protects the caller from the expansion, which
+    reads its input and never changes it (``tests/test_vc_signing_paths.py`` checks it on our
+    documents): a pasted document is still copied.
+    """
+
+    def __deepcopy__(self, memo):
+        return self
 
 
 class _BudgetedRdfc(canon.URDNA2015):
@@ -149,7 +165,7 @@ def _signed(document, key, created):
         "verificationMethod": key.verification_method,
         "proofPurpose": PROOF_PURPOSE,
     }
-    data = hash_data(document, proof)
+    data = hash_data(_Uncopied(document), proof)  # a shallow copy: the caller's dict is never handed on
     signature = key.private_key.sign(data)
     return {**document, "proof": {**proof, "proofValue": encode_base58btc(signature)}}, data
 
@@ -192,13 +208,25 @@ def _verify_proof(document, resolve, hashed, *, budget=True):
         return ProofCheck(False, message, method)
     except Exception as error:  # noqa: BLE001 (pyld raises many kinds of errors on malformed JSON-LD)
         return ProofCheck(False, _("The credential is not valid JSON-LD: {error}.").format(error=_plain(error)), method)
-    try:
-        public_key.verify(signature, data)
-    except InvalidSignature:
+    if not signature_matches(public_key, signature, data):
         return ProofCheck(
             False, _("The signature does not match: the credential was changed after it was signed."), method
         )
     return ProofCheck(True, _("The signature is valid."), method)
+
+
+def signature_matches(public_key: Ed25519PublicKey, signature: bytes, data: bytes) -> bool:
+    """
+    Whether SIGNATURE is PUBLIC_KEY's Ed25519 signature of DATA, checked by libsodium (PyNaCl):
+    half the time of OpenSSL's check through ``cryptography`` (ADR 0023), as strict or stricter
+    (it also refuses small-order keys and points), and an implementation other than the one that
+    signed, for signing's check of its own signatures.
+    """
+    try:
+        crypto_sign_open(signature + data, public_key.public_bytes(Encoding.Raw, PublicFormat.Raw))
+    except BadSignatureError:
+        return False
+    return True
 
 
 def expand_defined(document: dict) -> list:
@@ -371,6 +399,40 @@ def remember_proof_check(document, result: ProofCheck) -> None:
 
 
 def _proof_cache_key(document):
-    keys = sorted((key_id, key.multikey) for key_id, key in verification_keys().items())
-    fingerprint = json.dumps([document, keys], sort_keys=True, ensure_ascii=False, default=str)
-    return "credentials_plugin.vc.proof.v1." + hashlib.sha256(fingerprint.encode()).hexdigest()
+    """
+    The cache key of DOCUMENT's check under the configured keys: a hash of the keys and of the
+    document's JSON with sorted keys. That JSON is msgspec's (a few microseconds, every signing
+    writes it); msgspec writes NaN and the infinities as null, so a document in whose text null
+    appears is written by the standard library instead (which writes them apart), under another
+    prefix: two documents never share a key.
+    """
+    try:
+        text = _SORTED_JSON.encode(document)
+    except (TypeError, ValueError, OverflowError):  # msgspec's EncodeError is a ValueError
+        text = b"null"
+    if b"null" in text:
+        text = b"\x00" + json.dumps(document, sort_keys=True, ensure_ascii=False, default=str).encode()
+    digest = hashlib.sha256(_keys_fingerprint(verification_keys()))
+    digest.update(text)
+    return "credentials_plugin.vc.proof.v2." + digest.hexdigest()
+
+
+_SORTED_JSON = msgspec.json.Encoder(order="sorted")
+
+
+def _keys_fingerprint(keys) -> bytes:
+    """
+    What of the configured KEYS a remembered check depends on: each id and public key, 64 bytes.
+    Kept for the last key objects seen (``keys`` parses them once per configuration, and a
+    SigningKey never changes), which the memo holds, so their ids are never reused meanwhile.
+    """
+    objects = tuple(keys.values())
+    seen, fingerprint = _LAST_FINGERPRINT[0]
+    if len(seen) != len(objects) or any(a is not b for a, b in zip(seen, objects, strict=True)):
+        text = json.dumps(sorted((key.key_id, key.multikey) for key in objects), ensure_ascii=False)
+        fingerprint = hashlib.sha512(text.encode()).digest()
+        _LAST_FINGERPRINT[0] = (objects, fingerprint)
+    return fingerprint
+
+
+_LAST_FINGERPRINT: list[tuple[tuple, bytes]] = [((), b"")]  # one slot, replaced whole

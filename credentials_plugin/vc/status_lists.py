@@ -21,11 +21,11 @@ from urllib.parse import urlsplit
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
-from django.urls import Resolver404, resolve, reverse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from credentials_plugin.core.limits import MAX_STATUS_INDEX
-from credentials_plugin.core.links import absolute_url
+from credentials_plugin.core.links import absolute_url, status_list_url
 from credentials_plugin.core.retry import in_transaction
 from credentials_plugin.core.statements import insert_row
 from credentials_plugin.models import STATUS_LIST_SIZE, SignedCredential, StatusList
@@ -50,11 +50,6 @@ class NoFreeIndex(RuntimeError):
 # ---------------------------------------------------------------------------
 # Entries: a credential's bit
 # ---------------------------------------------------------------------------
-
-
-def status_list_url(list_id):
-    """The public URL of a status list credential."""
-    return absolute_url(reverse("credentials_plugin:status_list", args=[list_id]))
 
 
 def status_entry(signed_credential) -> dict:
@@ -120,7 +115,16 @@ def new_entry(read: NewestEntry | None = None, **owner) -> SignedCredential:
 
 
 def _candidates(size):
-    """Up to CANDIDATES_PER_TRY distinct random indexes of a list of SIZE bits, in the order drawn."""
+    """
+    Up to CANDIDATES_PER_TRY distinct random indexes of a list of SIZE bits, in the order drawn.
+    For a size that is a power of two (every list is opened with one), all are cut from one draw
+    of the system's random source (one ``os.urandom`` instead of one each): each slice of bits is
+    uniform below SIZE, as ``randbelow`` draws.
+    """
+    bits = size.bit_length() - 1
+    if bits > 0 and size == 1 << bits:
+        drawn = secrets.randbits(bits * CANDIDATES_PER_TRY)
+        return list(dict.fromkeys((drawn >> (bits * n)) & (size - 1) for n in range(CANDIDATES_PER_TRY)))
     return list(dict.fromkeys(secrets.randbelow(size) for _ in range(CANDIDATES_PER_TRY)))
 
 
