@@ -10,9 +10,8 @@ test:  ## Lint, check migrations, run the suite on SQLite and on MariaDB, report
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
 
-benchmark:  ## Issue #15's rows: issuance (both SQLite modes), then verifiable credentials; fails if either does
-	bash benchmarks/run.sh issuance; issuance=$$?; bash benchmarks/run.sh credentials; credentials=$$?; \
-	exit $$(( issuance > credentials ? issuance : credentials ))
+benchmark:  ## Issue #15's rows: issuance, verifiable credentials, the peer when .venv-peer exists; fails if any does
+	bash benchmarks/all.sh
 
 benchmark-peer-setup:  ## Make .venv-peer: our pinned requirements + the peer plugin (requirements/peer.txt); needs PyPI
 	bash benchmarks/peer_setup.sh
