@@ -5,12 +5,14 @@ memory readings, result tables, fast setup inserts, timing stats and the closing
 
 import argparse
 import io
+import json
 import logging
 import os
 import pstats
 import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -365,3 +367,37 @@ def exit_status(verdicts, problems):
     if problems:
         return 2
     return 0 if all(ok for _, ok in verdicts) else 1
+
+
+#: A child process's machine-readable result line (``run_each_mode``), JSON after the prefix.
+RESULT_PREFIX = "RESULT "
+
+
+def print_result(result):
+    """Hand RESULT (JSON-able) to the parent process of ``run_each_mode``."""
+    print(RESULT_PREFIX + json.dumps(result), flush=True)
+
+
+def run_each_mode(script, argv, modes):
+    """
+    Run SCRIPT once per database mode, each in a process of its own (one Django setup each), with
+    ARGV and ``--db <mode>``; print their output as it is, but for the result lines. Returns the
+    results (``print_result``'s, in order) and the exit statuses.
+    """
+    results, statuses = [], []
+    for mode in modes:
+        print(f"=== --db {mode} ===", flush=True)
+        child = subprocess.run(  # noqa: S603 (a benchmark script, this interpreter, our own arguments)
+            [sys.executable, os.path.abspath(script), *argv, "--db", mode],
+            stdout=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+        for line in child.stdout.splitlines():
+            if line.startswith(RESULT_PREFIX):
+                results.append(json.loads(line[len(RESULT_PREFIX) :]))
+            else:
+                print(line)
+        statuses.append(child.returncode)
+        print(flush=True)
+    return results, statuses

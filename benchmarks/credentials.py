@@ -63,7 +63,6 @@ import cProfile
 import hashlib
 import json
 import os
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -73,8 +72,10 @@ from benchmarks.common import (
     Client,
     argument_parser,
     exit_status,
+    print_result,
     print_targets,
     profile_text,
+    run_each_mode,
     scratch_folder,
     setup_django,
     stats,
@@ -88,7 +89,6 @@ COURSE_NAME = "Benchmarking Credentials"
 ISSUED_AT = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 DB_MODES = ("memory", "file")
 DB_LABELS = {"memory": "SQLite in memory (CPU only)", "file": "SQLite file, synchronous=FULL"}
-RESULT_PREFIX = "RESULT "
 # The first signing against one canonicalization + one Ed25519 signature (issue #15: "<= 2 canonicalizations' worth").
 SIGNING_TARGET = 2.0
 
@@ -259,22 +259,7 @@ def main(argv=None):
 
 def run_both(argv):
     """Each mode in a process of its own (one Django setup each), then their signing rows side by side."""
-    results, statuses = [], []
-    for mode in DB_MODES:
-        print(f"=== --db {mode} ===", flush=True)
-        child = subprocess.run(  # noqa: S603 (this script, this interpreter, our own arguments)
-            [sys.executable, os.path.abspath(__file__), *argv, "--db", mode],
-            stdout=subprocess.PIPE,
-            text=True,
-            check=False,
-        )
-        for line in child.stdout.splitlines():
-            if line.startswith(RESULT_PREFIX):
-                results.append(json.loads(line[len(RESULT_PREFIX) :]))
-            else:
-                print(line)
-        statuses.append(child.returncode)
-        print(flush=True)
+    results, statuses = run_each_mode(__file__, argv, DB_MODES)
     headers = [
         "first signing",
         "median ms",
@@ -451,10 +436,7 @@ def run(args):  # noqa: PLR0915
         f"issue #15's rows; ratios of medians, wall time, same run; {where}",
     ]
     print_targets(verdicts, problems, info=info)
-    print(
-        RESULT_PREFIX
-        + json.dumps(signing_result(args.db, stats(signing), stats(reference), stats(canonical), plain_stats))
-    )
+    print_result(signing_result(args.db, stats(signing), stats(reference), stats(canonical), plain_stats))
     return exit_status(verdicts, problems)
 
 

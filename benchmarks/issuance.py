@@ -57,10 +57,8 @@ from __future__ import annotations
 
 import cProfile
 import gc
-import json
 import os
 import re
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -75,10 +73,12 @@ from benchmarks.common import (
     check_learner_options,
     data_statements,
     exit_status,
+    print_result,
     print_run_end,
     print_targets,
     profile_text,
     rss_bytes,
+    run_each_mode,
     scratch_folder,
     setup_django,
     sqlite_settings,
@@ -97,7 +97,6 @@ BROKER_URL = "memory://"  # kombu's in-process transport: publishing is real, no
 TARGET_RATIOS = {"memory": 8.0, "file": 2.0}
 DB_MODES = ("memory", "file")
 MODE_NAMES = {"memory": "SQLite in memory (CPU only)", "file": "SQLite file, synchronous=FULL"}
-RESULT_PREFIX = "RESULT "
 MEMORY_PHASE = 1_000
 SETUP_BATCH = 500
 BLOCK = 500  # learners per timed block; MEMORY_PHASE is a multiple of it
@@ -553,22 +552,7 @@ def main(argv=None):
 
 def run_both(argv):
     """Each mode in a process of its own (one Django setup each), then both rows side by side."""
-    results, statuses = [], []
-    for mode in DB_MODES:
-        print(f"=== --db {mode} ===", flush=True)
-        child = subprocess.run(  # noqa: S603 (this script, this interpreter, our own arguments)
-            [sys.executable, os.path.abspath(__file__), *argv, "--db", mode],
-            stdout=subprocess.PIPE,
-            text=True,
-            check=False,
-        )
-        for line in child.stdout.splitlines():
-            if line.startswith(RESULT_PREFIX):
-                results.append(json.loads(line[len(RESULT_PREFIX) :]))
-            else:
-                print(line)
-        statuses.append(child.returncode)
-        print(flush=True)
+    results, statuses = run_each_mode(__file__, argv, DB_MODES)
     headers = [
         "issuance vs its floor",
         "floor (plain insert)",
@@ -865,7 +849,7 @@ def run_one(args):  # noqa: PLR0915
             "inline_baseline_ms": inline_baseline * 1000 / len(inline) if inline else None,
             "status": status,
         }
-        print(RESULT_PREFIX + json.dumps(result), flush=True)
+        print_result(result)
         return status
 
 

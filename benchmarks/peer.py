@@ -65,7 +65,6 @@ import importlib.util
 import io
 import json
 import os
-import subprocess
 import sys
 import time
 import uuid
@@ -76,8 +75,10 @@ from benchmarks.common import (
     PluginLogProblems,
     argument_parser,
     exit_status,
+    print_result,
     print_run_end,
     print_targets,
+    run_each_mode,
     scratch_folder,
     sqlite_settings,
     stats,
@@ -92,7 +93,6 @@ PEER_MISSING = (
     "Run `make benchmark-peer-setup` (it makes .venv-peer), then `make benchmark-peer`."
 )
 DB_MODES = ("file", "memory")
-RESULT_PREFIX = "RESULT "
 SETUP_BATCH = 500
 
 COURSE_ID = "course-v1:BenchX+Peer101+2026"
@@ -433,7 +433,7 @@ def run_one(args):
         sqlite = sqlite_settings()
         result = report(args, arms.times, sqlite, (ours_verified, peer_checked, len(learners)), problems)
         print_run_end(time.perf_counter() - wall_start)
-    print(RESULT_PREFIX + json.dumps(result), flush=True)
+    print_result(result)
     return exit_status(result["verdicts"], problems)
 
 
@@ -503,22 +503,7 @@ def report(args, times, sqlite, checked, problems):
 
 def run_both(argv):
     """Each mode in a process of its own (one Django setup each), then both side by side."""
-    results, statuses = [], []
-    for mode in DB_MODES:
-        print(f"=== --db {mode} ===", flush=True)
-        child = subprocess.run(  # noqa: S603 (this script, this interpreter, our own arguments)
-            [sys.executable, os.path.abspath(__file__), *argv, "--db", mode],
-            stdout=subprocess.PIPE,
-            text=True,
-            check=False,
-        )
-        for line in child.stdout.splitlines():
-            if line.startswith(RESULT_PREFIX):
-                results.append(json.loads(line[len(RESULT_PREFIX) :]))
-            else:
-                print(line)
-        statuses.append(child.returncode)
-        print(flush=True)
+    results, statuses = run_each_mode(__file__, argv, DB_MODES)
     headers = ["per learner", "ours ms (CPU)", "peer ms (CPU)", "ours / peer", "peer / its floor", ""]
     rows = [
         [
