@@ -56,28 +56,25 @@ class Day:
 
 def certificate_totals(certificate_ids) -> dict[int, Totals]:
     """Each certificate's totals since it was first counted (missing: never counted)."""
-    rows = (
-        EngagementCount.objects.filter(certificate_id__in=list(certificate_ids))
-        .values("certificate_id", "kind")
-        .annotate(total=Sum("count"))
-    )
-    found: dict[int, dict[str, int]] = {}
-    for row in rows:
-        found.setdefault(row["certificate_id"], {})[row["kind"]] = row["total"]
-    return {pk: Totals(by_kind) for pk, by_kind in found.items()}
+    return _totals_by("certificate_id", certificate_ids)
 
 
 def totals_by_uuid(certificate_uuids) -> dict[str, Totals]:
     """``certificate_totals`` keyed by the certificates' UUIDs (as text), for pages that know those."""
+    return _totals_by("certificate__uuid", certificate_uuids, key=str)
+
+
+def _totals_by(field, values, key=lambda value: value):
+    """The totals of the certificates whose FIELD is among VALUES, in one query, by KEY(field)."""
     rows = (
-        EngagementCount.objects.filter(certificate__uuid__in=list(certificate_uuids))
-        .values("certificate__uuid", "kind")
+        EngagementCount.objects.filter(**{f"{field}__in": list(values)})
+        .values(field, "kind")
         .annotate(total=Sum("count"))
     )
-    found: dict[str, dict[str, int]] = {}
+    found = {}
     for row in rows:
-        found.setdefault(str(row["certificate__uuid"]), {})[row["kind"]] = row["total"]
-    return {uuid: Totals(by_kind) for uuid, by_kind in found.items()}
+        found.setdefault(key(row[field]), {})[row["kind"]] = row["total"]
+    return {certificate: Totals(by_kind) for certificate, by_kind in found.items()}
 
 
 def course_totals(course_key) -> Totals:
