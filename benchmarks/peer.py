@@ -60,6 +60,7 @@ is wrong, 3 when the peer is not installed in this interpreter.
 
 from __future__ import annotations
 
+import cProfile
 import gc
 import importlib.util
 import io
@@ -78,6 +79,7 @@ from benchmarks.common import (
     print_result,
     print_run_end,
     print_targets,
+    profile_text,
     run_each_mode,
     scratch_folder,
     sqlite_settings,
@@ -113,6 +115,12 @@ def parse_args(argv=None):
         default="both",
         help="SQLite file (durable commits), in memory (CPU only), or both, each in its own process (default)",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="after the checks, profile ours and the peer on --profile-learners more learners each (not timed)",
+    )
+    parser.add_argument("--profile-learners", type=int, default=30, help="learners profiled (default: 30)")
     args = parser.parse_args(argv)
     if args.learners < 10:
         parser.error("--learners must be at least 10")
@@ -419,8 +427,10 @@ def run_one(args):
         course_key, floor_key = CourseKey.from_string(COURSE_ID), CourseKey.from_string(FLOOR_COURSE_ID)
         call_command("migrate", verbosity=0)
         install_platform_stand_ins({COURSE_ID: COURSE_NAME, FLOOR_COURSE_ID: COURSE_NAME})
-        learners = make_learners(args.warmup + args.learners)
-        configuration, floor_configuration = set_up(learners, course_key, floor_key)
+        profiled = args.profile_learners if args.profile else 0
+        everyone = make_learners(args.warmup + args.learners + profiled)
+        configuration, floor_configuration = set_up(everyone, course_key, floor_key)
+        learners, profile_learners = everyone[: len(everyone) - profiled], everyone[len(everyone) - profiled :]
         arms = Arms(course_key, floor_key, configuration.id, floor_configuration)
         with PluginLogProblems() as logged:
             arms.run(learners[: args.warmup], timed=False)
@@ -432,9 +442,22 @@ def run_one(args):
         problems += check_floors(learners, floor_key, floor_configuration) + check_connection()
         sqlite = sqlite_settings()
         result = report(args, arms.times, sqlite, (ours_verified, peer_checked, len(learners)), problems)
+        if profile_learners:
+            print_profiles(arms, profile_learners)
         print_run_end(time.perf_counter() - wall_start)
     print_result(result)
     return exit_status(result["verdicts"], problems)
+
+
+def print_profiles(arms, learners, top=35):
+    """cProfile of ours, then of the peer, each on LEARNERS (after the timing and the checks)."""
+    for name, call in (("ours: award + first signing", arms.ours), ("peer: Credential row + encrypted PDF", arms.peer)):
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for learner in learners:
+            call(learner)
+        profiler.disable()
+        print(f"\nProfile of {name}, {len(learners)} learners, by cumulative time:\n{profile_text(profiler, top)}")
 
 
 def report(args, times, sqlite, checked, problems):

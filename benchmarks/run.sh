@@ -7,7 +7,7 @@
 #   bash benchmarks/run.sh credentials [--certificates 300]
 #   bash benchmarks/run.sh record_page [--rounds 300]
 #   bash benchmarks/run.sh preview_card [--rounds 1000]
-#   bash benchmarks/run.sh peer [--learners 300] [--db file|memory|both]   (in .venv-peer: make benchmark-peer-setup)
+#   bash benchmarks/run.sh peer [--learners 300] [--db file|memory|both] [--profile]   (in .venv-peer: make benchmark-peer-setup)
 # The first argument names the benchmark (benchmarks/<name>.py) unless it starts with "-".
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
