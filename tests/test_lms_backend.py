@@ -294,12 +294,15 @@ class TestTheBackendInsideTheLms:
         enroll(learner, COURSE, mode="honor", is_active=False)
         assert backend.get_enrollment(learner.id, COURSE) == Enrollment(mode="honor", is_active=False)
 
-    def test_course_names_are_the_overviews_display_names_read_at_once(self, backend):
+    def test_many_courses_are_read_at_once_with_the_overviews_display_names(self, backend):
         course(COURSE, display_name="Python for Everyone")
         course(OTHER_ORG_COURSE, display_name=None)  # the LMS's default: the course block's URL name
         with CaptureQueriesContext(connection) as queries:
-            names = backend.course_names({COURSE, OTHER_ORG_COURSE, CourseKey.from_string("course-v1:No+Such+Run")})
-        assert names == {COURSE: "Python for Everyone", OTHER_ORG_COURSE: "course"}
+            courses = backend.get_courses([COURSE, OTHER_ORG_COURSE, CourseKey.from_string("course-v1:No+Such+Run")])
+        assert {key: info.name for key, info in courses.items()} == {
+            COURSE: "Python for Everyone",
+            OTHER_ORG_COURSE: "course",
+        }
         assert len(queries) == 1
 
     def test_course(self, backend):

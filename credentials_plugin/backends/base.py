@@ -184,18 +184,6 @@ class Backend(ABC):
         """
         return False
 
-    def course_names(self, course_keys) -> dict[CourseKey, str]:
-        """
-        The catalog names of many course runs (missing: unknown). This default asks ``get_course``
-        for each; a backend that can read them at once overrides it.
-        """
-        names = {}
-        for course_key in course_keys:
-            course = self.get_course(course_key)
-            if course is not None and course.name:
-                names[course_key] = course.name
-        return names
-
     def message_preferences(self, user_id: int, course_key: CourseKey | None) -> MessagePreferences | None:
         """
         The learner's address, language and email opt-out for messages about COURSE_KEY (None: a

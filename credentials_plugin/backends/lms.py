@@ -136,14 +136,6 @@ class EdxPlatformBackend(Backend):
             for overview in CourseOverview.objects.filter(id__in=list(course_keys))
         }
 
-    @fail_closed(dict)
-    def course_names(self, course_keys):
-        """The course overviews' display names (``display_name_with_default``), in one query."""
-        from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
-
-        overviews = CourseOverview.objects.filter(id__in=list(course_keys))
-        return {overview.id: overview.display_name_with_default for overview in overviews}
-
     @fail_closed("")
     def certificate_name(self, user_id, *, reported_name=""):
         """The LMS's own choice (the verified name only when the learner opted in), else REPORTED_NAME."""

@@ -43,11 +43,6 @@ class StandaloneBackend(Backend):
             for facts in CourseFacts.objects.filter(course_key__in=list(course_keys))
         }
 
-    def course_names(self, course_keys):
-        """The names the catalog events reported, in one query."""
-        rows = CourseFacts.objects.filter(course_key__in=list(course_keys)).exclude(name="")
-        return dict(rows.values_list("course_key", "name"))
-
     def certificate_name(self, user_id, *, reported_name=""):
         """The name the event reported, else the verified or full name kept from earlier events."""
         if reported_name:

@@ -198,7 +198,9 @@ def _catalog_names(shapes, known):
         for run in course
         if run not in known
     }
-    return get_backend().course_names(unnamed) if unnamed else {}
+    if not unnamed:
+        return {}
+    return {run: course.name for run, course in get_backend().get_courses(list(unnamed)).items() if course.name}
 
 
 def _program_row(shape, credential, counted, names, brandings):
