@@ -67,6 +67,21 @@ class AuditAction(models.TextChoices):
     WALLET_ISSUED = "wallet_issued", _("Added to a wallet")
 
 
+class LearnerMessageKind(models.TextChoices):
+    """What a message to a learner is about (``LearnerMessage.kind``)."""
+
+    CERTIFICATE_AWARDED = "certificate_awarded", _("Certificate awarded")
+    PROGRAM_AWARDED = "program_awarded", _("Program credential awarded")
+    CERTIFICATE_REVOKED = "certificate_revoked", _("Certificate revoked")
+    CERTIFICATE_NOT_VALID = "certificate_not_valid", _("Certificate no longer valid")
+    EXPIRING_SOON = "expiring_soon", _("Certificate expires in 30 days")
+    EXPIRED = "expired", _("Certificate expired")
+
+
+#: The messages a course may turn off (``CourseConfiguration.muted_messages``): those about its certificates.
+COURSE_MESSAGE_KINDS = tuple(kind for kind in LearnerMessageKind if kind != LearnerMessageKind.PROGRAM_AWARDED)
+
+
 class CauseKind(models.TextChoices):
     """What caused a change recorded in the audit trail."""
 

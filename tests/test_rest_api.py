@@ -579,6 +579,9 @@ def test_a_configuration_change_is_audited_with_actor_and_reason(world):
         ({"enabled": True, "validity_days": "30"}, "validity_days"),
         ({"enabled": True, "validity_days": 30.5}, "validity_days"),
         ({"enabled": True, "minimum_grade": "0.5"}, "minimum_grade"),
+        ({"enabled": True, "muted_messages": ["program_awarded"]}, "muted_messages"),
+        ({"enabled": True, "muted_messages": ["no_such_message"]}, "muted_messages"),
+        ({"enabled": True, "muted_messages": "expired"}, "muted_messages"),
     ],
 )
 def test_configuration_errors_name_the_field_and_change_nothing(world, body, field):
@@ -587,6 +590,30 @@ def test_configuration_errors_name_the_field_and_change_nothing(world, body, fie
     assert response.status_code == 400
     assert field in response.json()
     assert api.get_course_configuration(COURSE) == before
+
+
+def test_the_api_reads_and_sets_the_emails_a_course_does_not_send_and_audits_them_in_words(world):
+    client = world.client("instructor")
+    path = f"{COURSE_API}configuration/"
+    assert call(client, "get", path).json()["muted_messages"] == []
+    response = call(client, "patch", path, {"muted_messages": ["certificate_awarded", "expired"]})
+    assert (response.status_code, response.json()["muted_messages"]) == (200, ["certificate_awarded", "expired"])
+    assert api.get_course_configuration(COURSE).muted_messages == ("certificate_awarded", "expired")
+    record = AuditRecord.objects.filter(action="configured").order_by("-id").first()
+    assert record.reason == "Emails not sent: none → Certificate awarded, Certificate expired"
+    # A PATCH of another field keeps them; a PUT sets every field, these included.
+    assert call(client, "patch", path, {"show_grade": True}).json()["muted_messages"] == [
+        "certificate_awarded",
+        "expired",
+    ]
+    kept = call(client, "put", path, {"enabled": True, "muted_messages": ["expired"]}).json()
+    assert kept["muted_messages"] == ["expired"]
+
+
+def test_the_core_refuses_muting_a_message_a_course_cannot_mute():
+    with pytest.raises(ValueError, match="muted_messages"):
+        api.configure_course(COURSE, enabled=True, muted_messages=["program_awarded"])
+    assert api.get_course_configuration(COURSE) is None
 
 
 def test_a_date_availability_comes_with_its_date(world):

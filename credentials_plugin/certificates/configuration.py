@@ -14,7 +14,7 @@ from credentials_plugin.conf import plugin_settings
 from credentials_plugin.core.dates import localized_datetime
 from credentials_plugin.data import CourseConfigurationData
 from credentials_plugin.models import CourseConfiguration
-from credentials_plugin.statuses import Availability, GradeDropPolicy
+from credentials_plugin.statuses import Availability, GradeDropPolicy, LearnerMessageKind
 
 _MISSING = "missing"
 
@@ -98,6 +98,7 @@ FIELD_LABELS = {
     "title_override": gettext_lazy("Title on the certificate"),
     "language": gettext_lazy("Language"),
     "validity_days": gettext_lazy("Valid for"),
+    "muted_messages": gettext_lazy("Emails not sent"),
 }
 
 
@@ -144,6 +145,9 @@ def _in_words(name, value):
         return _language_name(value) if value else gettext("the site's language")
     if name == "validity_days":
         return ngettext("%(days)s day", "%(days)s days", value) % {"days": value} if value else gettext("no expiry")
+    if name == "muted_messages":
+        labels = [str(LearnerMessageKind(kind).label) if kind in LearnerMessageKind.values else kind for kind in value]
+        return ", ".join(labels) if labels else gettext("none")
     return str(value)
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 from credentials_plugin.core.limits import MAX_VALIDITY_DAYS
-from credentials_plugin.statuses import Availability
+from credentials_plugin.statuses import COURSE_MESSAGE_KINDS, Availability
 
 #: Enrollment modes that never earn a certificate, whatever a course's configuration says.
 NEVER_ELIGIBLE_MODES = frozenset({"audit"})
@@ -34,6 +34,11 @@ def validate_configuration(config) -> dict[str, str]:
         errors["validity_days"] = _("At least one day, or empty for certificates that never expire.")
     elif config.validity_days is not None and config.validity_days > MAX_VALIDITY_DAYS:
         errors["validity_days"] = _("At most %(days)s days (100 years).") % {"days": MAX_VALIDITY_DAYS}
+    muted = getattr(config, "muted_messages", None) or []
+    if not isinstance(muted, list | tuple) or not all(kind in COURSE_MESSAGE_KINDS for kind in muted):
+        errors["muted_messages"] = _("A list of these messages: %(kinds)s.") % {
+            "kinds": ", ".join(str(kind.value) for kind in COURSE_MESSAGE_KINDS)
+        }
     return errors
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from opaque_keys.edx.django.models import CourseKeyField
 
 from credentials_plugin.models.course_certificates import CourseCertificate
+from credentials_plugin.statuses import LearnerMessageKind
 
 
 class LearnerMessage(models.Model):
@@ -20,13 +21,7 @@ class LearnerMessage(models.Model):
     .. no_pii: Holds user and credential ids, a message kind and times; no address, name or text.
     """
 
-    class Kind(models.TextChoices):
-        CERTIFICATE_AWARDED = "certificate_awarded", _("Certificate awarded")
-        PROGRAM_AWARDED = "program_awarded", _("Program credential awarded")
-        CERTIFICATE_REVOKED = "certificate_revoked", _("Certificate revoked")
-        CERTIFICATE_NOT_VALID = "certificate_not_valid", _("Certificate no longer valid")
-        EXPIRING_SOON = "expiring_soon", _("Certificate expires in 30 days")
-        EXPIRED = "expired", _("Certificate expired")
+    Kind = LearnerMessageKind
 
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")

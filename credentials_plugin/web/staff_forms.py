@@ -24,8 +24,14 @@ from credentials_plugin.core.limits import (
     MAX_USER_ID,
 )
 from credentials_plugin.core.validation import validate_configuration
-from credentials_plugin.models import BulkRun, LearnerMessage
-from credentials_plugin.statuses import AuditAction, Availability, CertificateStatus, GradeDropPolicy
+from credentials_plugin.models import BulkRun
+from credentials_plugin.statuses import (
+    COURSE_MESSAGE_KINDS,
+    AuditAction,
+    Availability,
+    CertificateStatus,
+    GradeDropPolicy,
+)
 
 #: The kinds of change the audit trail records (the ``action`` column), for the history filter.
 AUDIT_ACTIONS = dict(AuditAction.choices)
@@ -84,9 +90,7 @@ class CourseConfigurationForm(forms.Form):
     muted_messages = forms.MultipleChoiceField(
         label=_("Emails this course does not send to learners"),
         required=False,
-        choices=[
-            (kind.value, kind.label) for kind in LearnerMessage.Kind if kind != LearnerMessage.Kind.PROGRAM_AWARDED
-        ],
+        choices=[(kind.value, kind.label) for kind in COURSE_MESSAGE_KINDS],
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None checked: learners are told of every change to their certificate."),
     )

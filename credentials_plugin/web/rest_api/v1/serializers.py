@@ -22,7 +22,14 @@ from credentials_plugin.core.limits import (
 from credentials_plugin.core.links import certificate_url
 from credentials_plugin.core.validation import NEVER_ELIGIBLE_MODES
 from credentials_plugin.models import BulkRun
-from credentials_plugin.statuses import AuditAction, Availability, CauseKind, CertificateStatus, GradeDropPolicy
+from credentials_plugin.statuses import (
+    COURSE_MESSAGE_KINDS,
+    AuditAction,
+    Availability,
+    CauseKind,
+    CertificateStatus,
+    GradeDropPolicy,
+)
 
 # Patterns are written for both readers: JSON Schema's (ECMA 262, where $ ends the text) and the
 # server's Python (where it would also match before a final newline, so the server uses \Z).
@@ -346,6 +353,12 @@ class ConfigurationSerializer(serializers.Serializer):
         min_value=1,
         max_value=MAX_VALIDITY_DAYS,
         help_text="Days after issue when a certificate expires; null: never.",
+    )
+    muted_messages = serializers.ListField(
+        child=serializers.ChoiceField(choices=[(kind.value, kind.label) for kind in COURSE_MESSAGE_KINDS]),
+        required=False,
+        max_length=len(COURSE_MESSAGE_KINDS),
+        help_text="The learner messages this course does not send; empty: learners are told of every change.",
     )
     reason = JsonCharField(
         write_only=True,
