@@ -237,7 +237,7 @@ def test_global_staff_allowlist_someone_outside_the_course_by_username_with_a_wa
     assert (entry.user, entry.added_by) == (world.stranger, world.global_staff)
     record = AuditRecord.objects.get(action="allowlisted", user=world.stranger)
     assert record.actor == world.global_staff
-    assert queries.OUTSIDE_COURSE_AUDIT_NOTE in record.reason
+    assert issuance.OUTSIDE_COURSE_AUDIT_NOTE in record.reason
     # Not enrolled, so no certificate yet; enrolling then makes them eligible whatever their grade.
     assert not CourseCertificate.objects.filter(user=world.stranger, course_key=COURSE).exists()
 
@@ -245,7 +245,7 @@ def test_global_staff_allowlist_someone_outside_the_course_by_username_with_a_wa
 def test_global_staff_are_not_warned_about_a_learner_of_the_course(world):
     response = call(world.client("global_staff"), "post", f"{COURSE_API}allowlist/", {"user": "carol"})
     assert (response.status_code, response.json()["warnings"]) == (201, [])
-    assert queries.OUTSIDE_COURSE_AUDIT_NOTE not in AuditRecord.objects.get(action="allowlisted").reason
+    assert issuance.OUTSIDE_COURSE_AUDIT_NOTE not in AuditRecord.objects.get(action="allowlisted").reason
 
 
 def test_global_staff_name_someone_outside_the_course_by_username_only(world):
@@ -269,6 +269,18 @@ def test_the_staff_page_warns_global_staff_who_allowlist_someone_outside_the_cou
     assert response.status_code == 200
     assert "is on the allowlist" in page and "is not enrolled in this course" in page
     assert AllowlistEntry.objects.get(course_key=COURSE).user == world.stranger
-    assert AuditRecord.objects.get(action="allowlisted").reason == f"Auditor {queries.OUTSIDE_COURSE_AUDIT_NOTE}"
+    assert AuditRecord.objects.get(action="allowlisted").reason == f"Auditor {issuance.OUTSIDE_COURSE_AUDIT_NOTE}"
     refused = client.post(PAGES + "allowlist/add/", {"learner": world.superuser.email})
     assert refused.status_code == 400
+
+
+def test_the_core_notes_an_allowlisting_outside_the_course_in_the_audit_record(world):
+    cause = issuance.Cause(kind=CauseKind.COMMAND, reason="Visiting auditor")
+    issuance.add_to_allowlist(world.stranger.pk, COURSE, cause=cause, outside_course=True)
+    record = AuditRecord.objects.get(action="allowlisted", user=world.stranger)
+    assert record.reason == f"Visiting auditor {issuance.OUTSIDE_COURSE_AUDIT_NOTE}"
+
+
+def test_the_api_warning_names_the_account_added_outside_the_course(world):
+    response = call(world.client("global_staff"), "post", f"{COURSE_API}allowlist/", {"user": "stranger"})
+    assert response.json()["warnings"][0].startswith("stranger is not enrolled in this course")

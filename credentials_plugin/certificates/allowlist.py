@@ -40,6 +40,17 @@ class RowError:
         }
 
 
+def outside_course_warning(name):
+    """What staff are told after allowlisting NAME, who is not a learner of the course (global staff only)."""
+    return (
+        _(
+            "%s is not enrolled in this course and has no history in it. They were added because you are global "
+            "staff; they get a certificate only once they are enrolled and meet the course's other requirements."
+        )
+        % name
+    )
+
+
 def parse_csv(content, course_key):
     """
     Rows and every bad row's error, from CSV bytes or text; no change is made. Only learners of

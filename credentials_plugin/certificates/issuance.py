@@ -11,7 +11,7 @@ written to the audit trail and announced with an openedx-event after commit.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from ccx_keys.locator import CCXLocator
@@ -184,10 +184,21 @@ def evaluate(user_id, course_key, *, cause):
 # ---------------------------------------------------------------------------
 
 
-def add_to_allowlist(user_id, course_key, *, notes="", cause):
-    """Allowlist a learner (idempotent) and issue their certificate when they are eligible."""
+#: Added to the audit reason when someone outside the course is allowlisted (by global staff).
+OUTSIDE_COURSE_AUDIT_NOTE = "(Not a learner of the course: added by global staff.)"
+
+
+def add_to_allowlist(user_id, course_key, *, notes="", cause, outside_course=False):
+    """
+    Allowlist a learner (idempotent) and issue their certificate when they are eligible.
+    OUTSIDE_COURSE: they are not a learner of the course, which the audit record says.
+    """
     if problem := notes_problem(notes):
         raise IssuanceError(problem)
+    if outside_course:
+        cause = replace(
+            cause, reason=f"{cause.reason or notes or 'Added to the allowlist.'} {OUTSIDE_COURSE_AUDIT_NOTE}"
+        )
 
     def update(facts):
         _, created = AllowlistEntry.objects.get_or_create(

@@ -110,25 +110,22 @@ def find_learner(identifier, course_key=None, *, anyone=False):
     return user if course_learner_ids(course_key, [user.pk]) else None
 
 
-#: Added to the audit reason when global staff allowlist someone outside the course.
-OUTSIDE_COURSE_AUDIT_NOTE = "(Not a learner of the course: added by global staff.)"
-
-
-def find_learner_to_allowlist(identifier, course_key, *, by_global_staff):
+def find_learner_to_allowlist(identifier, course_key, *, anyone_by_username):
     """
-    ``(user, outside_course)``: the account to allowlist in COURSE_KEY. Course staff find only the
-    course's learners (``find_learner``'s rule); global staff may also name any account by its exact
-    username (never an email or an id, so nobody walks the accounts), and OUTSIDE_COURSE tells the
-    caller to warn that it is not a learner of the course.
+    ``(user, outside_course)``: the account to allowlist in COURSE_KEY, found as ``find_learner``
+    finds it; with ANYONE_BY_USERNAME (``permissions.may_allowlist_outside_course``) also an account
+    outside the course, but only by its exact username (never an email or an id, so nobody walks the
+    accounts), and then OUTSIDE_COURSE is True.
     """
-    user = find_learner(identifier, course_key)
-    if user is not None or not by_global_staff:
-        return user, False
     identifier = (identifier or "").strip()
-    if "@" in identifier or (identifier.isascii() and identifier.isdigit()):
-        return None, False
     user = _user(identifier)
-    return user, user is not None
+    if user is None:
+        return None, False
+    if course_learner_ids(course_key, [user.pk]):
+        return user, False
+    if anyone_by_username and user.username == identifier:
+        return user, True
+    return None, False
 
 
 def find_learners(identifiers, course_key):

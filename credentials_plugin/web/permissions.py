@@ -72,6 +72,11 @@ def can_in_program(user, operation, course_keys):
     return any(can(user, operation, course_key) for course_key in sorted(course_keys, key=str))
 
 
+def may_allowlist_outside_course(user):
+    """Whether USER may allowlist an account that is not a learner of the course (by its username): global staff."""
+    return getattr(user, "is_authenticated", False) and get_backend().is_global_staff(user)
+
+
 def _has(user, course_key, roles):
     if not getattr(user, "is_authenticated", False):
         return False

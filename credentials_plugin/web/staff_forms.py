@@ -230,10 +230,10 @@ class AllowlistAddForm(forms.Form):
         help_text=_("Why this learner gets a certificate whatever their grade."),
     )
 
-    def __init__(self, *args, course_key, by_global_staff=False, **kwargs):
+    def __init__(self, *args, course_key, anyone_by_username=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.course_key = course_key
-        self.by_global_staff = by_global_staff
+        self.anyone_by_username = anyone_by_username
         self.outside_course = False
 
     def clean_learner(self):
@@ -243,7 +243,7 @@ class AllowlistAddForm(forms.Form):
         """
         identifier = self.cleaned_data["learner"].strip()
         user, self.outside_course = queries.find_learner_to_allowlist(
-            identifier, self.course_key, by_global_staff=self.by_global_staff
+            identifier, self.course_key, anyone_by_username=self.anyone_by_username
         )
         if user is None:
             raise forms.ValidationError(_("No learner has this username or email."))

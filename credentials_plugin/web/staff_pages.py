@@ -51,7 +51,7 @@ from credentials_plugin.statuses import Availability, CauseKind, CertificateStat
 from credentials_plugin.vc.wallet_issuance import wallet_copies
 from credentials_plugin.web import engagement_pages, staff_rows
 from credentials_plugin.web.certificate_pages import render_certificate
-from credentials_plugin.web.permissions import OPERATIONS, can
+from credentials_plugin.web.permissions import OPERATIONS, can, may_allowlist_outside_course
 from credentials_plugin.web.presentation import certificate_context, page_language, text_direction, theme_template_names
 from credentials_plugin.web.rendering import render
 from credentials_plugin.web.staff_forms import (
@@ -591,7 +591,7 @@ def allowlist(request, course_key):
 @staff_page("allowlist")
 def allowlist_add(request, course_key):
     form = AllowlistAddForm(
-        request.POST, course_key=course_key, by_global_staff=get_backend().is_global_staff(request.user)
+        request.POST, course_key=course_key, anyone_by_username=may_allowlist_outside_course(request.user)
     )
     if not form.is_valid():
         messages.error(request, _("Nothing was changed: correct the form below."))
@@ -603,27 +603,16 @@ def allowlist_add(request, course_key):
         return _redirect("staff_allowlist", course_key)
     notes = form.cleaned_data["notes"].strip()
     reason = notes or _("Added to the allowlist.")
-    if form.outside_course:
-        reason = f"{reason} {queries.OUTSIDE_COURSE_AUDIT_NOTE}"
-    outcome = issuance.add_to_allowlist(user.pk, course_key, notes=notes, cause=_cause(request, reason))
+    outcome = issuance.add_to_allowlist(
+        user.pk, course_key, notes=notes, cause=_cause(request, reason), outside_course=form.outside_course
+    )
     message = _("%s is on the allowlist.") % name
     if outcome.changed and outcome.certificate is not None:
         message += " " + _("Their certificate is now %s.") % _status_label(outcome.certificate.status).lower()
     messages.success(request, message)
     if form.outside_course:
-        messages.warning(request, outside_course_warning(name))
+        messages.warning(request, allowlist_csv.outside_course_warning(name))
     return _redirect("staff_allowlist", course_key)
-
-
-def outside_course_warning(name):
-    """What global staff are told after allowlisting someone who is not a learner of the course."""
-    return (
-        _(
-            "%s is not enrolled in this course and has no history in it. They were added because you are global "
-            "staff; they get a certificate only once they are enrolled and meet the course's other requirements."
-        )
-        % name
-    )
 
 
 @require_POST

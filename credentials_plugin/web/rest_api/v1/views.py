@@ -36,13 +36,13 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from credentials_plugin import api
-from credentials_plugin.backends import get_backend
 from credentials_plugin.certificates import allowlist, bulk, issuance, queries
 from credentials_plugin.core.limits import MAX_CSV_BYTES, MAX_PAGE_SIZE, PAGE_SIZE, json_depth_problem, too_deep_message
 from credentials_plugin.core.links import certificate_url
 from credentials_plugin.core.validation import validate_configuration
 from credentials_plugin.models import AllowlistEntry, CourseCertificate, CourseConfiguration
 from credentials_plugin.statuses import CauseKind
+from credentials_plugin.web.permissions import may_allowlist_outside_course
 from credentials_plugin.web.rest_api.v1 import serializers as s
 from credentials_plugin.web.rest_api.v1.api_permissions import (
     CertificateOperation,
@@ -545,27 +545,20 @@ class AllowlistView(CourseView):
     def post(self, request, course_key):
         data = self.validated(s.AllowlistAddSerializer, request.data)
         user, outside_course = queries.find_learner_to_allowlist(
-            data["user"], course_key, by_global_staff=get_backend().is_global_staff(request.user)
+            data["user"], course_key, anyone_by_username=may_allowlist_outside_course(request.user)
         )
         if user is None:  # like an unknown learner in a path: 404, with the field named
             return Response({"user": ["No learner has this username, email or id."]}, status=status.HTTP_404_NOT_FOUND)
         existed = AllowlistEntry.objects.filter(user=user, course_key=course_key).exists()
         notes = data["notes"].strip()
         reason = "Added to the allowlist" + (f": {notes}" if notes else ".")
-        if outside_course:
-            reason = f"{reason} {queries.OUTSIDE_COURSE_AUDIT_NOTE}"
-        outcome = issuance.add_to_allowlist(user.pk, course_key, notes=notes, cause=self.cause(reason))
+        outcome = issuance.add_to_allowlist(
+            user.pk, course_key, notes=notes, cause=self.cause(reason), outside_course=outside_course
+        )
         entry = queries.allowlist(course_key).get(user=user)
         body = {**outcome_body(outcome), "entry": s.AllowlistEntrySerializer(entry).data, "created": not existed}
-        body["warnings"] = [OUTSIDE_COURSE_WARNING] if outside_course else []
+        body["warnings"] = [allowlist.outside_course_warning(user.username)] if outside_course else []
         return Response(body, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
-
-
-#: The REST API's warning after global staff allowlisted someone outside the course.
-OUTSIDE_COURSE_WARNING = (
-    "This user is not enrolled in the course and has no history in it; they were added because you are "
-    "global staff, and get a certificate only once they are enrolled and meet the course's other requirements."
-)
 
 
 class AllowlistEntryView(CourseView):
