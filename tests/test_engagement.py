@@ -6,6 +6,7 @@ the course's staff and the API read them.
 
 import threading
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache
@@ -309,3 +310,10 @@ def test_requests_do_not_retry_an_unreachable_cache_each_time(client, certificat
         assert unreachable.tries == 1
     counting.flush()  # the cache is back: nothing was lost meanwhile
     assert counts_of(certificate) == {Kind.VIEW: 1, Kind.SHARE_LINKEDIN: 1, Kind.SHARE_X: 1, Kind.SHARE_EMAIL: 1}
+
+
+def test_a_share_is_worded_in_the_pages_language_when_the_course_names_none(client, certificate, settings):
+    settings.LANGUAGE_CODE = "es"  # the site's language; the course's configuration sets none
+    response = client.get(f"{certificate.public_url}share/email/", HTTP_USER_AGENT=BROWSER)
+    assert response.status_code == 302
+    assert "He obtenido un certificado" in unquote(response["Location"]), unquote(response["Location"])

@@ -19,7 +19,7 @@ from credentials_plugin.certificates.looks import certificate_state, course_look
 from credentials_plugin.engagement import counting, reading
 from credentials_plugin.models import CourseCertificate, EngagementCount
 from credentials_plugin.statuses import CertificateStatus
-from credentials_plugin.web.presentation import SHARE_NETWORKS, certificate_share_links
+from credentials_plugin.web.presentation import SHARE_NETWORKS, certificate_share_links, page_language
 
 Kind = EngagementCount.Kind
 UUID_PATTERN = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -75,7 +75,7 @@ def certificate_share(request, certificate_uuid, network):
     look = course_look(certificate.course_key)
     if certificate_state(certificate, look).kind != "awarded":
         raise Http404("This certificate is not public.")
-    with translation.override(look.config.language if look.config and look.config.language else None):
+    with translation.override(page_language(look)):
         destination = certificate_share_links(certificate, look)[network]
     if request.method == "GET":
         count_request(request, certificate_uuid, SHARE_KINDS[network])
