@@ -15,6 +15,7 @@ from credentials_plugin.backends import get_backend
 from credentials_plugin.certificates import issuance, lms_import
 from credentials_plugin.conf import plugin_settings
 from credentials_plugin.core.hooks import run_in_background
+from credentials_plugin.core.types import bulk_run_source
 from credentials_plugin.models import BulkRun, CourseCertificate
 from credentials_plugin.statuses import CauseKind, CertificateStatus
 
@@ -70,7 +71,7 @@ def execute(run_id):
     cause = issuance.Cause(
         kind=CauseKind.TASK,
         actor_id=run.requested_by_id,
-        source=f"bulk_run:{run.pk}",
+        source=bulk_run_source(run.pk),
         notify_learners=run.notify_learners,
     )
     try:

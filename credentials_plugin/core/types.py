@@ -54,6 +54,15 @@ class Learner:
         )
 
 
+#: The source of a bulk run's changes (``Cause.source``) starts with this, then the run's id.
+BULK_RUN_SOURCE_PREFIX = "bulk_run:"
+
+
+def bulk_run_source(run_id):
+    """The ``Cause.source`` of bulk run RUN_ID's changes (its learner messages are found by it)."""
+    return f"{BULK_RUN_SOURCE_PREFIX}{run_id}"
+
+
 @dataclass(frozen=True)
 class Cause:
     """What asked for a change: recorded with it in the audit trail."""
@@ -65,6 +74,10 @@ class Cause:
     reason: str = ""
     # A bulk run or a command tells learners of its changes only when staff asked for it on that run.
     notify_learners: bool = False
+
+    @property
+    def is_bulk_run(self):
+        return self.source.startswith(BULK_RUN_SOURCE_PREFIX)
 
     @classmethod
     def from_event(cls, metadata):

@@ -36,6 +36,7 @@ from credentials_plugin.core.limits import (
     STALE_LEARNER_MESSAGE_SECONDS,
 )
 from credentials_plugin.core.statements import insert_row_unless_present
+from credentials_plugin.core.types import BULK_RUN_SOURCE_PREFIX
 from credentials_plugin.models import CourseCertificate, LearnerMessage, StaffRevocation
 from credentials_plugin.notifications import messages
 from credentials_plugin.statuses import CauseKind, CertificateStatus
@@ -44,7 +45,6 @@ log = logging.getLogger(__name__)
 
 Kind, State = LearnerMessage.Kind, LearnerMessage.State
 AWARDED = CertificateStatus.AWARDED
-BULK_SOURCE_PREFIX = "bulk_run:"
 
 
 # ---------------------------------------------------------------------------
@@ -69,7 +69,7 @@ def tells_learners(cause):
         return False
     if cause is None:
         return True
-    if cause.kind == CauseKind.COMMAND or (cause.source or "").startswith(BULK_SOURCE_PREFIX):
+    if cause.kind == CauseKind.COMMAND or cause.is_bulk_run:
         return cause.notify_learners
     return True
 
@@ -112,7 +112,7 @@ def _change_key(moment):
 def _queue(message):
     """Insert MESSAGE unless the same one is queued already; on commit, ask the workers to send it."""
     insert_row_unless_present(message)
-    if message.source.startswith(BULK_SOURCE_PREFIX):
+    if message.source.startswith(BULK_RUN_SOURCE_PREFIX):
         return  # sent in batches when the run ends (send_run_messages)
     key = (message.kind, message.certificate_id, message.program_credential_id, message.change_key)
     transaction.on_commit(lambda: run_in_background("send_message", *key), robust=True)
@@ -211,7 +211,7 @@ def send_pending(*, source=None, batch_size=MESSAGE_BATCH_SIZE, progress=None, n
 
 def _waiting_for_delivery():
     """Pending messages that a change asked to send at once: every one but a bulk run's (sent after its run)."""
-    return LearnerMessage.objects.filter(state=State.PENDING).exclude(source__startswith=BULK_SOURCE_PREFIX)
+    return LearnerMessage.objects.filter(state=State.PENDING).exclude(source__startswith=BULK_RUN_SOURCE_PREFIX)
 
 
 def send_waiting():

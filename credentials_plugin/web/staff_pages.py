@@ -37,6 +37,7 @@ from credentials_plugin.certificates.looks import PageState, course_look
 from credentials_plugin.core.dates import localized_datetime
 from credentials_plugin.core.limits import PAGE_SIZE
 from credentials_plugin.core.links import certificate_url
+from credentials_plugin.core.types import bulk_run_source
 from credentials_plugin.models import (
     AllowlistEntry,
     BulkRun,
@@ -679,7 +680,7 @@ def _bulk_page(request, course_key, *, form=None, status=200):
     recent = list(queries.bulk_runs(course_key)[:RECENT_RUNS])
     runs = staff_rows.bulk_run_rows(recent)
     active = any(run.state in ACTIVE_RUN_STATES for run in runs)
-    sources = [f"{outbox.BULK_SOURCE_PREFIX}{run.pk}" for run in recent]
+    sources = [bulk_run_source(run.pk) for run in recent]
     emails = outbox.progress(sources)
     context = {
         "runs": runs,
