@@ -57,7 +57,7 @@ class ProgramSerializer(serializers.Serializer):
     """A program's definition (what ``api.define_program`` takes, and returns)."""
 
     uuid = serializers.UUIDField(read_only=True)
-    title = s.SaysSomethingField(max_length=255)
+    title = s.TitleField()
     program_type = s.JsonCharField(required=False, allow_blank=True, max_length=64, validators=[s.TEXT])
     description = s.JsonCharField(required=False, allow_blank=True, max_length=10_000, validators=[s.TEXT])
     organizations = serializers.ListField(

@@ -188,6 +188,14 @@ class ReasonField(SaysSomethingField):
         super().__init__(max_length=MAX_REASON, **kwargs)
 
 
+@extend_schema_field({"type": "string", "minLength": 1, "maxLength": 255, "pattern": SOMETHING_PATTERN})
+class TitleField(SaysSomethingField):
+    """A title (of a program, say): text that says something, at most 255 characters."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=255, **kwargs)
+
+
 @extend_schema_field(
     {
         "type": "string",
@@ -457,6 +465,9 @@ class BulkRunSerializer(serializers.Serializer):
     errors = serializers.ListField(child=serializers.CharField(), read_only=True)
 
 
+NOTIFY_LEARNERS_HELP = "Email each learner whose certificate the run awards or changes (in batches, after the run)."
+
+
 class BulkRunStartSerializer(serializers.Serializer):
     """What the view validates; the schema documents the two kinds as separate shapes."""
 
@@ -464,12 +475,11 @@ class BulkRunStartSerializer(serializers.Serializer):
     statuses = serializers.ListField(
         child=serializers.ChoiceField(choices=CertificateStatus.choices), required=False, default=list
     )
+    notify_learners = JsonBooleanField(required=False, default=False, help_text=NOTIFY_LEARNERS_HELP)
 
     def validate(self, attrs):
         if attrs["kind"] == BulkRun.Kind.REGENERATE and not attrs["statuses"]:
             raise serializers.ValidationError({"statuses": ["Choose the certificate statuses to regenerate."]})
-        if attrs["kind"] in (BulkRun.Kind.ISSUE_ELIGIBLE, BulkRun.Kind.IMPORT_LMS):
-            attrs["statuses"] = []
         return attrs
 
 
@@ -477,13 +487,19 @@ def _kind(kind):
     return kind.value, kind.label
 
 
-class IssueEligibleRunSerializer(serializers.Serializer):
+class BulkRunShapeSerializer(serializers.Serializer):
+    """What every kind of run takes (the schema's shapes; the view validates with BulkRunStartSerializer)."""
+
+    notify_learners = JsonBooleanField(required=False, default=False, help_text=NOTIFY_LEARNERS_HELP)
+
+
+class IssueEligibleRunSerializer(BulkRunShapeSerializer):
     kind = serializers.ChoiceField(
         choices=[BulkRun.Kind.ISSUE_ELIGIBLE.value], help_text="Issue every eligible learner."
     )
 
 
-class ImportLmsRunSerializer(serializers.Serializer):
+class ImportLmsRunSerializer(BulkRunShapeSerializer):
     kind = serializers.ChoiceField(
         choices=[BulkRun.Kind.IMPORT_LMS.value],
         help_text="Import the course's certificates, allowlist and invalidations from the LMS's certificates app "
@@ -491,7 +507,7 @@ class ImportLmsRunSerializer(serializers.Serializer):
     )
 
 
-class RegenerateRunSerializer(serializers.Serializer):
+class RegenerateRunSerializer(BulkRunShapeSerializer):
     kind = serializers.ChoiceField(choices=[_kind(BulkRun.Kind.REGENERATE)])
     statuses = serializers.ListField(child=serializers.ChoiceField(choices=CertificateStatus.choices), min_length=1)
 
