@@ -24,6 +24,7 @@ from rest_framework.authentication import SessionAuthentication
 
 from credentials_plugin import api
 from credentials_plugin.backends import event_facts
+from credentials_plugin.certificates import bulk
 from credentials_plugin.models import AllowlistEntry, AuditRecord, BulkRun, CourseCertificate, CourseConfiguration
 from credentials_plugin.web.permissions import OPERATIONS, Access
 from credentials_plugin.web.rest_api.v1.api_permissions import authentication_classes
@@ -749,6 +750,21 @@ def test_start_and_poll_a_bulk_run(world, clock):
     assert [row["id"] for row in client.get(f"{COURSE_API}bulk-runs/").json()["results"]] == [run["id"]]
     assert client.get(f"{API}courses/{OTHER_COURSE}/bulk-runs/{run['id']}/").status_code == 403
     assert world.client("global_staff").get(f"{API}courses/{OTHER_COURSE}/bulk-runs/{run['id']}/").status_code == 404
+
+
+def test_a_bulk_run_started_through_the_api_may_tell_learners_and_takes_statuses_only_to_regenerate(world, mailoutbox):
+    client = world.client("instructor")
+    response = call(
+        client,
+        "post",
+        f"{COURSE_API}bulk-runs/",
+        {"kind": "issue_eligible", "statuses": ["awarded"], "notify_learners": True},
+    )
+    assert response.status_code == 202
+    run = BulkRun.objects.get(pk=response.json()["id"])
+    assert (run.kind, run.statuses, run.notify_learners) == ("issue_eligible", [], True)
+    silent = bulk.start(COURSE, BulkRun.Kind.ISSUE_ELIGIBLE, statuses=["awarded"])
+    assert (silent.statuses, silent.notify_learners) == ([], False)
 
 
 @pytest.mark.database_specific

@@ -34,11 +34,12 @@ def start(course_key, kind, *, actor=None, statuses=(), notify_learners=False):
     Record a run and queue it; raises BulkRunRefused when one is already active for the course.
     NOTIFY_LEARNERS: the learners whose certificates the run changes are told (after the run).
     """
-    statuses = list(statuses)
     if kind not in BulkRun.Kind.values:
         raise BulkRunRefused(f"Unknown bulk run kind {kind!r}.")
     if kind == BulkRun.Kind.IMPORT_LMS and not get_backend().has_lms_certificates:
         raise BulkRunRefused("There is no LMS certificates app here to import from.")
+    # Only a regenerate is by status; every other kind takes the whole course, whatever was sent.
+    statuses = list(statuses) if kind == BulkRun.Kind.REGENERATE else []
     if kind == BulkRun.Kind.REGENERATE:
         unknown = set(statuses) - set(CertificateStatus.values)
         if not statuses or unknown:

@@ -286,8 +286,6 @@ class BulkRunForm(forms.Form):
         data = super().clean()
         if data.get("kind") == BulkRun.Kind.REGENERATE and not data.get("statuses"):
             self.add_error("statuses", _("Choose at least one status."))
-        if data.get("kind") in (BulkRun.Kind.ISSUE_ELIGIBLE, BulkRun.Kind.IMPORT_LMS):
-            data["statuses"] = []
         return data
 
 

@@ -655,7 +655,13 @@ class BulkRunsView(CourseView):
 
     def post(self, request, course_key):
         data = self.validated(s.BulkRunStartSerializer, request.data)
-        run = bulk.start(course_key, data["kind"], actor=request.user, statuses=data["statuses"])
+        run = bulk.start(
+            course_key,
+            data["kind"],
+            actor=request.user,
+            statuses=data["statuses"],
+            notify_learners=data["notify_learners"],
+        )
         run.refresh_from_db()  # without a broker it already ran
         return Response(s.BulkRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
