@@ -24,7 +24,7 @@ from credentials_plugin.backends import get_backend
 from credentials_plugin.certificates import issuance
 from credentials_plugin.core.limits import MAX_IMPORT_BATCH_SIZE, MAX_NOTES, MAX_REASON, imported_text
 from credentials_plugin.core.retry import in_transaction
-from credentials_plugin.models import AuditRecord, CourseConfiguration, LmsImportCheckpoint
+from credentials_plugin.models import AuditRecord, CourseCertificate, CourseConfiguration, LmsImportCheckpoint
 from credentials_plugin.statuses import AuditAction, Availability, CertificateStatus
 
 log = logging.getLogger(__name__)
@@ -182,12 +182,22 @@ def _import_page(rows, course_names, checkpoint, cause, dry_run):
     page = ImportReport(dry_run=dry_run)
 
     def work():
+        # Rows imported by an earlier run stay as they are (import_certificate answers "unchanged"
+        # for them under the lock): found at once, so a finished import run again locks no learner.
+        done = set(
+            CourseCertificate.objects.filter(lms_certificate_id__in=[row.lms_id for row in rows]).values_list(
+                "lms_certificate_id", flat=True
+            )
+        )
         for row in rows:
             page.read += 1
             page.statuses[row.status] += 1
             imported = mapping(row, course_names.get(row.course_key, ""))
             if isinstance(imported, str):
                 page.skipped[imported] += 1
+                continue
+            if row.lms_id in done:
+                page.unchanged += 1
                 continue
             try:
                 with transaction.atomic():
