@@ -512,11 +512,10 @@ class TestTheBackendInsideTheLms:
 
 
 @pytest.fixture
-def lms(request):
-    twin = request.getfixturevalue("platform_twin")
+def lms(platform_twin):
     with override_settings(CREDENTIALS_PLUGIN_BACKEND=LMS_BACKEND):
         assert isinstance(get_backend(), EdxPlatformBackend)
-        yield twin
+        yield platform_twin
 
 
 @pytest.fixture
