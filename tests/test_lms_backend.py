@@ -512,7 +512,7 @@ class TestTheBackendInsideTheLms:
 
 
 @pytest.fixture
-def lms(platform_twin):
+def lms(platform_twin):  # noqa: F811 (the fixture imported above, asked for by name)
     with override_settings(CREDENTIALS_PLUGIN_BACKEND=LMS_BACKEND):
         assert isinstance(get_backend(), EdxPlatformBackend)
         yield platform_twin

@@ -52,7 +52,7 @@ EXPECTED = {
 
 
 @pytest.fixture
-def lms(platform_twin):
+def lms(platform_twin):  # noqa: F811 (the fixture imported above, asked for by name)
     with override_settings(CREDENTIALS_PLUGIN_BACKEND=LMS_BACKEND, LMS_ROOT_URL="https://lms.example.com"):
         yield platform_twin
 
