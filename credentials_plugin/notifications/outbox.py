@@ -20,7 +20,6 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import get_supported_language_variant
@@ -28,7 +27,7 @@ from django.utils.translation import get_supported_language_variant
 from credentials_plugin.backends import get_backend
 from credentials_plugin.certificates.configuration import get_configuration
 from credentials_plugin.conf import plugin_settings
-from credentials_plugin.core.hooks import run_in_background
+from credentials_plugin.core.hooks import after_commit, run_in_background
 from credentials_plugin.core.limits import (
     EXPIRED_NOTICE_WINDOW_DAYS,
     EXPIRY_NOTICE_DAYS,
@@ -115,7 +114,7 @@ def _queue(message):
     if message.source.startswith(BULK_SOURCE_PREFIX):
         return  # sent in batches when the run ends (send_run_messages)
     key = (message.kind, message.certificate_id, message.program_credential_id, message.change_key)
-    transaction.on_commit(lambda: run_in_background("send_message", *key), robust=True)
+    after_commit(run_in_background, "send_message", *key)
 
 
 def queue_expiry_notices(now=None):
