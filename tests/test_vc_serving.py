@@ -78,7 +78,7 @@ def test_if_none_match_answers_304_until_the_credential_is_re_signed(client, cer
     assert not_modified.status_code == 304 and not_modified.content == b"" and not_modified["ETag"] == etag
     assert client.get(credential_url(certificate), HTTP_IF_NONE_MATCH='"other"').status_code == 200
 
-    signing.mark_for_resigning([model(certificate).pk])
+    signing.mark_for_resigning([model(certificate).pk], [certificate.uuid])
     signing.sign_pending()
     resigned = client.get(credential_url(certificate), HTTP_IF_NONE_MATCH=etag)
     assert resigned.status_code == 200 and resigned["ETag"] != etag

@@ -253,17 +253,15 @@ _LOCKED_CERTIFICATE_OF_COURSE = PreparedQuery(
 )
 
 
-def mark_for_resigning(certificate_ids, certificate_uuids=None) -> int:
+def mark_for_resigning(certificate_ids, certificate_uuids) -> int:
     """
-    The certificates' data changed: their valid credentials are re-signed later (one query, and one
-    more for the certificates' UUIDs when CERTIFICATE_UUIDS does not give them and some were marked).
+    The certificates' data changed (CERTIFICATE_IDS, and CERTIFICATE_UUIDS of the same ones): their
+    valid credentials are re-signed later (one query), their kept copies dropped.
     """
     marked = SignedCredential.objects.filter(
         certificate_id__in=certificate_ids, revoked=False, needs_signing=False, holder_did=""
     ).update(needs_signing=True)
     if marked:
-        if certificate_uuids is None:
-            certificate_uuids = CourseCertificate.objects.filter(id__in=certificate_ids).values_list("uuid", flat=True)
         forget(certificate_uuids)
         after_commit(run_in_background, "sign_pending")
     return marked
@@ -289,7 +287,7 @@ def on_certificate_status_changed(*, certificate, old_status, **_):
         sign_when_awarded(certificate)
 
 
-def on_certificate_data_changed(*, certificate_ids, certificate_uuids=None):
+def on_certificate_data_changed(*, certificate_ids, certificate_uuids):
     """``hooks.certificate_data_changed``: the certificates' credentials are re-signed later."""
     mark_for_resigning(certificate_ids, certificate_uuids)
 
