@@ -171,19 +171,13 @@ def queue_expiry_notices(now=None):
 
 def send_message(kind, certificate_id, program_credential_id, change_key):
     """Send one queued message (the task of a single change); a message already claimed is left alone."""
-    now = timezone.now()
-    claimed = LearnerMessage.objects.filter(
+    _claim_and_deliver(
+        timezone.now(),
         kind=kind,
         certificate_id=certificate_id,
         program_credential_id=program_credential_id,
         change_key=change_key,
-        state=State.PENDING,
-    ).update(state=State.SENT, sent_at=now)
-    if claimed:
-        message = _claimed(
-            kind=kind, certificate_id=certificate_id, program_credential_id=program_credential_id, change_key=change_key
-        )
-        _deliver(message, now)
+    )
 
 
 def send_pending(*, source=None, batch_size=MESSAGE_BATCH_SIZE, progress=None, now=None, pending=None):
@@ -256,14 +250,16 @@ def send_one(pk, *, now=None):
     Claim message PK (pending → sent, one UPDATE: a second worker or a retry finds nothing to claim),
     then decide and deliver it. A message is sent at most once; a failure is recorded, not retried.
     """
-    now = now or timezone.now()
-    if LearnerMessage.objects.filter(pk=pk, state=State.PENDING).update(state=State.SENT, sent_at=now):
-        _deliver(_claimed(pk=pk), now)
+    _claim_and_deliver(now or timezone.now(), pk=pk)
 
 
-def _claimed(**lookup):
-    """The claimed message with its certificate (a program credential's message reads its program when needed)."""
-    return LearnerMessage.objects.select_related("certificate").get(**lookup)
+def _claim_and_deliver(now, **lookup):
+    """
+    Claim the pending message LOOKUP finds (pending → sent, one UPDATE), then read it with its
+    certificate (a program credential's message reads its program when needed) and deliver it.
+    """
+    if LearnerMessage.objects.filter(state=State.PENDING, **lookup).update(state=State.SENT, sent_at=now):
+        _deliver(LearnerMessage.objects.select_related("certificate").get(**lookup), now)
 
 
 def _deliver(message, now):
