@@ -374,7 +374,7 @@ def take_published(app):
     return found
 
 
-SEND_TASKS = ("credentials_plugin.send_pending_learner_messages", "credentials_plugin.send_learner_message")
+SEND_TASKS = ("credentials_plugin.send_pending_learner_messages",)
 SIGN_TASKS = ("credentials_plugin.sign_new_credentials", "credentials_plugin.sign_credential")
 
 

@@ -166,15 +166,6 @@ def _has_workers():
     return bool(getattr(settings, "CELERY_BROKER_URL", "")) and not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
 
 
-@shared_task(name="credentials_plugin.send_learner_message", ignore_result=True)
-def send_learner_message(kind, certificate_id, program_credential_id, change_key):
-    """
-    Send one queued learner message (claimed first: a retry or a second worker sends nothing).
-    Kept for the tasks queued before the coalesced delivery: new changes ask for ``send_pending_learner_messages``.
-    """
-    outbox.send_message(kind, certificate_id, program_credential_id, change_key)
-
-
 @shared_task(name="credentials_plugin.send_pending_learner_messages", ignore_result=True)
 def send_pending_learner_messages():
     """Send every learner message waiting to be sent at once (one task per process and coalescing window)."""

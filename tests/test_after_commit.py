@@ -30,3 +30,26 @@ def test_nothing_runs_when_the_transaction_rolls_back():
         after_commit(ran.append, "mirror")
         raise ValueError("the change failed")
     assert ran == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cache_that_fails_when_a_kept_credential_is_dropped_stops_no_other_callback(monkeypatch):
+    import uuid
+
+    from django.core.cache import cache
+
+    from credentials_plugin.vc import stored_cache
+
+    deletes, ran = [], []
+
+    def delete_many(keys):
+        deletes.append(keys)
+        if len(deletes) > 1:  # the drop at commit: the cache went away meanwhile
+            raise ConnectionError("the cache server is gone")
+
+    monkeypatch.setattr(cache, "delete_many", delete_many)
+    with transaction.atomic():
+        stored_cache.forget([uuid.uuid4()])
+        after_commit(ran.append, "mirror")
+        assert len(deletes) == 1  # dropped at once too
+    assert len(deletes) == 2 and ran == ["mirror"]

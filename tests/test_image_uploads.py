@@ -5,23 +5,26 @@ that only claims to be an image, or a decompression bomb is refused with a reaso
 """
 
 import io
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from opaque_keys.edx.keys import CourseKey
 from PIL import Image
 
 from credentials_plugin.core.limits import MAX_IMAGE_PIXELS
 from credentials_plugin.models import Organization
+from credentials_plugin.vc.baking import BADGE_SIZE, badge_image_png
 
 pytestmark = pytest.mark.django_db
 
 SVG_WITH_SCRIPT = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>'
 
 
-def image_bytes(image_format, size=(40, 20), mode="RGB"):
+def image_bytes(image_format, size=(40, 20), mode="RGB", colour=0):
     buffer = io.BytesIO()
-    Image.new(mode, size).save(buffer, format=image_format)
+    Image.new(mode, size, colour).save(buffer, format=image_format)
     return buffer.getvalue()
 
 
@@ -66,3 +69,24 @@ def test_the_admin_refuses_an_svg_logo_and_saves_nothing(admin_client):
     assert response.status_code == 200  # the form again, with the error
     assert "not a PNG, JPEG or WebP image" in response.content.decode()
     assert not Organization.objects.exists()
+
+
+def test_a_new_logo_shows_in_the_baked_badge_at_once(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    certificate = SimpleNamespace(course_key=CourseKey.from_string("course-v1:DemoX+Python101+2026"))
+
+    def badge_centre():
+        with Image.open(io.BytesIO(badge_image_png(certificate))) as badge:
+            return badge.convert("RGB").getpixel((BADGE_SIZE // 2, BADGE_SIZE // 2))
+
+    organization = Organization.objects.create(
+        short_name="DemoX", display_name="Demo", logo=SimpleUploadedFile("logo.png", image_bytes("PNG", colour="red"))
+    )
+    assert badge_centre() == (255, 0, 0)
+    # Replaced by a file of the same name (as a storage that overwrites would keep it): the same URL.
+    old_url = organization.logo.url
+    organization.logo.delete(save=False)
+    organization.logo = SimpleUploadedFile("logo.png", image_bytes("PNG", colour="blue"))
+    organization.save()
+    assert organization.logo.url == old_url
+    assert badge_centre() == (0, 0, 255)

@@ -431,3 +431,21 @@ def test_a_command_emails_learners_only_when_asked(make_learner, mailoutbox, clo
 
     call_command("issue_certificates", str(COURSE), "--user", second.username, "--notify-learners", stdout=StringIO())
     assert [message.to for message in mailoutbox] == [[second.email]]
+
+
+def test_messages_write_dates_links_and_the_site_name_as_the_pages_do(settings):
+    from datetime import UTC, datetime
+
+    from credentials_plugin.core.dates import localized_date
+    from credentials_plugin.core.links import program_credential_url, site_name
+
+    settings.TIME_ZONE = "Pacific/Auckland"  # late on the 31st in UTC is the 1st there
+    expired = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
+    words = messages.compose("expired", {"course_name": "Analytical Engines", "expires_at": expired})
+    assert localized_date(expired) in words["paragraphs"][0] and "Jan. 1, 2027" in words["paragraphs"][0]
+    settings.PLATFORM_NAME = ""
+    assert messages.compose("expired", {"expires_at": expired})["platform_name"] == site_name() != ""
+    settings.PLATFORM_NAME = "Campus Online"
+    assert messages.compose("expired", {"expires_at": expired})["platform_name"] == "Campus Online"
+    uuid = "6a1e3c0e-0f7e-4c1a-9d7e-2b8c1f0a9e11"
+    assert messages.program_links(uuid)["page_url"] == program_credential_url(uuid)

@@ -5,10 +5,12 @@ are not processed again, term by term, for each credential. Inline contexts of a
 are processed as pyld always does.
 """
 
+import inspect
 import json
 
 import pytest
 from pyld import jsonld
+from pyld.context_resolver import ContextResolver
 
 from credentials_plugin.vc import contexts, proofs
 from credentials_plugin.vc.keys import signing_key
@@ -90,3 +92,34 @@ def test_a_credential_signed_after_the_contexts_are_kept_verifies(certificate): 
     proofs.expand_defined(unsigned(document))
     resigned = proofs.sign(unsigned(document) | {"name": "Again"}, signing_key())
     assert proofs.verify_proof(resigned, proofs.resolve_verification_method).ok
+
+
+def test_the_private_pyld_methods_we_override_still_take_what_we_pass():
+    """vc/contexts.py overrides pyld internals (requirements/base.in pins the minor): their parameters, as relied on."""
+
+    def parameters(function):
+        return [(name, parameter.default) for name, parameter in inspect.signature(function).parameters.items()]
+
+    empty = inspect.Parameter.empty
+    assert parameters(jsonld.JsonLdProcessor._process_context) == [
+        ("self", empty),
+        ("active_ctx", empty),
+        ("local_ctx", empty),
+        ("options", empty),
+        ("override_protected", False),
+        ("propagate", True),
+        ("validate_scoped", True),
+        ("cycles", None),
+    ]
+    assert parameters(ContextResolver.resolve) == [
+        ("self", empty),
+        ("active_ctx", empty),
+        ("context", empty),
+        ("base", empty),
+        ("cycles", None),
+    ]
+    assert [name for name, _default in parameters(ContextResolver.__init__)][:3] == [
+        "self",
+        "shared_cache",
+        "document_loader",
+    ]

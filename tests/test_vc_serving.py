@@ -12,6 +12,8 @@ import json
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from credentials_plugin import api
 from credentials_plugin.models import CourseCertificate, Organization, SignedCredential
@@ -76,7 +78,7 @@ def test_if_none_match_answers_304_until_the_credential_is_re_signed(client, cer
     assert not_modified.status_code == 304 and not_modified.content == b"" and not_modified["ETag"] == etag
     assert client.get(credential_url(certificate), HTTP_IF_NONE_MATCH='"other"').status_code == 200
 
-    signing.mark_for_resigning([model(certificate).pk])
+    signing.mark_for_resigning([model(certificate).pk], [certificate.uuid])
     signing.sign_pending()
     resigned = client.get(credential_url(certificate), HTTP_IF_NONE_MATCH=etag)
     assert resigned.status_code == 200 and resigned["ETag"] != etag
@@ -130,6 +132,23 @@ def test_verify_by_id_reads_the_stored_check_and_the_status_bit(client, certific
     assert not result.ok and result.revoked and result.check("signature").ok
     assert result.check("status").message == "Revoked by the issuer."
     assert canonicalizations == []
+
+
+def test_a_revoked_credential_is_dated_by_its_holder_without_reading_a_row_twice(certificate):
+    credential = signed(certificate)
+    document = json.loads(credential.document)
+    api.revoke_certificate(certificate.uuid, reason="Academic misconduct")
+    revoked_at = model(certificate).revoked_at
+    assert revoked_at is not None
+    # By the certificate's id: its stored credential (none to serve), the certificate, its current
+    # credential. By the credential's own id: the same two misses, then the credential with its holder.
+    for asked, reads in ((str(certificate.uuid), 3), (f"urn:uuid:{credential.uuid}", 4)):
+        with CaptureQueriesContext(connection) as queries:
+            result = verify_certificate_id(asked)
+        assert result.revoked and result.revoked_at == revoked_at, asked
+        assert len(queries) == reads, [query["sql"] for query in queries]
+    pasted = verify_credential(document)  # a pasted copy: its holder is looked up by the credential's id
+    assert pasted.revoked and pasted.revoked_at == revoked_at
 
 
 def test_a_stored_check_by_another_key_is_not_trusted(certificate, canonicalizations):

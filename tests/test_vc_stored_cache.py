@@ -91,11 +91,11 @@ def test_a_regenerate_drops_it_and_the_next_request_serves_the_re_signed_one(cli
     assert after["proof"] != before["proof"]
 
 
-def test_marking_for_re_signing_by_ids_alone_drops_it_too(client, certificate):
+def test_marking_for_re_signing_drops_it(client, certificate):
     from credentials_plugin.vc import signing
 
     served_twice(client, certificate)
-    assert signing.mark_for_resigning([SignedCredential.objects.get().certificate_id]) == 1
+    assert signing.mark_for_resigning([SignedCredential.objects.get().certificate_id], [certificate.uuid]) == 1
     assert stored_cache.kept(certificate.uuid) is None
 
 

@@ -49,7 +49,8 @@ certificate_status_changed = Hook("certificate_status_changed")
 program_credential_status_changed = Hook("program_credential_status_changed")
 
 #: The data of awarded certificates changed without a status change (a regenerate):
-#: ``certificate_ids`` and ``certificate_uuids`` (of the same certificates). Signing connects here
+#: ``certificate_ids`` and ``certificate_uuids`` (of the same certificates), both always sent: a
+#: receiver reads neither again. Signing connects here
 #: to re-sign their credentials.
 certificate_data_changed = Hook("certificate_data_changed")
 

@@ -29,7 +29,7 @@ def on_certificate_status_changed(*, certificate, **_):
         after_commit(mirror, certificate.pk)
 
 
-def on_certificate_data_changed(*, certificate_ids, certificate_uuids=None):
+def on_certificate_data_changed(*, certificate_ids, **_):
     """``hooks.certificate_data_changed`` (names and grades regenerated): the owned ones are mirrored again."""
     owned = [
         pk

@@ -15,11 +15,12 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template import Context, Engine
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from credentials_plugin.conf import plugin_settings
-from credentials_plugin.core.links import absolute_url, certificate_url
+from credentials_plugin.core.dates import localized_date
+from credentials_plugin.core.links import absolute_url, certificate_url, program_credential_url, site_name
 from credentials_plugin.core.packaging import packaged_templates_dir
 
 APP_LABEL = "credentials_plugin"
@@ -65,10 +66,6 @@ def engine():
     return _engine(tuple(str(path) for path in plugin_settings.THEME_DIRS))
 
 
-def _date(moment):
-    return formats.date_format(timezone.localtime(moment), "DATE_FORMAT") if moment else ""
-
-
 def compose(kind, facts):
     """
     The words of message KIND, in the active language, for the templates: subject, heading,
@@ -109,7 +106,7 @@ def compose(kind, facts):
             heading=_("Your certificate was revoked"),
             paragraphs=[
                 _("Your certificate for %(course)s was revoked on %(date)s. Its page now says that it is not valid.")
-                % {"course": course, "date": _date(facts.get("since"))},
+                % {"course": course, "date": localized_date(facts.get("since"))},
                 _("If you think this is a mistake, contact the course team."),
             ],
             quote=reason,
@@ -130,11 +127,11 @@ def compose(kind, facts):
     elif kind == "expiring_soon":
         words.update(
             subject=_("Your certificate for %(course)s expires on %(date)s")
-            % {"course": course, "date": _date(facts.get("expires_at"))},
+            % {"course": course, "date": localized_date(facts.get("expires_at"))},
             heading=_("Your certificate expires soon"),
             paragraphs=[
                 _("Your certificate for %(course)s is valid until %(date)s. Its page will then say it has expired.")
-                % {"course": course, "date": _date(facts.get("expires_at"))},
+                % {"course": course, "date": localized_date(facts.get("expires_at"))},
             ],
             actions=[view_certificate],
         )
@@ -144,7 +141,7 @@ def compose(kind, facts):
             heading=_("Your certificate has expired"),
             paragraphs=[
                 _("Your certificate for %(course)s expired on %(date)s. Its page says so, and that you earned it.")
-                % {"course": course, "date": _date(facts.get("expires_at"))},
+                % {"course": course, "date": localized_date(facts.get("expires_at"))},
             ],
             actions=[view_certificate],
         )
@@ -155,7 +152,7 @@ def compose(kind, facts):
     )
     words["record_label"] = _("Open your learner record")
     words["record_url"] = facts.get("record_url", "")
-    words["platform_name"] = getattr(settings, "PLATFORM_NAME", "") or "Open edX"
+    words["platform_name"] = site_name()
     words["opt_out"] = _("To stop these emails, turn off course emails in your account settings.")
     return words
 
@@ -243,6 +240,6 @@ def certificate_links(certificate_uuid):
 
 def program_links(credential_uuid):
     return {
-        "page_url": absolute_url(reverse("credentials_plugin:program_credential", args=[credential_uuid])),
+        "page_url": program_credential_url(credential_uuid),
         "record_url": record_url(),
     }

@@ -20,7 +20,6 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import get_supported_language_variant
@@ -28,7 +27,7 @@ from django.utils.translation import get_supported_language_variant
 from credentials_plugin.backends import get_backend
 from credentials_plugin.certificates.configuration import get_configuration
 from credentials_plugin.conf import plugin_settings
-from credentials_plugin.core.hooks import run_in_background
+from credentials_plugin.core.hooks import after_commit, run_in_background
 from credentials_plugin.core.limits import (
     EXPIRED_NOTICE_WINDOW_DAYS,
     EXPIRY_NOTICE_DAYS,
@@ -115,7 +114,7 @@ def _queue(message):
     if message.source.startswith(BULK_RUN_SOURCE_PREFIX):
         return  # sent in batches when the run ends (send_run_messages)
     key = (message.kind, message.certificate_id, message.program_credential_id, message.change_key)
-    transaction.on_commit(lambda: run_in_background("send_message", *key), robust=True)
+    after_commit(run_in_background, "send_message", *key)
 
 
 def queue_expiry_notices(now=None):
@@ -172,19 +171,13 @@ def queue_expiry_notices(now=None):
 
 def send_message(kind, certificate_id, program_credential_id, change_key):
     """Send one queued message (the task of a single change); a message already claimed is left alone."""
-    now = timezone.now()
-    claimed = LearnerMessage.objects.filter(
+    _claim_and_deliver(
+        timezone.now(),
         kind=kind,
         certificate_id=certificate_id,
         program_credential_id=program_credential_id,
         change_key=change_key,
-        state=State.PENDING,
-    ).update(state=State.SENT, sent_at=now)
-    if claimed:
-        message = _claimed(
-            kind=kind, certificate_id=certificate_id, program_credential_id=program_credential_id, change_key=change_key
-        )
-        _deliver(message, now)
+    )
 
 
 def send_pending(*, source=None, batch_size=MESSAGE_BATCH_SIZE, progress=None, now=None, pending=None):
@@ -257,14 +250,16 @@ def send_one(pk, *, now=None):
     Claim message PK (pending → sent, one UPDATE: a second worker or a retry finds nothing to claim),
     then decide and deliver it. A message is sent at most once; a failure is recorded, not retried.
     """
-    now = now or timezone.now()
-    if LearnerMessage.objects.filter(pk=pk, state=State.PENDING).update(state=State.SENT, sent_at=now):
-        _deliver(_claimed(pk=pk), now)
+    _claim_and_deliver(now or timezone.now(), pk=pk)
 
 
-def _claimed(**lookup):
-    """The claimed message with its certificate (a program credential's message reads its program when needed)."""
-    return LearnerMessage.objects.select_related("certificate").get(**lookup)
+def _claim_and_deliver(now, **lookup):
+    """
+    Claim the pending message LOOKUP finds (pending → sent, one UPDATE), then read it with its
+    certificate (a program credential's message reads its program when needed) and deliver it.
+    """
+    if LearnerMessage.objects.filter(state=State.PENDING, **lookup).update(state=State.SENT, sent_at=now):
+        _deliver(LearnerMessage.objects.select_related("certificate").get(**lookup), now)
 
 
 def _deliver(message, now):

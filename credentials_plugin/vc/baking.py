@@ -21,7 +21,7 @@ from html import escape
 
 from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
-from credentials_plugin.certificates.looks import course_look
+from credentials_plugin.certificates.looks import course_look, look_version
 from credentials_plugin.core.limits import MAX_IMAGE_PIXELS
 from credentials_plugin.models import Organization
 
@@ -62,12 +62,17 @@ def bake_svg(png: bytes, credential_json: str) -> str:
 
 def badge_image_png(certificate) -> bytes:
     """The badge image of CERTIFICATE's course: a disc in its organization's colours, its logo inside."""
-    branding = course_look(certificate.course_key).branding
-    return _badge_image(branding.short_name, branding.display_name, branding.primary_colour, branding.accent_colour)
+    return _badge_image(course_look(certificate.course_key).branding, look_version())
 
 
 @lru_cache(maxsize=64)
-def _badge_image(short_name, display_name, primary, accent) -> bytes:
+def _badge_image(branding, version) -> bytes:
+    """
+    The badge of a BRANDING, kept by all of it (its logo's URL too) and VERSION (the looks' version,
+    which saving an organization changes): a new logo shows at once, even uploaded under the same name.
+    """
+    short_name, display_name = branding.short_name, branding.display_name
+    primary, accent = branding.primary_colour, branding.accent_colour
     image = Image.new("RGBA", (BADGE_SIZE, BADGE_SIZE), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
     draw.ellipse((8, 8, BADGE_SIZE - 8, BADGE_SIZE - 8), fill=accent)

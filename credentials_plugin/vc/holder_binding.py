@@ -18,7 +18,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import jwt
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,9 +30,8 @@ from credentials_plugin.core.limits import (
     WALLET_PROOF_MAX_AGE_SECONDS,
     json_depth_problem,
 )
-from credentials_plugin.vc.budget import CanonicalizationTooCostly, credential_cost_problem
-from credentials_plugin.vc.multibase import MultibaseError, decode_base58btc, decode_public_key
-from credentials_plugin.vc.proofs import CRYPTOSUITE, PROOF_TYPE, SIGNATURE_LENGTH, UndefinedTerms, hash_data
+from credentials_plugin.vc.multibase import MultibaseError, decode_public_key
+from credentials_plugin.vc.proofs import CRYPTOSUITE, PROOF_TYPE, signature_problem
 
 DID_KEY_PREFIX = "did:key:"
 ED25519_SIGNATURE_2020 = "Ed25519Signature2020"
@@ -111,30 +109,9 @@ def _presentation_proof(presentation) -> dict:
 
 
 def _check_signature(presentation, proof, public_key):
-    problem = credential_cost_problem(presentation)
+    problem = signature_problem(presentation, proof, lambda: public_key, of="presentation")
     if problem:
         raise HolderProofError(problem)
-    try:
-        signature = decode_base58btc(proof.get("proofValue"))
-    except MultibaseError:
-        signature = b""
-    if len(signature) != SIGNATURE_LENGTH:
-        raise HolderProofError(_("The proof value is not an Ed25519 signature in base58btc."))
-    unsecured = {name: value for name, value in presentation.items() if name != "proof"}
-    try:
-        data = hash_data(unsecured, proof)
-    except UndefinedTerms as undefined:
-        raise HolderProofError(
-            _("The presentation uses terms that no context defines: {terms}.").format(terms=", ".join(undefined.terms))
-        ) from undefined
-    except CanonicalizationTooCostly as error:
-        raise HolderProofError(_("The presentation would cost too much to check.")) from error
-    except Exception as error:
-        raise HolderProofError(_("The presentation is not valid JSON-LD.")) from error
-    try:
-        public_key.verify(signature, data)
-    except InvalidSignature as error:
-        raise HolderProofError(_("The presentation's signature does not match its holder's key.")) from error
 
 
 def check_proof_jwt(token, *, audience: str, nonce: str, now: datetime | None = None) -> str:

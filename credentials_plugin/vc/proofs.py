@@ -182,37 +182,56 @@ def _verify_proof(document, resolve, hashed, *, budget=True):
     proof = document.get("proof") if isinstance(document, dict) else None
     method = proof.get("verificationMethod") if isinstance(proof, dict) else None
     method = method if isinstance(method, str) else ""
-    problem = _proof_problem(document, proof, method) or (budget and credential_cost_problem(document))
+    problem = _proof_problem(document, proof, method) or signature_problem(
+        document, proof, lambda: resolve(method), hashed=hashed, budget=budget
+    )
     if problem:
         return ProofCheck(False, problem, method)
+    return ProofCheck(True, _("The signature is valid."), method)
+
+
+def signature_problem(document, proof, public_key, *, hashed=hash_data, budget=True, of="credential") -> str:
+    """
+    Why PROOF (a proof of DOCUMENT, of a shape already checked) does not hold, or "" when it does:
+    DOCUMENT's cost (unless BUDGET is False), the proof value, PUBLIC_KEY() (None: a key this site
+    does not know), HASHED (the hash of DOCUMENT without its proof, and PROOF's options), and the
+    signature, checked by ``signature_matches``. OF: "credential" or "presentation", what the
+    messages call DOCUMENT.
+    """
+    problem = budget and credential_cost_problem(document)
+    if problem:
+        return problem
     try:
-        signature = decode_base58btc(proof["proofValue"])
+        signature = decode_base58btc(proof.get("proofValue"))
     except MultibaseError:
         signature = b""
     if len(signature) != SIGNATURE_LENGTH:
-        return ProofCheck(False, _("The proof value is not an Ed25519 signature in base58btc."), method)
-    public_key = resolve(method)
-    if public_key is None:
-        return ProofCheck(False, _("The proof names a key this site does not know: {key}.").format(key=method), method)
+        return _("The proof value is not an Ed25519 signature in base58btc.")
+    key = public_key()
+    if key is None:
+        return _("The proof names a key this site does not know: {key}.").format(key=proof.get("verificationMethod"))
     unsecured = {name: value for name, value in document.items() if name != "proof"}
+    presentation = of == "presentation"
     try:
         data = hashed(unsecured, proof)
     except UndefinedTerms as undefined:
-        return ProofCheck(
-            False,
-            _("The credential uses terms that no context defines: {terms}.").format(terms=", ".join(undefined.terms)),
-            method,
-        )
+        terms = ", ".join(undefined.terms)
+        if presentation:
+            return _("The presentation uses terms that no context defines: {terms}.").format(terms=terms)
+        return _("The credential uses terms that no context defines: {terms}.").format(terms=terms)
     except CanonicalizationTooCostly:
-        message = _("The credential's objects without ids are arranged so that checking it would cost too much.")
-        return ProofCheck(False, message, method)
+        if presentation:
+            return _("The presentation would cost too much to check.")
+        return _("The credential's objects without ids are arranged so that checking it would cost too much.")
     except Exception as error:  # noqa: BLE001 (pyld raises many kinds of errors on malformed JSON-LD)
-        return ProofCheck(False, _("The credential is not valid JSON-LD: {error}.").format(error=_plain(error)), method)
-    if not signature_matches(public_key, signature, data):
-        return ProofCheck(
-            False, _("The signature does not match: the credential was changed after it was signed."), method
-        )
-    return ProofCheck(True, _("The signature is valid."), method)
+        if presentation:
+            return _("The presentation is not valid JSON-LD.")
+        return _("The credential is not valid JSON-LD: {error}.").format(error=_plain(error))
+    if not signature_matches(key, signature, data):
+        if presentation:
+            return _("The presentation's signature does not match its holder's key.")
+        return _("The signature does not match: the credential was changed after it was signed.")
+    return ""
 
 
 def signature_matches(public_key: Ed25519PublicKey, signature: bytes, data: bytes) -> bool:

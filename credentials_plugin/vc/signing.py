@@ -70,11 +70,7 @@ def signed_credential_for_certificate(certificate, *, none_stored=False) -> Sign
     just asked ``stored_credential`` and found none to serve, so the read that would find one
     before taking the lock is skipped (the lock's own read still finds one signed meanwhile).
     """
-    if certificate.status != CertificateStatus.AWARDED:
-        raise NotIssuable(f"Certificate {certificate.uuid} is {certificate.status}.")
-    look = course_look(certificate.course_key)  # read once: public or not, and the document's branding
-    if not _is_public_look(look):
-        raise NotYetPublic(f"Certificate {certificate.uuid} is not public yet.")
+    look = require_issuable(certificate)  # read once: public or not, and the document's branding
     user = certificate.user if CourseCertificate.user.is_cached(certificate) else None
     stored = None if none_stored else _stored(certificate=certificate)
     return stored or in_transaction(
@@ -91,6 +87,25 @@ def signed_credential_for_program_credential(program_credential) -> SignedCreden
     return _stored(program_credential=program_credential) or in_transaction(
         lambda: _sign_locked(ProgramCredential, program_credential.pk, ProgramCredentialStatus.AWARDED)
     )
+
+
+def require_issuable(certificate, look=None):
+    """
+    Raise NotIssuable unless CERTIFICATE is awarded and its learner not retired, NotYetPublic unless
+    its course shows certificates already. Returns its course look (LOOK, when the caller has read it).
+    """
+    _require_awarded(certificate, CertificateStatus.AWARDED)
+    look = look or course_look(certificate.course_key)
+    if not _is_public_look(look):
+        raise NotYetPublic(f"Certificate {certificate.uuid} is not public yet.")
+    return look
+
+
+def _require_awarded(holder, awarded):
+    if holder.status != awarded:
+        raise NotIssuable(f"{holder.uuid} is {holder.status}.")
+    if holder.retired_at is not None:  # its learner's account was retired: never signed again
+        raise NotIssuable(f"{holder.uuid} belongs to a retired learner.")
 
 
 @dataclass(frozen=True)
@@ -238,17 +253,15 @@ _LOCKED_CERTIFICATE_OF_COURSE = PreparedQuery(
 )
 
 
-def mark_for_resigning(certificate_ids, certificate_uuids=None) -> int:
+def mark_for_resigning(certificate_ids, certificate_uuids) -> int:
     """
-    The certificates' data changed: their valid credentials are re-signed later (one query, and one
-    more for the certificates' UUIDs when CERTIFICATE_UUIDS does not give them and some were marked).
+    The certificates' data changed (CERTIFICATE_IDS, and CERTIFICATE_UUIDS of the same ones): their
+    valid credentials are re-signed later (one query), their kept copies dropped.
     """
     marked = SignedCredential.objects.filter(
         certificate_id__in=certificate_ids, revoked=False, needs_signing=False, holder_did=""
     ).update(needs_signing=True)
     if marked:
-        if certificate_uuids is None:
-            certificate_uuids = CourseCertificate.objects.filter(id__in=certificate_ids).values_list("uuid", flat=True)
         forget(certificate_uuids)
         after_commit(run_in_background, "sign_pending")
     return marked
@@ -274,7 +287,7 @@ def on_certificate_status_changed(*, certificate, old_status, **_):
         sign_when_awarded(certificate)
 
 
-def on_certificate_data_changed(*, certificate_ids, certificate_uuids=None):
+def on_certificate_data_changed(*, certificate_ids, certificate_uuids):
     """``hooks.certificate_data_changed``: the certificates' credentials are re-signed later."""
     mark_for_resigning(certificate_ids, certificate_uuids)
 
@@ -327,10 +340,7 @@ def _sign_locked(model, pk, awarded, user=None, look=None, *, course_key=None):
     if not found:
         raise model.DoesNotExist(f"No {model.__name__} {pk}.")
     holder = found[0]
-    if holder.status != awarded:
-        raise NotIssuable(f"{holder.uuid} is {holder.status}.")
-    if holder.retired_at is not None:  # its learner's account was retired: never signed again
-        raise NotIssuable(f"{holder.uuid} belongs to a retired learner.")
+    _require_awarded(holder, awarded)
     if user is not None and user.pk == holder.user_id:
         holder.user = user
     owner = {"certificate": holder} if model is CourseCertificate else {"program_credential": holder}
@@ -342,22 +352,39 @@ def _sign_locked(model, pk, awarded, user=None, look=None, *, course_key=None):
         document, check = sign_into(credential, holder, look=look)
         fields = ["document", "etag", "key_id", "verified_key", "signed_at", "needs_signing", "modified"]
         credential.save(update_fields=fields)
+        _remember_check(credential, document, check)
     else:  # first, or after a reinstatement: a new bit
-        for _ in range(TRIES):
-            credential = new_entry(newest, **owner)
-            newest = None  # another try reads the open list again
-            document, check = sign_into(credential, holder, look=look)
-            if insert_entry(credential):
-                break
-        else:
-            raise NoFreeIndex(f"Every index tried for {holder.uuid} was taken meanwhile.")
+        credential = insert_new_signed(holder, owner, look=look, read=newest)
     log.info(
         "Signed credential %s of %s %s with key %s.", credential.uuid, model.__name__, holder.uuid, credential.key_id
     )
+    return credential
+
+
+def insert_new_signed(holder, owner, *, holder_did="", look=None, read=None) -> SignedCredential:
+    """
+    A new credential of HOLDER (OWNER: ``{"certificate": holder}`` or ``{"program_credential": holder}``)
+    with a new status bit, signed and inserted in one statement, its check remembered; with
+    HOLDER_DID, a wallet copy bound to that DID. The caller holds the lock on HOLDER's row. LOOK: a
+    course certificate's course look; READ: what ``newest_entry`` read in this transaction.
+    """
+    wallet = {"holder_did": holder_did} if holder_did else {}
+    for _ in range(TRIES):
+        credential = new_entry(read, **owner, **wallet)
+        read = None  # another try reads the open list again
+        document, check = sign_into(credential, holder, holder_did=holder_did, look=look)
+        if insert_entry(credential):
+            break
+    else:
+        raise NoFreeIndex(f"Every index tried for {holder.uuid} was taken meanwhile.")
+    _remember_check(credential, document, check)
+    return credential
+
+
+def _remember_check(credential, document, check):
     if not check.ok:
         log.error("The new credential %s does not verify: %s", credential.uuid, check.reason)
     remember_proof_check(document, check)
-    return credential
 
 
 def sign_into(credential, holder, *, holder_did="", look=None):

@@ -20,9 +20,9 @@ from __future__ import annotations
 import uuid
 
 from django.core.cache import cache
-from django.db import transaction
 
 from credentials_plugin.certificates.looks import look_version
+from credentials_plugin.core.hooks import after_commit
 
 #: How long a copy of a credential may be used after it changed: by this cache, verifiers and CDNs.
 FRESH_SECONDS = 60
@@ -44,7 +44,7 @@ def forget(certificate_uuids) -> None:
     if not keys:
         return
     cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    after_commit(cache.delete_many, keys)
 
 
 def _key(certificate_uuid, version):

@@ -107,7 +107,8 @@ def verify_credential(document, *, stored=None) -> VerificationResult:
     checks = [_key_check(document.get("proof"), our_did), _signature_check(document, stored)]
     status_check, revoked = _status_check(document.get("credentialStatus"), stored)
     checks += [status_check, _dates_check(facts["valid_from"], facts["valid_until"], document.get("validUntil"))]
-    revoked_at = _revocation_date(document.get("id")) if revoked else None
+    # A pasted copy of a revoked credential: when its holder lost it (a stored one's caller knows).
+    revoked_at = _revocation_date(document.get("id")) if revoked and stored is None else None
     return VerificationResult(tuple(checks), revoked=revoked, revoked_at=revoked_at, **facts)
 
 
@@ -138,16 +139,25 @@ def verify_certificate_id(text) -> VerificationResult | None:
         return _verify_holder(
             program_credential, signed_credential_for_program_credential, program_credential=program_credential
         )
-    credential = SignedCredential.objects.filter(uuid=uuid).exclude(document="").first()
-    return verify_stored(credential) if credential else None
+    credential = (
+        SignedCredential.objects.select_related("certificate", "program_credential")
+        .filter(uuid=uuid)
+        .exclude(document="")
+        .first()
+    )
+    if credential is None:
+        return None
+    return verify_stored(credential, holder=credential.certificate or credential.program_credential)
 
 
-def verify_stored(credential) -> VerificationResult:
+def verify_stored(credential, *, holder=None) -> VerificationResult:
     """
     Verify one of our stored signed credentials (a SignedCredential or a StoredCredential), with
-    its row's checked signature and status bit.
+    its row's checked signature and status bit; HOLDER: its certificate or program credential, which
+    tells when a revoked credential's holder lost it.
     """
-    return verify_credential(json.loads(credential.document), stored=credential)
+    result = verify_credential(json.loads(credential.document), stored=credential)
+    return replace(result, revoked_at=_lost_at(holder)) if result.revoked and holder is not None else result
 
 
 def _verify_holder(holder, signed_credential_for, **owner):
@@ -155,10 +165,10 @@ def _verify_holder(holder, signed_credential_for, **owner):
         return verify_stored(signed_credential_for(holder))
     except NotIssuable:
         pass
-    when = holder.revoked_at or holder.modified
+    when = _lost_at(holder)
     credential = current_credential(**owner)
     if credential is not None and credential.document:
-        return replace(verify_stored(credential), revoked_at=when)  # its bit was set when it stopped being awarded
+        return verify_stored(credential, holder=holder)  # its bit was set when it stopped being awarded
     message = _("Not valid since %(date)s: the issuer revoked it or the learner no longer meets its requirements.")
     return VerificationResult(
         (Check("status", False, message % {"date": _date(when)}),),
@@ -180,7 +190,12 @@ def _revocation_date(credential_id):
         .first()
     )
     holder = row and (row.certificate or row.program_credential)
-    return (holder.revoked_at or holder.modified) if holder else None
+    return _lost_at(holder) if holder else None
+
+
+def _lost_at(holder):
+    """When HOLDER (a certificate or program credential no longer awarded) stopped being valid."""
+    return holder.revoked_at or holder.modified
 
 
 # ---------------------------------------------------------------------------

@@ -25,11 +25,9 @@ from credentials_plugin.core.limits import WALLET_ACCESS_TOKEN_SECONDS, WALLET_O
 from credentials_plugin.core.retry import in_transaction
 from credentials_plugin.core.types import Cause
 from credentials_plugin.models import AuditRecord, CourseCertificate, SignedCredential, WalletOffer
-from credentials_plugin.statuses import AuditAction, CauseKind, CertificateStatus
+from credentials_plugin.statuses import AuditAction, CauseKind
 from credentials_plugin.vc.holder_binding import HolderProofError, check_did_authentication, check_proof_jwt
-from credentials_plugin.vc.proofs import remember_proof_check
-from credentials_plugin.vc.signing import is_public, sign_into
-from credentials_plugin.vc.status_lists import TRIES, NoFreeIndex, insert_entry, new_entry
+from credentials_plugin.vc.signing import NotIssuable, NotYetPublic, insert_new_signed, require_issuable
 
 log = logging.getLogger(__name__)
 
@@ -179,12 +177,15 @@ def _checked(check, code="invalid_request"):
 
 
 def _require_issuable(certificate):
-    if certificate.status != CertificateStatus.AWARDED or certificate.retired_at is not None:
+    """Signing's rule (``signing.require_issuable``), refused in the wallet protocols' terms."""
+    try:
+        require_issuable(certificate)
+    except NotYetPublic as error:
+        raise WalletRefused(_("This certificate is not public yet."), "invalid_grant", 409) from error
+    except NotIssuable as error:
         raise WalletRefused(
             _("This certificate is not valid, so it cannot be added to a wallet."), "invalid_grant", 410
-        )
-    if not is_public(certificate):
-        raise WalletRefused(_("This certificate is not public yet."), "invalid_grant", 409)
+        ) from error
 
 
 def _issue_once(offer, holder_did, protocol) -> SignedCredential:
@@ -201,14 +202,7 @@ def _issue_once(offer, holder_did, protocol) -> SignedCredential:
             raise WalletRefused(
                 _("This offer was already used: open a new one from your certificate."), "invalid_grant"
             )
-        for _attempt in range(TRIES):
-            credential = new_entry(certificate=certificate, holder_did=holder_did)
-            document, check = sign_into(credential, certificate, holder_did=holder_did)
-            if insert_entry(credential):
-                break
-        else:
-            raise NoFreeIndex(f"Every index tried for a wallet copy of {certificate.uuid} was taken meanwhile.")
-        remember_proof_check(document, check)
+        credential = insert_new_signed(certificate, {"certificate": certificate}, holder_did=holder_did)
         WalletOffer.objects.filter(pk=offer.pk).update(signed_credential=credential)
         cause = Cause(kind=CauseKind.API, actor_id=offer.user_id, source=f"wallet:{protocol}")
         reason = _("Added to a wallet ({protocol}), bound to {did}.").format(protocol=protocol, did=holder_did)
