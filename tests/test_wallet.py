@@ -361,6 +361,43 @@ def test_the_baked_png_and_svg_carry_a_credential_that_verifies(live_server, cer
     assert verified_independently(live_server, from_svg)
 
 
+def badge_answers(certificate_uuid):
+    """The status codes of credential.json and of the two baked badges of a certificate."""
+    base = f"/credentials/certificates/{certificate_uuid}"
+    return [Client().get(f"{base}/{name}").status_code for name in ("credential.json", "badge.png", "badge.svg")]
+
+
+def test_the_badges_answer_503_like_credential_json_on_a_site_without_a_signing_key(make_learner, clock, settings):
+    settings.CREDENTIALS_PLUGIN_SIGNING_KEYS = []
+    settings.CREDENTIALS_PLUGIN_SIGNING_KEYS_FILE = ""
+    learner = make_learner(time=clock.tick())
+    api.configure_course(COURSE)
+    send_passing(learner, time=clock.tick())
+    certificate = api.get_course_certificate(learner.id, COURSE)
+    assert certificate.status == "awarded"
+
+    assert badge_answers(certificate.uuid) == [503, 503, 503]
+    assert not SignedCredential.objects.exists()
+
+
+def test_the_badges_answer_404_like_credential_json_before_the_course_shows_certificates(make_learner, clock):
+    learner = make_learner(time=clock.tick())
+    api.configure_course(COURSE, availability="date", available_date=datetime.now(UTC) + timedelta(days=30))
+    send_passing(learner, time=clock.tick())
+    certificate = api.get_course_certificate(learner.id, COURSE)
+    assert certificate.status == "awarded"
+
+    assert badge_answers(certificate.uuid) == [404, 404, 404]
+    other_course = "course-v1:DemoX+Unverified+2026"
+    unverified = make_learner(course_key=other_course, time=clock.tick())
+    api.configure_course(other_course, id_verification_required=True)
+    send_passing(unverified, course_key=other_course, time=clock.tick())
+    unverified_certificate = api.get_course_certificate(unverified.id, other_course)
+    assert unverified_certificate.status == "unverified"
+    assert badge_answers(unverified_certificate.uuid) == [404, 404, 404]
+    assert not SignedCredential.objects.exists()
+
+
 def test_wallet_copies_are_listed_on_the_record_and_the_staff_learner_page(live_server, certificate):
     lcw_link, _ = open_offer(certificate)
     wallet = Wallet()

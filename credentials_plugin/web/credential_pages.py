@@ -55,15 +55,27 @@ def credential_url(certificate_uuid):
 @counted(EngagementCount.Kind.DOWNLOAD)
 def certificate_credential(request, certificate_uuid):
     """A course certificate's signed credential, as stored (signed on its first request)."""
-    if (served := signing.served_credential(certificate_uuid)) is not None:
-        return _document_response(request, served.body, served.etag)
+    credential = certificate_credential_or_refusal(certificate_uuid)
+    if isinstance(credential, HttpResponse):
+        return credential
+    served = signing.served(credential)
+    return _document_response(request, served.body, served.etag)
+
+
+def certificate_credential_or_refusal(certificate_uuid):
+    """
+    A course certificate's current credential (as stored, else signed now), or the JSON response
+    refusing it: credential.json and the baked badges answer alike.
+    """
+    if (stored := signing.stored_credential(certificate_uuid)) is not None:
+        return stored
     certificate = (
         CourseCertificate.objects.select_related("user").filter(uuid=certificate_uuid, retired_at__isnull=True).first()
     )
     if certificate is None or certificate.status == CertificateStatus.UNVERIFIED:
         return _error(404, _("No certificate has this ID."))
-    # served_credential found none to serve: signing skips looking for one again before its lock.
-    return _served(request, certificate, partial(signing.signed_credential_for_certificate, none_stored=True))
+    # stored_credential found none to serve: signing skips looking for one again before its lock.
+    return signed_or_refusal(certificate, partial(signing.signed_credential_for_certificate, none_stored=True))
 
 
 @require_safe
@@ -76,12 +88,20 @@ def program_credential(request, credential_uuid):
     )
     if holder is None:
         return _error(404, _("No program credential has this ID."))
-    return _served(request, holder, signing.signed_credential_for_program_credential)
+    credential = signed_or_refusal(holder, signing.signed_credential_for_program_credential)
+    if isinstance(credential, HttpResponse):
+        return credential
+    served = signing.served(credential)
+    return _document_response(request, served.body, served.etag)
 
 
-def _served(request, holder, signed_credential_for):
+def signed_or_refusal(holder, signed_credential_for):
+    """
+    ``signed_credential_for(holder)``, or the JSON response refusing it: the one mapping of
+    signing's exceptions to statuses (not public yet 404, no longer valid 410, cannot sign 503).
+    """
     try:
-        credential = signed_credential_for(holder)
+        return signed_credential_for(holder)
     except signing.NotYetPublic:
         return _error(404, _("This credential is not public yet."))
     except signing.NotIssuable:
@@ -92,8 +112,6 @@ def _served(request, holder, signed_credential_for):
     except JsonLdError as error:  # a context could not be loaded: nothing was signed or stored
         log.error("Could not sign the credential of %s: %s", holder.uuid, error)
         return _error(503, _("This credential can't be signed right now; try again later."))
-    served = signing.served(credential)
-    return _document_response(request, served.body, served.etag)
 
 
 @require_safe

@@ -39,7 +39,6 @@ from credentials_plugin.models import CourseCertificate
 from credentials_plugin.vc.baking import badge_image_png, bake_png, bake_svg
 from credentials_plugin.vc.contexts import CREDENTIALS_V2, OPEN_BADGES_V3
 from credentials_plugin.vc.holder_binding import PROOF_JWT_ALGORITHM
-from credentials_plugin.vc.signing import NotIssuable, signed_credential_for_certificate
 from credentials_plugin.vc.wallet_issuance import (
     WalletRefused,
     exchange_pre_authorized_code,
@@ -48,6 +47,7 @@ from credentials_plugin.vc.wallet_issuance import (
     redeem_with_presentation,
     redeem_with_proof_jwt,
 )
+from credentials_plugin.web.credential_pages import certificate_credential_or_refusal
 from credentials_plugin.web.presentation import page_language, qr_code_svg, text_direction
 from credentials_plugin.web.rendering import render
 from credentials_plugin.web.throttling import wallet_wait
@@ -387,13 +387,13 @@ def badge_svg(request, certificate_uuid):
 
 
 def _baked(certificate_uuid, bake):
-    certificate = CourseCertificate.objects.filter(uuid=certificate_uuid, retired_at__isnull=True).first()
-    if certificate is None:
+    """BAKE(certificate, document) of the certificate's current credential, or credential.json's refusal."""
+    credential = certificate_credential_or_refusal(certificate_uuid)
+    if isinstance(credential, HttpResponse):
+        return credential
+    certificate = CourseCertificate.objects.only("course_key").filter(uuid=certificate_uuid).first()
+    if certificate is None:  # deleted since: nothing to bake
         return HttpResponse(status=404)
-    try:
-        credential = signed_credential_for_certificate(certificate)
-    except NotIssuable:
-        return HttpResponse(status=410)
     return bake(certificate, credential.document)
 
 
