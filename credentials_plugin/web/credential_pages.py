@@ -1,6 +1,6 @@
 """
 Verifiable credentials on the web: each certificate's and program credential's signed credential,
-the revocation status lists, a QR code of a credential's address, and the verify page.
+the revocation status lists, and the verify page.
 """
 
 import hashlib
@@ -10,17 +10,14 @@ from functools import partial
 
 from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
-from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 from pyld.jsonld import JsonLdError
 
 from credentials_plugin.core.limits import MAX_CREDENTIAL_BYTES
-from credentials_plugin.core.links import absolute_url
 from credentials_plugin.models import CourseCertificate, EngagementCount, ProgramCredential, StatusList
 from credentials_plugin.statuses import CertificateStatus
 from credentials_plugin.vc import signing, verification
@@ -29,7 +26,7 @@ from credentials_plugin.vc.keys import SigningKeyMissing
 from credentials_plugin.vc.status_lists import status_list_document
 from credentials_plugin.vc.stored_cache import FRESH_SECONDS
 from credentials_plugin.web.engagement_pages import count_request, counted
-from credentials_plugin.web.presentation import qr_code_svg, text_direction
+from credentials_plugin.web.presentation import text_direction
 from credentials_plugin.web.rendering import render
 from credentials_plugin.web.throttling import verification_wait
 
@@ -44,11 +41,6 @@ CREDENTIAL_CACHE_CONTROL = f"public, max-age={MAX_AGE_SECONDS}, no-transform"
 # tell the operator what to fix).
 CANNOT_CHECK_NOW = gettext_lazy("This site cannot check credentials right now; try again later.")
 # The largest credential the verify page accepts, pasted or uploaded.
-
-
-def credential_url(certificate_uuid):
-    """The public address of a course certificate's signed credential."""
-    return absolute_url(reverse("credentials_plugin:certificate_credential", args=[certificate_uuid]))
 
 
 @require_safe
@@ -148,13 +140,6 @@ def _document_response(request, body, etag):
 
 def _error(status, message):
     return JsonResponse({"detail": message}, status=status)
-
-
-@require_safe
-@cache_control(public=True, max_age=31_536_000, immutable=True)
-def credential_qr(request, certificate_uuid):
-    """The QR code of a certificate's credential address (the same forever: it encodes the URL alone)."""
-    return HttpResponse(qr_code_svg(credential_url(certificate_uuid)), content_type="image/svg+xml")
 
 
 # ---------------------------------------------------------------------------
