@@ -17,7 +17,7 @@ import re
 import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
-from html import unescape
+from html import escape, unescape
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -27,9 +27,11 @@ from defusedxml import ElementTree
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
+from django.utils import formats, timezone, translation
 from PIL import Image
 
 from credentials_plugin import api
+from credentials_plugin.core.dates import localized_datetime
 from credentials_plugin.core.limits import MAX_WALLET_REQUEST_BYTES, WALLET_OFFERS_PER_HOUR
 from credentials_plugin.models import AuditRecord, Organization, SignedCredential, WalletOffer
 from credentials_plugin.statuses import AuditAction
@@ -416,6 +418,28 @@ def test_wallet_copies_are_listed_on_the_record_and_the_staff_learner_page(live_
     api.revoke_certificate(certificate.uuid, reason="Issued in error")
     wallet_section = learner.get("/credentials/records/").content.decode().split('id="wallet-copies-title"')[1]
     assert 'state state-revoked">Revoked' in wallet_section
+
+
+def test_a_wallet_copys_date_is_written_as_every_date_is(live_server, certificate, settings):
+    settings.MIDDLEWARE = [
+        *settings.MIDDLEWARE[:1],
+        "django.middleware.locale.LocaleMiddleware",
+        *settings.MIDDLEWARE[1:],
+    ]
+    lcw_link, _ = open_offer(certificate)
+    wallet = Wallet()
+    assert vc_api_receive(lcw_exchange_url(lcw_link), wallet)[2].status_code == 200
+    copy = SignedCredential.objects.get(holder_did=wallet.did)
+    learner = Client()
+    learner.force_login(get_user_model().objects.get(pk=certificate.user_id))
+
+    for language in ("es", "ar"):  # their DATETIME_FORMAT is not their DATE_FORMAT and TIME_FORMAT
+        record = learner.get("/credentials/records/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        with translation.override(language):
+            written = localized_datetime(copy.signed_at)
+            assert written != formats.date_format(timezone.localtime(copy.signed_at), "DATETIME_FORMAT")
+        wallet_section = record.split('id="wallet-copies-title"')[1]
+        assert f"<td>{escape(written)}</td>" in wallet_section, (language, written)
 
 
 # --- With the Learner Credential Wallet's own libraries ---------------------------------------

@@ -21,7 +21,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.middleware.csrf import get_token
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -162,7 +162,7 @@ def wallet_copy_rows(copies) -> list[dict]:
             "certificate_url": reverse("credentials_plugin:certificate", args=[copy.certificate_uuid]),
             "holder_did": copy.holder_did,
             "holder_short": f"{copy.holder_did[:20]}…{copy.holder_did[-6:]}",
-            "added": formats.date_format(timezone.localtime(copy.added), "DATETIME_FORMAT"),
+            "added": copy.added,  # a datetime: the template writes it (``|datetime``, core/dates.py)
             "protocol": copy.protocol,
             "revoked": copy.revoked,
         }
