@@ -574,6 +574,30 @@ def test_takeover_status_follows_the_guide_to_nothing_left(lms, make_learner):
     assert ours.lms_verify_uuid
 
 
+def test_takeover_status_counts_the_mirrors_links_as_ours_under_a_script_prefix(lms, make_learner):
+    from django.urls import get_script_prefix, set_script_prefix
+    from lms.djangoapps.certificates import api as lms_api
+
+    course(COURSE)
+    learner = make_learner(enroll=False)
+    lms_certificate(learner, COURSE)
+    run()
+    owned = {"CREDENTIALS_PLUGIN_TAKEOVER_COURSES": [str(COURSE)]}
+    prefix = get_script_prefix()
+    set_script_prefix("/lms/")  # the LMS mounted below a path: our pages' URLs start with it
+    try:
+        with override_settings(**owned):
+            call_command("mirror_lms_certificates", stdout=StringIO())
+            report, _ = status_report()
+    finally:
+        set_script_prefix(prefix)
+
+    download_url = lms_api.get_certificates_for_user(learner.username)[0]["download_url"]
+    assert "/lms/credentials/certificates/" in download_url
+    assert "still link to the LMS's page" not in report, report
+    assert f"{COURSE}: LMS downloadable 1; imported 1" in report
+
+
 def test_takeover_status_without_an_lms_refuses(db):
     from django.core.management.base import CommandError
 
