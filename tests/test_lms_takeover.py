@@ -482,6 +482,84 @@ def test_a_revocation_here_reaches_the_learner_surfaces(owned_learner, clock, em
     assert lms_api.get_certificates_for_user(owned_learner.username)[0]["status"] == "unavailable"
 
 
+def owned_certificates(make_learner, clock, count):
+    """COUNT learners passing COURSE while the plugin owns it: their certificates, mirrored."""
+    from tests.conftest import send_passing
+    from tests.lms_twin import enroll, grade, profile
+
+    course(COURSE, cert_html_view_enabled=True)
+    api.configure_course(COURSE)
+    learners = [make_learner(enroll=False) for _ in range(count)]
+    with override_settings(CREDENTIALS_PLUGIN_TAKEOVER_COURSES=[str(COURSE)], OPEN_EDX_FILTERS_CONFIG=CREATION_STEP):
+        for number, learner in enumerate(learners):
+            enroll(learner, COURSE)
+            profile(learner, f"Learner {number}")
+            grade(learner, COURSE, percent=0.9, letter="Pass")
+            send_passing(learner, time=clock.tick())
+    return list(CourseCertificate.objects.filter(course_key=COURSE).order_by("id")), learners
+
+
+def test_a_regenerate_page_in_an_owned_course_is_mirrored_by_one_callback_reading_its_rows_once(
+    lms, make_learner, clock
+):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from lms.djangoapps.certificates.models import GeneratedCertificate
+
+    from credentials_plugin.integrations import lms_mirror
+
+    certificates, _ = owned_certificates(make_learner, clock, 3)
+    CourseCertificate.objects.filter(id__in=[c.id for c in certificates]).update(learner_name="Renamed")
+    table = CourseCertificate._meta.db_table
+
+    with override_settings(CREDENTIALS_PLUGIN_TAKEOVER_COURSES=[str(COURSE)]), transaction.atomic():
+        queued = len(connection.run_on_commit)
+        with CaptureQueriesContext(connection) as at_the_hook:
+            lms_mirror.on_certificate_data_changed(
+                certificate_ids=[c.id for c in certificates], certificate_uuids=[c.uuid for c in certificates]
+            )
+        assert len(at_the_hook) == 0  # the rows are read once committed, not here
+        assert len(connection.run_on_commit) == queued + 1  # one callback for the page
+        with CaptureQueriesContext(connection) as mirroring:
+            connection.run_on_commit.pop()[1]()
+
+    reads = [
+        query["sql"]
+        for query in mirroring.captured_queries
+        if query["sql"].startswith("SELECT") and table in query["sql"]
+    ]
+    assert len(reads) == 1, reads
+    assert set(GeneratedCertificate.objects.filter(course_id=COURSE).values_list("name", flat=True)) == {"Renamed"}
+
+
+def test_with_no_course_owned_a_regenerate_page_costs_the_mirror_no_query(lms, make_learner, clock):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from lms.djangoapps.certificates.models import GeneratedCertificate
+
+    from credentials_plugin.certificates import issuance
+    from credentials_plugin.integrations import lms_mirror
+    from credentials_plugin.statuses import CauseKind
+    from tests.lms_twin import profile
+
+    certificates, learners = owned_certificates(make_learner, clock, 3)
+    for learner in learners:
+        profile(learner, f"{learner.username} Renamed")
+    ids = [certificate.id for certificate in certificates]
+
+    with transaction.atomic():
+        queued = len(connection.run_on_commit)
+        with CaptureQueriesContext(connection) as queries:
+            lms_mirror.on_certificate_data_changed(certificate_ids=ids, certificate_uuids=[])
+        assert len(queries) == 0 and len(connection.run_on_commit) == queued
+    # Through a real regenerate too: the names change here, the LMS rows are left as they were.
+    outcomes = issuance.regenerate_many(COURSE, ids, cause=issuance.Cause(kind=CauseKind.API, source="tests"))
+    assert all(outcome.changed for outcome in outcomes)
+    assert CourseCertificate.objects.filter(learner_name__endswith="Renamed").count() == 3
+    lms_names = GeneratedCertificate.objects.filter(course_id=COURSE).values_list("name", flat=True)
+    assert sorted(lms_names) == ["Learner 0", "Learner 1", "Learner 2"]
+
+
 def test_in_a_course_the_plugin_does_not_own_the_lms_generates_as_before(owned_learner, emitted):
     from lms.djangoapps.certificates.models import GeneratedCertificate
 
