@@ -482,6 +482,27 @@ def test_a_revocation_here_reaches_the_learner_surfaces(owned_learner, clock, em
     assert lms_api.get_certificates_for_user(owned_learner.username)[0]["status"] == "unavailable"
 
 
+def test_an_lms_row_without_a_name_is_imported_with_the_name_every_certificate_takes(lms, make_learner):
+    from lms.djangoapps.certificates.models import GeneratedCertificate
+
+    from tests.lms_twin import profile
+
+    course(COURSE)
+    with_profile, bare, renamed = (make_learner(enroll=False) for _ in range(3))
+    profile(with_profile, "Ada Lovelace")  # the LMS's choice of name
+    bare.first_name = bare.last_name = ""
+    bare.save()  # neither an LMS name nor a full name: the username
+    profile(renamed, "Grace Hopper")
+    for user in (with_profile, bare):
+        GeneratedCertificate.objects.filter(pk=lms_certificate(user, COURSE).pk).update(name="")
+    lms_certificate(renamed, COURSE, name="Grace B. Murray")  # what the LMS certified: kept
+
+    run()
+
+    names = dict(CourseCertificate.objects.values_list("user_id", "learner_name"))
+    assert names == {with_profile.id: "Ada Lovelace", bare.id: bare.username, renamed.id: "Grace B. Murray"}
+
+
 def owned_certificates(make_learner, clock, count):
     """COUNT learners passing COURSE while the plugin owns it: their certificates, mirrored."""
     from tests.conftest import send_passing
