@@ -52,11 +52,6 @@ urlpatterns = [
         name="certificate_credential",
     ),
     path(
-        "credentials/certificates/<uuid:certificate_uuid>/credential-qr.svg",
-        credential_pages.credential_qr,
-        name="certificate_credential_qr",
-    ),
-    path(
         "credentials/programs/<uuid:credential_uuid>/credential.json",
         credential_pages.program_credential,
         name="program_credential_json",

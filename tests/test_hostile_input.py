@@ -103,7 +103,6 @@ CASES = {
     "certificate_qr": {"certificate_uuid": "awarded"},
     "certificate_credential": {"certificate_uuid": "awarded"},
     "certificate_share": {"certificate_uuid": "awarded", "network": "share_network"},
-    "certificate_credential_qr": {"certificate_uuid": "awarded"},
     "program_credential_json": {"credential_uuid": "program_credential"},
     "status_list": {"list_id": "status_list"},
     "certificate_wallet": {"certificate_uuid": "awarded"},

@@ -487,6 +487,105 @@ def test_a_revocation_here_reaches_the_learner_surfaces(owned_learner, clock, em
     assert lms_api.get_certificates_for_user(owned_learner.username)[0]["status"] == "unavailable"
 
 
+def test_an_lms_row_without_a_name_is_imported_with_the_name_every_certificate_takes(lms, make_learner):
+    from lms.djangoapps.certificates.models import GeneratedCertificate
+
+    from tests.lms_twin import profile
+
+    course(COURSE)
+    with_profile, bare, renamed = (make_learner(enroll=False) for _ in range(3))
+    profile(with_profile, "Ada Lovelace")  # the LMS's choice of name
+    bare.first_name = bare.last_name = ""
+    bare.save()  # neither an LMS name nor a full name: the username
+    profile(renamed, "Grace Hopper")
+    for user in (with_profile, bare):
+        GeneratedCertificate.objects.filter(pk=lms_certificate(user, COURSE).pk).update(name="")
+    lms_certificate(renamed, COURSE, name="Grace B. Murray")  # what the LMS certified: kept
+
+    run()
+
+    names = dict(CourseCertificate.objects.values_list("user_id", "learner_name"))
+    assert names == {with_profile.id: "Ada Lovelace", bare.id: bare.username, renamed.id: "Grace B. Murray"}
+
+
+def owned_certificates(make_learner, clock, count):
+    """COUNT learners passing COURSE while the plugin owns it: their certificates, mirrored."""
+    from tests.conftest import send_passing
+    from tests.lms_twin import enroll, grade, profile
+
+    course(COURSE, cert_html_view_enabled=True)
+    api.configure_course(COURSE)
+    learners = [make_learner(enroll=False) for _ in range(count)]
+    with override_settings(CREDENTIALS_PLUGIN_TAKEOVER_COURSES=[str(COURSE)], OPEN_EDX_FILTERS_CONFIG=CREATION_STEP):
+        for number, learner in enumerate(learners):
+            enroll(learner, COURSE)
+            profile(learner, f"Learner {number}")
+            grade(learner, COURSE, percent=0.9, letter="Pass")
+            send_passing(learner, time=clock.tick())
+    return list(CourseCertificate.objects.filter(course_key=COURSE).order_by("id")), learners
+
+
+def test_a_regenerate_page_in_an_owned_course_is_mirrored_by_one_callback_reading_its_rows_once(
+    lms, make_learner, clock
+):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from lms.djangoapps.certificates.models import GeneratedCertificate
+
+    from credentials_plugin.integrations import lms_mirror
+
+    certificates, _ = owned_certificates(make_learner, clock, 3)
+    CourseCertificate.objects.filter(id__in=[c.id for c in certificates]).update(learner_name="Renamed")
+    table = CourseCertificate._meta.db_table
+
+    with override_settings(CREDENTIALS_PLUGIN_TAKEOVER_COURSES=[str(COURSE)]), transaction.atomic():
+        queued = len(connection.run_on_commit)
+        with CaptureQueriesContext(connection) as at_the_hook:
+            lms_mirror.on_certificate_data_changed(
+                certificate_ids=[c.id for c in certificates], certificate_uuids=[c.uuid for c in certificates]
+            )
+        assert len(at_the_hook) == 0  # the rows are read once committed, not here
+        assert len(connection.run_on_commit) == queued + 1  # one callback for the page
+        with CaptureQueriesContext(connection) as mirroring:
+            connection.run_on_commit.pop()[1]()
+
+    reads = [
+        query["sql"]
+        for query in mirroring.captured_queries
+        if query["sql"].startswith("SELECT") and table in query["sql"]
+    ]
+    assert len(reads) == 1, reads
+    assert set(GeneratedCertificate.objects.filter(course_id=COURSE).values_list("name", flat=True)) == {"Renamed"}
+
+
+def test_with_no_course_owned_a_regenerate_page_costs_the_mirror_no_query(lms, make_learner, clock):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from lms.djangoapps.certificates.models import GeneratedCertificate
+
+    from credentials_plugin.certificates import issuance
+    from credentials_plugin.integrations import lms_mirror
+    from credentials_plugin.statuses import CauseKind
+    from tests.lms_twin import profile
+
+    certificates, learners = owned_certificates(make_learner, clock, 3)
+    for learner in learners:
+        profile(learner, f"{learner.username} Renamed")
+    ids = [certificate.id for certificate in certificates]
+
+    with transaction.atomic():
+        queued = len(connection.run_on_commit)
+        with CaptureQueriesContext(connection) as queries:
+            lms_mirror.on_certificate_data_changed(certificate_ids=ids, certificate_uuids=[])
+        assert len(queries) == 0 and len(connection.run_on_commit) == queued
+    # Through a real regenerate too: the names change here, the LMS rows are left as they were.
+    outcomes = issuance.regenerate_many(COURSE, ids, cause=issuance.Cause(kind=CauseKind.API, source="tests"))
+    assert all(outcome.changed for outcome in outcomes)
+    assert CourseCertificate.objects.filter(learner_name__endswith="Renamed").count() == 3
+    lms_names = GeneratedCertificate.objects.filter(course_id=COURSE).values_list("name", flat=True)
+    assert sorted(lms_names) == ["Learner 0", "Learner 1", "Learner 2"]
+
+
 def test_in_a_course_the_plugin_does_not_own_the_lms_generates_as_before(owned_learner, emitted):
     from lms.djangoapps.certificates.models import GeneratedCertificate
 
@@ -577,6 +676,30 @@ def test_takeover_status_follows_the_guide_to_nothing_left(lms, make_learner):
         == api.get_course_certificate(learner.id, COURSE).public_url
     )
     assert ours.lms_verify_uuid
+
+
+def test_takeover_status_counts_the_mirrors_links_as_ours_under_a_script_prefix(lms, make_learner):
+    from django.urls import get_script_prefix, set_script_prefix
+    from lms.djangoapps.certificates import api as lms_api
+
+    course(COURSE)
+    learner = make_learner(enroll=False)
+    lms_certificate(learner, COURSE)
+    run()
+    owned = {"CREDENTIALS_PLUGIN_TAKEOVER_COURSES": [str(COURSE)]}
+    prefix = get_script_prefix()
+    set_script_prefix("/lms/")  # the LMS mounted below a path: our pages' URLs start with it
+    try:
+        with override_settings(**owned):
+            call_command("mirror_lms_certificates", stdout=StringIO())
+            report, _ = status_report()
+    finally:
+        set_script_prefix(prefix)
+
+    download_url = lms_api.get_certificates_for_user(learner.username)[0]["download_url"]
+    assert "/lms/credentials/certificates/" in download_url
+    assert "still link to the LMS's page" not in report, report
+    assert f"{COURSE}: LMS downloadable 1; imported 1" in report
 
 
 def test_takeover_status_without_an_lms_refuses(db):

@@ -101,7 +101,8 @@ def test_each_program_credential_is_imported_with_its_uuid_status_and_date(progr
     amara = ProgramCredential.objects.get(user=learners["amara"])
     assert (amara.uuid, amara.imported_uuid, amara.status) == (AMARA, AMARA, "awarded")
     assert amara.issued_at == datetime(2025, 2, 28, tzinfo=UTC)  # its visible_date
-    assert amara.learner_name == ""  # the standalone backend knows no name for a learner it never heard of
+    # The standalone backend knows no name for a learner it never heard of: the account's full name.
+    assert amara.learner_name == learners["amara"].get_full_name() != ""
     bilal = ProgramCredential.objects.get(user=learners["bilal"])
     assert (bilal.uuid, bilal.status, bilal.revoked_by_staff) == (BILAL, "revoked", True)
     assert bilal.revoked_at == datetime(2025, 1, 5, 16, 30, tzinfo=UTC)  # when the service last changed it
@@ -109,6 +110,15 @@ def test_each_program_credential_is_imported_with_its_uuid_status_and_date(progr
     chen = ProgramCredential.objects.get(user=learners["chen"])
     assert chen.issued_at == datetime(2025, 6, 15, 12, tzinfo=UTC)  # no visible_date: its created date
     assert program_events.sent == []  # not new credentials: nothing is announced
+
+
+def test_an_imported_credential_of_a_learner_without_any_name_carries_the_username(program, learners):
+    learners["chen"].first_name = learners["chen"].last_name = ""
+    learners["chen"].save()
+
+    run(EXPORT)
+
+    assert ProgramCredential.objects.get(user=learners["chen"]).learner_name == "chen"
 
 
 def test_every_imported_credential_is_audited_with_its_cause(program, learners):

@@ -17,7 +17,7 @@ import re
 import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
-from html import unescape
+from html import escape, unescape
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -27,9 +27,11 @@ from defusedxml import ElementTree
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
+from django.utils import formats, timezone, translation
 from PIL import Image
 
 from credentials_plugin import api
+from credentials_plugin.core.dates import localized_datetime
 from credentials_plugin.core.limits import MAX_WALLET_REQUEST_BYTES, WALLET_OFFERS_PER_HOUR
 from credentials_plugin.models import AuditRecord, Organization, SignedCredential, WalletOffer
 from credentials_plugin.statuses import AuditAction
@@ -361,6 +363,43 @@ def test_the_baked_png_and_svg_carry_a_credential_that_verifies(live_server, cer
     assert verified_independently(live_server, from_svg)
 
 
+def badge_answers(certificate_uuid):
+    """The status codes of credential.json and of the two baked badges of a certificate."""
+    base = f"/credentials/certificates/{certificate_uuid}"
+    return [Client().get(f"{base}/{name}").status_code for name in ("credential.json", "badge.png", "badge.svg")]
+
+
+def test_the_badges_answer_503_like_credential_json_on_a_site_without_a_signing_key(make_learner, clock, settings):
+    settings.CREDENTIALS_PLUGIN_SIGNING_KEYS = []
+    settings.CREDENTIALS_PLUGIN_SIGNING_KEYS_FILE = ""
+    learner = make_learner(time=clock.tick())
+    api.configure_course(COURSE)
+    send_passing(learner, time=clock.tick())
+    certificate = api.get_course_certificate(learner.id, COURSE)
+    assert certificate.status == "awarded"
+
+    assert badge_answers(certificate.uuid) == [503, 503, 503]
+    assert not SignedCredential.objects.exists()
+
+
+def test_the_badges_answer_404_like_credential_json_before_the_course_shows_certificates(make_learner, clock):
+    learner = make_learner(time=clock.tick())
+    api.configure_course(COURSE, availability="date", available_date=datetime.now(UTC) + timedelta(days=30))
+    send_passing(learner, time=clock.tick())
+    certificate = api.get_course_certificate(learner.id, COURSE)
+    assert certificate.status == "awarded"
+
+    assert badge_answers(certificate.uuid) == [404, 404, 404]
+    other_course = "course-v1:DemoX+Unverified+2026"
+    unverified = make_learner(course_key=other_course, time=clock.tick())
+    api.configure_course(other_course, id_verification_required=True)
+    send_passing(unverified, course_key=other_course, time=clock.tick())
+    unverified_certificate = api.get_course_certificate(unverified.id, other_course)
+    assert unverified_certificate.status == "unverified"
+    assert badge_answers(unverified_certificate.uuid) == [404, 404, 404]
+    assert not SignedCredential.objects.exists()
+
+
 def test_wallet_copies_are_listed_on_the_record_and_the_staff_learner_page(live_server, certificate):
     lcw_link, _ = open_offer(certificate)
     wallet = Wallet()
@@ -379,6 +418,28 @@ def test_wallet_copies_are_listed_on_the_record_and_the_staff_learner_page(live_
     api.revoke_certificate(certificate.uuid, reason="Issued in error")
     wallet_section = learner.get("/credentials/records/").content.decode().split('id="wallet-copies-title"')[1]
     assert 'state state-revoked">Revoked' in wallet_section
+
+
+def test_a_wallet_copys_date_is_written_as_every_date_is(live_server, certificate, settings):
+    settings.MIDDLEWARE = [
+        *settings.MIDDLEWARE[:1],
+        "django.middleware.locale.LocaleMiddleware",
+        *settings.MIDDLEWARE[1:],
+    ]
+    lcw_link, _ = open_offer(certificate)
+    wallet = Wallet()
+    assert vc_api_receive(lcw_exchange_url(lcw_link), wallet)[2].status_code == 200
+    copy = SignedCredential.objects.get(holder_did=wallet.did)
+    learner = Client()
+    learner.force_login(get_user_model().objects.get(pk=certificate.user_id))
+
+    for language in ("es", "ar"):  # their DATETIME_FORMAT is not their DATE_FORMAT and TIME_FORMAT
+        record = learner.get("/credentials/records/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        with translation.override(language):
+            written = localized_datetime(copy.signed_at)
+            assert written != formats.date_format(timezone.localtime(copy.signed_at), "DATETIME_FORMAT")
+        wallet_section = record.split('id="wallet-copies-title"')[1]
+        assert f"<td>{escape(written)}</td>" in wallet_section, (language, written)
 
 
 # --- With the Learner Credential Wallet's own libraries ---------------------------------------

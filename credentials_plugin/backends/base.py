@@ -59,7 +59,6 @@ class LmsCertificate:
     verify_uuid: str
     created: datetime
     modified: datetime
-    download_url: str = ""
     # The active CertificateInvalidation, if any: its notes and who invalidated it.
     invalidated: bool = False
     invalidation_notes: str = ""
@@ -81,7 +80,6 @@ class LmsAllowlistEntry:
 class LmsCourseSettings:
     """The certificate settings a course run has in the LMS (CourseOverview)."""
 
-    course_key: CourseKey
     html_certificates_enabled: bool
     display_behavior: str
     available_date: datetime | None

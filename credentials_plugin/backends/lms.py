@@ -285,7 +285,6 @@ class EdxPlatformBackend(Backend):
                     verify_uuid=row.verify_uuid,
                     created=row.created_date,
                     modified=row.modified_date,
-                    download_url=row.download_url,
                     invalidated=invalidation is not None,
                     invalidation_notes=(invalidation.notes or "") if invalidation else "",
                     invalidated_by_id=invalidation.invalidated_by_id if invalidation else None,
@@ -315,7 +314,6 @@ class EdxPlatformBackend(Backend):
         if overview is None:
             return None
         return LmsCourseSettings(
-            course_key=course_key,
             html_certificates_enabled=bool(overview.cert_html_view_enabled),
             display_behavior=overview.certificates_display_behavior or "",
             available_date=overview.certificate_available_date,

@@ -409,7 +409,8 @@ def import_certificate(imported, *, cause):
             mode=imported.mode,
             status=imported.status,
             percent_grade=imported.percent_grade,
-            learner_name=_fit(imported.learner_name),
+            # The name the LMS certified; the rule of every certificate's when its row has none.
+            learner_name=_fit(imported.learner_name) or certified_name(imported.user_id),
             course_name=_fit(imported.course_name),
             issued_at=imported.issued_at,
             date_override=imported.date_override,
@@ -581,7 +582,7 @@ def _create(learner, facts, decision, cause, *, mode, course_name, config):
         status=status,
         percent_grade=grade,
         letter_grade=facts.letter_grade,
-        learner_name=_learner_name(learner, backend),
+        learner_name=certified_name(learner.user_id, learner.name, backend=backend),
         course_name=_course_name(course_key, course_name, backend),
         issued_at=now,
         expires_at=now + timedelta(days=config.validity_days) if config.validity_days else None,
@@ -724,11 +725,15 @@ def _audit_record(action, cause, reason, certificate, old_status, *, user_id=Non
     )
 
 
-def _learner_name(learner, backend):
-    """The name to certify: the LMS's (verified first), the event's, else the account's."""
-    name = backend.certificate_name(learner.user_id, reported_name=learner.name)
+def certified_name(user_id, reported_name="", *, backend=None) -> str:
+    """
+    The name a certificate or program credential certifies: the backend's (the LMS's choice, its
+    verified name first), else REPORTED_NAME (what an event said), else the account's full name,
+    else its username. Fitted to its column; blank only for a user id with no account.
+    """
+    name = (backend or get_backend()).certificate_name(user_id, reported_name=reported_name)
     if not name:
-        user = get_user_model().objects.filter(pk=learner.user_id).first()
+        user = get_user_model().objects.filter(pk=user_id).first()
         name = (user.get_full_name() or user.get_username()) if user else ""
     return _fit(name)
 

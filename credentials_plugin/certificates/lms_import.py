@@ -23,7 +23,9 @@ from django.utils import timezone
 from credentials_plugin.backends import get_backend
 from credentials_plugin.certificates import issuance
 from credentials_plugin.core.limits import MAX_IMPORT_BATCH_SIZE, MAX_NOTES, MAX_REASON, imported_text
+from credentials_plugin.core.links import certificate_url_prefix
 from credentials_plugin.core.retry import in_transaction
+from credentials_plugin.core.takeover import owns_course
 from credentials_plugin.models import AuditRecord, CourseCertificate, CourseConfiguration, LmsImportCheckpoint
 from credentials_plugin.statuses import AuditAction, Availability, CertificateStatus
 
@@ -299,11 +301,12 @@ class CourseTakeover:
         return max(self.importable - self.imported, 0)
 
 
-def takeover_state(*, course_key=None, owns_course, our_url_prefix):
+def takeover_state(*, course_key=None):
     """
     Every course the LMS holds certificates for (or COURSE_KEY): what the LMS holds, what we
-    imported, whether we own it, and how many of its downloadable LMS rows still link to the LMS's
-    own page rather than ours (OUR_URL_PREFIX).
+    imported, whether we own it (``core.takeover.owns_course``), and how many of its downloadable
+    LMS rows still link to the LMS's own page rather than ours (``core.links.certificate_url_prefix``,
+    the start of every ``download_url`` the mirror writes).
     """
     from django.db.models import Count
 
@@ -314,18 +317,18 @@ def takeover_state(*, course_key=None, owns_course, our_url_prefix):
     by_course = {}
     for (key, status), count in counts.items():
         by_course.setdefault(key, {})[status] = count
+    imported_rows = CourseCertificate.objects.filter(lms_certificate_id__isnull=False)
+    if course_key is not None:
+        imported_rows = imported_rows.filter(course_key=course_key)
     imported = dict(
-        CourseCertificate.objects.filter(lms_certificate_id__isnull=False)
-        .values_list("course_key")
-        .annotate(count=Count("id"))
-        .values_list("course_key", "count")
+        imported_rows.values_list("course_key").annotate(count=Count("id")).values_list("course_key", "count")
     )
     imported = {str(key): count for key, count in imported.items()}
     enabled = {
         str(key) for key in CourseConfiguration.objects.filter(enabled=True).values_list("course_key", flat=True)
     }
     owned_keys = [key for key in by_course if owns_course(key)]
-    links = backend.lms_rows_not_linking_to(our_url_prefix, course_keys=owned_keys) if owned_keys else {}
+    links = backend.lms_rows_not_linking_to(certificate_url_prefix(), course_keys=owned_keys) if owned_keys else {}
     return [
         CourseTakeover(
             course_key=key,

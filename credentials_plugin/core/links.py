@@ -22,6 +22,11 @@ def certificate_url(certificate_uuid):
     return _formatted_url("credentials_plugin:certificate", _SENTINEL_UUID, certificate_uuid)
 
 
+def certificate_url_prefix():
+    """What every course certificate page's URL starts with: ``certificate_url`` up to its uuid."""
+    return certificate_url(_SENTINEL_UUID).split(str(_SENTINEL_UUID))[0]
+
+
 def status_list_url(list_id: int):
     """The public URL of a status list credential (reversed once per URL configuration, then formatted)."""
     if type(list_id) is not int or list_id < 0:  # reverse() checks anything else

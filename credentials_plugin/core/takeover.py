@@ -15,10 +15,18 @@ _issuing = ContextVar("credentials_plugin_issuing", default=False)
 
 def owns_course(course_key) -> bool:
     """True when the plugin, not the LMS's certificates app, issues this course run's certificates."""
-    owned = plugin_settings.TAKEOVER_COURSES or []
-    if isinstance(owned, str):
-        owned = [owned]
+    owned = _owned()
     return EVERY_COURSE in owned or str(course_key) in {str(key) for key in owned}
+
+
+def owns_any_course() -> bool:
+    """True when the plugin owns at least one course run (``TAKEOVER_COURSES`` is not empty)."""
+    return bool(_owned())
+
+
+def _owned():
+    owned = plugin_settings.TAKEOVER_COURSES or []
+    return [owned] if isinstance(owned, str) else owned
 
 
 @contextmanager

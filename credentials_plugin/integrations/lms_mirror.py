@@ -16,7 +16,7 @@ from credentials_plugin.backends import get_backend
 from credentials_plugin.core.hooks import after_commit
 from credentials_plugin.core.limits import MAX_LMS_DOWNLOAD_URL
 from credentials_plugin.core.links import certificate_url
-from credentials_plugin.core.takeover import owns_course
+from credentials_plugin.core.takeover import owns_any_course, owns_course
 from credentials_plugin.models import CourseCertificate
 from credentials_plugin.statuses import PLATFORM_STATUS_WORDS
 
@@ -30,14 +30,19 @@ def on_certificate_status_changed(*, certificate, **_):
 
 
 def on_certificate_data_changed(*, certificate_ids, **_):
-    """``hooks.certificate_data_changed`` (names and grades regenerated): the owned ones are mirrored again."""
-    owned = [
-        pk
-        for pk, course_key in CourseCertificate.objects.filter(id__in=certificate_ids).values_list("id", "course_key")
-        if owns_course(course_key)
-    ]
-    for pk in owned:
-        after_commit(mirror, pk)
+    """
+    ``hooks.certificate_data_changed`` (names and grades regenerated): the owned ones are mirrored
+    again once committed, by one callback that reads them all with one query. Nothing at all
+    (not a query) while the plugin owns no course.
+    """
+    if owns_any_course() and (certificate_ids := list(certificate_ids)):
+        after_commit(mirror_many, certificate_ids)
+
+
+def mirror_many(certificate_ids):
+    """Write the LMS's rows of those of CERTIFICATE_IDS in owned courses (how many were written)."""
+    certificates = CourseCertificate.objects.filter(id__in=certificate_ids, retired_at__isnull=True).order_by("id")
+    return _mirror_each(certificate for certificate in certificates if owns_course(certificate.course_key))
 
 
 def mirror(certificate_id):
@@ -72,8 +77,12 @@ def mirror_course(course_key, *, batch_size=500):
     written, after = 0, 0
     rows = CourseCertificate.objects.filter(course_key=course_key, retired_at__isnull=True).order_by("id")
     while page := list(rows.filter(id__gt=after)[:batch_size]):
-        backend = get_backend()
-        for certificate in page:
-            written += backend.mirror_certificate(**mirror_values(certificate))
+        written += _mirror_each(page)
         after = page[-1].id
     return written
+
+
+def _mirror_each(certificates):
+    """Write the LMS's row of each of CERTIFICATES: how many were written."""
+    backend = get_backend()
+    return sum(bool(backend.mirror_certificate(**mirror_values(certificate))) for certificate in certificates)

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from opaque_keys.edx.keys import CourseKey
 
-from credentials_plugin.backends import get_backend
+from credentials_plugin.certificates.issuance import certified_name
 from credentials_plugin.conf import plugin_settings
 from credentials_plugin.core import hooks
 from credentials_plugin.core.decision_log import log_decision
@@ -507,7 +507,7 @@ def _create_imported(change, user_id, imported_uuid, *, status, issued_at, revok
         user_id=user_id,
         program_id=change.program.program_id,
         status=status,
-        learner_name=get_backend().certificate_name(user_id),
+        learner_name=certified_name(user_id),
         issued_at=issued_at,
         revoked_at=(revoked_at or issued_at) if revoked else None,
         revocation_reason="Revoked in the credentials service before it was imported." if revoked else "",

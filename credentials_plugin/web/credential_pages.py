@@ -1,6 +1,6 @@
 """
 Verifiable credentials on the web: each certificate's and program credential's signed credential,
-the revocation status lists, a QR code of a credential's address, and the verify page.
+the revocation status lists, and the verify page.
 """
 
 import hashlib
@@ -10,17 +10,14 @@ from functools import partial
 
 from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
-from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 from pyld.jsonld import JsonLdError
 
 from credentials_plugin.core.limits import MAX_CREDENTIAL_BYTES
-from credentials_plugin.core.links import absolute_url
 from credentials_plugin.models import CourseCertificate, EngagementCount, ProgramCredential, StatusList
 from credentials_plugin.statuses import CertificateStatus
 from credentials_plugin.vc import signing, verification
@@ -29,7 +26,7 @@ from credentials_plugin.vc.keys import SigningKeyMissing
 from credentials_plugin.vc.status_lists import status_list_document
 from credentials_plugin.vc.stored_cache import FRESH_SECONDS
 from credentials_plugin.web.engagement_pages import count_request, counted
-from credentials_plugin.web.presentation import qr_code_svg, text_direction
+from credentials_plugin.web.presentation import text_direction
 from credentials_plugin.web.rendering import render
 from credentials_plugin.web.throttling import verification_wait
 
@@ -46,24 +43,31 @@ CANNOT_CHECK_NOW = gettext_lazy("This site cannot check credentials right now; t
 # The largest credential the verify page accepts, pasted or uploaded.
 
 
-def credential_url(certificate_uuid):
-    """The public address of a course certificate's signed credential."""
-    return absolute_url(reverse("credentials_plugin:certificate_credential", args=[certificate_uuid]))
-
-
 @require_safe
 @counted(EngagementCount.Kind.DOWNLOAD)
 def certificate_credential(request, certificate_uuid):
     """A course certificate's signed credential, as stored (signed on its first request)."""
-    if (served := signing.served_credential(certificate_uuid)) is not None:
-        return _document_response(request, served.body, served.etag)
+    credential = certificate_credential_or_refusal(certificate_uuid)
+    if isinstance(credential, HttpResponse):
+        return credential
+    served = signing.served(credential)
+    return _document_response(request, served.body, served.etag)
+
+
+def certificate_credential_or_refusal(certificate_uuid):
+    """
+    A course certificate's current credential (as stored, else signed now), or the JSON response
+    refusing it: credential.json and the baked badges answer alike.
+    """
+    if (stored := signing.stored_credential(certificate_uuid)) is not None:
+        return stored
     certificate = (
         CourseCertificate.objects.select_related("user").filter(uuid=certificate_uuid, retired_at__isnull=True).first()
     )
     if certificate is None or certificate.status == CertificateStatus.UNVERIFIED:
         return _error(404, _("No certificate has this ID."))
-    # served_credential found none to serve: signing skips looking for one again before its lock.
-    return _served(request, certificate, partial(signing.signed_credential_for_certificate, none_stored=True))
+    # stored_credential found none to serve: signing skips looking for one again before its lock.
+    return signed_or_refusal(certificate, partial(signing.signed_credential_for_certificate, none_stored=True))
 
 
 @require_safe
@@ -76,12 +80,20 @@ def program_credential(request, credential_uuid):
     )
     if holder is None:
         return _error(404, _("No program credential has this ID."))
-    return _served(request, holder, signing.signed_credential_for_program_credential)
+    credential = signed_or_refusal(holder, signing.signed_credential_for_program_credential)
+    if isinstance(credential, HttpResponse):
+        return credential
+    served = signing.served(credential)
+    return _document_response(request, served.body, served.etag)
 
 
-def _served(request, holder, signed_credential_for):
+def signed_or_refusal(holder, signed_credential_for):
+    """
+    ``signed_credential_for(holder)``, or the JSON response refusing it: the one mapping of
+    signing's exceptions to statuses (not public yet 404, no longer valid 410, cannot sign 503).
+    """
     try:
-        credential = signed_credential_for(holder)
+        return signed_credential_for(holder)
     except signing.NotYetPublic:
         return _error(404, _("This credential is not public yet."))
     except signing.NotIssuable:
@@ -92,8 +104,6 @@ def _served(request, holder, signed_credential_for):
     except JsonLdError as error:  # a context could not be loaded: nothing was signed or stored
         log.error("Could not sign the credential of %s: %s", holder.uuid, error)
         return _error(503, _("This credential can't be signed right now; try again later."))
-    served = signing.served(credential)
-    return _document_response(request, served.body, served.etag)
 
 
 @require_safe
@@ -130,13 +140,6 @@ def _document_response(request, body, etag):
 
 def _error(status, message):
     return JsonResponse({"detail": message}, status=status)
-
-
-@require_safe
-@cache_control(public=True, max_age=31_536_000, immutable=True)
-def credential_qr(request, certificate_uuid):
-    """The QR code of a certificate's credential address (the same forever: it encodes the URL alone)."""
-    return HttpResponse(qr_code_svg(credential_url(certificate_uuid)), content_type="image/svg+xml")
 
 
 # ---------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.middleware.csrf import get_token
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -39,7 +39,6 @@ from credentials_plugin.models import CourseCertificate
 from credentials_plugin.vc.baking import badge_image_png, bake_png, bake_svg
 from credentials_plugin.vc.contexts import CREDENTIALS_V2, OPEN_BADGES_V3
 from credentials_plugin.vc.holder_binding import PROOF_JWT_ALGORITHM
-from credentials_plugin.vc.signing import NotIssuable, signed_credential_for_certificate
 from credentials_plugin.vc.wallet_issuance import (
     WalletRefused,
     exchange_pre_authorized_code,
@@ -48,6 +47,7 @@ from credentials_plugin.vc.wallet_issuance import (
     redeem_with_presentation,
     redeem_with_proof_jwt,
 )
+from credentials_plugin.web.credential_pages import certificate_credential_or_refusal
 from credentials_plugin.web.presentation import page_language, qr_code_svg, text_direction
 from credentials_plugin.web.rendering import render
 from credentials_plugin.web.throttling import wallet_wait
@@ -162,7 +162,7 @@ def wallet_copy_rows(copies) -> list[dict]:
             "certificate_url": reverse("credentials_plugin:certificate", args=[copy.certificate_uuid]),
             "holder_did": copy.holder_did,
             "holder_short": f"{copy.holder_did[:20]}…{copy.holder_did[-6:]}",
-            "added": formats.date_format(timezone.localtime(copy.added), "DATETIME_FORMAT"),
+            "added": copy.added,  # a datetime: the template writes it (``|datetime``, core/dates.py)
             "protocol": copy.protocol,
             "revoked": copy.revoked,
         }
@@ -387,13 +387,13 @@ def badge_svg(request, certificate_uuid):
 
 
 def _baked(certificate_uuid, bake):
-    certificate = CourseCertificate.objects.filter(uuid=certificate_uuid, retired_at__isnull=True).first()
-    if certificate is None:
+    """BAKE(certificate, document) of the certificate's current credential, or credential.json's refusal."""
+    credential = certificate_credential_or_refusal(certificate_uuid)
+    if isinstance(credential, HttpResponse):
+        return credential
+    certificate = CourseCertificate.objects.only("course_key").filter(uuid=certificate_uuid).first()
+    if certificate is None:  # deleted since: nothing to bake
         return HttpResponse(status=404)
-    try:
-        credential = signed_credential_for_certificate(certificate)
-    except NotIssuable:
-        return HttpResponse(status=410)
     return bake(certificate, credential.document)
 
 

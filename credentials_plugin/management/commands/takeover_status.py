@@ -5,8 +5,6 @@ from django.core.management.base import BaseCommand
 
 from credentials_plugin.certificates import lms_import
 from credentials_plugin.conf import plugin_settings
-from credentials_plugin.core.links import absolute_url
-from credentials_plugin.core.takeover import owns_course
 from credentials_plugin.management.commands._course_command import takeover_course_option
 
 STEPS = {
@@ -27,8 +25,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, course=None, **options):
         course_key = takeover_course_option(course)
-        prefix = absolute_url("/credentials/certificates/")
-        courses = lms_import.takeover_state(course_key=course_key, owns_course=owns_course, our_url_prefix=prefix)
+        courses = lms_import.takeover_state(course_key=course_key)
         left = 0
         self.stdout.write(
             f"Owned courses (CREDENTIALS_PLUGIN_TAKEOVER_COURSES): {plugin_settings.TAKEOVER_COURSES or 'none'}"
