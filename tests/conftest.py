@@ -15,10 +15,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils import translation
 from opaque_keys.edx.keys import CourseKey
 from openedx_events.learning.data import (
     CourseData,
@@ -51,6 +53,22 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+# The host as the LMS runs it for its pages' language: Django's LocaleMiddleware after the session's
+# (the LMS has it, with its user-preference middleware before it); the test host leaves it out.
+WITH_LOCALE_MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    *[name for name in settings.MIDDLEWARE if name != "django.contrib.sessions.middleware.SessionMiddleware"],
+]
+
+
+@pytest.fixture(autouse=True)
+def _no_language_left_active():
+    """LocaleMiddleware leaves the request's language active in the thread: no test hands one to the next."""
+    yield
+    translation.deactivate()
 
 
 def _only_the_test_transaction(connection):

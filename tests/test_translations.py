@@ -11,14 +11,13 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
-from django.conf import settings
 from django.test import Client, override_settings
 from django.utils import translation
 
 from credentials_plugin import api
 from credentials_plugin.certificates.allowlist import parse_csv
 from credentials_plugin.models import CourseCertificate
-from tests.conftest import COURSE, send_enrollment, send_grade, send_passing
+from tests.conftest import COURSE, WITH_LOCALE_MIDDLEWARE, send_enrollment, send_grade, send_passing
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "credentials_plugin" / "locale"
@@ -108,12 +107,7 @@ def test_the_not_found_page_speaks_the_sites_language():
 
 
 # The record page speaks the request's language, as the LMS's LocaleMiddleware (and its
-# user-preference middleware before it) set it; the test host adds Django's LocaleMiddleware.
-WITH_LOCALE_MIDDLEWARE = [
-    *settings.MIDDLEWARE[:1],
-    "django.middleware.locale.LocaleMiddleware",
-    *settings.MIDDLEWARE[1:],
-]
+# user-preference middleware before it) set it (conftest.WITH_LOCALE_MIDDLEWARE).
 
 
 @pytest.mark.django_db

@@ -37,7 +37,7 @@ from credentials_plugin.models import AuditRecord, Organization, SignedCredentia
 from credentials_plugin.statuses import AuditAction
 from credentials_plugin.vc import contexts
 from credentials_plugin.vc.verification import verify_credential
-from tests.conftest import COURSE, send_grade, send_passing
+from tests.conftest import COURSE, WITH_LOCALE_MIDDLEWARE, send_grade, send_passing
 from tests.independent_verifier import independently_verify
 from tests.wallet_harness import Wallet
 
@@ -421,11 +421,7 @@ def test_wallet_copies_are_listed_on_the_record_and_the_staff_learner_page(live_
 
 
 def test_a_wallet_copys_date_is_written_as_every_date_is(live_server, certificate, settings):
-    settings.MIDDLEWARE = [
-        *settings.MIDDLEWARE[:1],
-        "django.middleware.locale.LocaleMiddleware",
-        *settings.MIDDLEWARE[1:],
-    ]
+    settings.MIDDLEWARE = WITH_LOCALE_MIDDLEWARE
     lcw_link, _ = open_offer(certificate)
     wallet = Wallet()
     assert vc_api_receive(lcw_exchange_url(lcw_link), wallet)[2].status_code == 200
