@@ -435,7 +435,7 @@ def test_a_wallet_copys_date_is_written_as_every_date_is(live_server, certificat
             written = localized_datetime(copy.signed_at)
             assert written != formats.date_format(timezone.localtime(copy.signed_at), "DATETIME_FORMAT")
         wallet_section = record.split('id="wallet-copies-title"')[1]
-        assert f"<td>{escape(written)}</td>" in wallet_section, (language, written)
+        assert f">{escape(written)}</td>" in wallet_section, (language, written)
 
 
 # --- With the Learner Credential Wallet's own libraries ---------------------------------------
